@@ -167,20 +167,24 @@ public final class LogScanner {
     }
 
     /** Step 5 and 6: a frame that is not valid is corruption unless it is a torn tail. */
-    private static SegmentScan badFrame(Path path, ScannedSegment partial, ByteBuffer bytes, int position,
+    private static SegmentScan badFrame(Path path, ScannedSegment partial, ByteBuffer bytes, int badByte,
                                         long expectedIndex, boolean closed) {
+        // The damage starts at the first byte no valid frame accounts for: the end of the
+        // last valid frame with its padding, or earlier when a padding byte is the bad one.
+        // (A type byte flipped to zero makes the scan land a few bytes into the frame.)
+        int position = Math.min(badByte, partial.writePosition());
         if (closed) {
             return new SegmentScan(partial, new TailState.Corrupt(name(path), position,
                     "invalid frame in a closed segment"), 0);
         }
         int end = bytes.limit();
-        int later = findValidFrame(bytes, position + 1, end, expectedIndex);
+        int later = findValidFrame(bytes, badByte + 1, end, expectedIndex);
         if (later >= 0) {
             return new SegmentScan(partial, new TailState.Corrupt(name(path), position,
                     "invalid frame followed by a valid frame at offset " + later), 0);
         }
         int dirtyEnd = end;
-        while (dirtyEnd > position && bytes.get(dirtyEnd - 1) == 0) {
+        while (dirtyEnd > badByte && bytes.get(dirtyEnd - 1) == 0) {
             dirtyEnd--;
         }
         return new SegmentScan(partial, new TailState.TornTail(name(path), position), dirtyEnd);
