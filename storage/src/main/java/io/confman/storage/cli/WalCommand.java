@@ -60,10 +60,6 @@ public final class WalCommand {
             err.println("confman wal dump: " + dir + " is not a write-ahead log (it holds no .seg file)");
             return EXIT_USAGE;
         }
-        for (Path prepared : scan.preparedSegments()) {
-            out.println("note: " + prepared.getFileName() + " is a prepared segment without entries;"
-                    + " opening the log deletes it");
-        }
         TailState tail = scan.tail();
         if (tail instanceof TailState.Clean) {
             out.println("tail: clean");
