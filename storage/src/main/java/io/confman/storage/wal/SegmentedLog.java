@@ -150,6 +150,7 @@ public final class SegmentedLog implements AutoCloseable {
             throw new IllegalArgumentException("append needs at least one record");
         }
         synchronized (submitLock) {
+            checkUsable();
             long expectedIndex = acceptedNextIndex;
             long frameBytes = 0;
             for (LogRecord record : records) {
@@ -180,6 +181,7 @@ public final class SegmentedLog implements AutoCloseable {
      */
     public CompletableFuture<Void> truncateSuffix(long fromIndex) {
         synchronized (submitLock) {
+            checkUsable();
             long firstIndex = index.firstIndex();
             if (fromIndex < firstIndex || fromIndex > acceptedNextIndex) {
                 throw new IllegalArgumentException("truncateSuffix(" + fromIndex + ") outside " + firstIndex + ".."

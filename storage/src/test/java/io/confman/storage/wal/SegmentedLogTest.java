@@ -270,6 +270,33 @@ class SegmentedLogTest {
         assertFalse(Files.exists(dir.resolve("open-2.seg")));
     }
 
+    /** An I/O error in the writer fails the log for good; nothing is retried or swallowed. */
+    @Test
+    void writerFailureFailsPendingAndLaterWork(@TempDir Path root) throws IOException {
+        Path dir = root.resolve("log");
+        SegmentedLog log = SegmentedLog.open(dir, options(SMALL_SEGMENT_BYTES));
+        await(log.append(List.of(record(1, 1, "durable"))));
+        // Pull the directory away: the next rollover cannot rename the full segment.
+        CorruptionTest.deleteTree(dir);
+        List<CompletableFuture<Long>> futures = new ArrayList<>();
+        IllegalStateException refused = null;
+        for (long index = 2; index < 200 && refused == null; index++) {
+            try {
+                futures.add(log.append(List.of(new LogRecord(index, 1, 1, new byte[200]))));
+            } catch (IllegalStateException failed) {
+                refused = failed;
+            }
+        }
+        CompletableFuture<Long> lastAccepted = futures.get(futures.size() - 1);
+        java.util.concurrent.CompletionException thrown = assertThrows(java.util.concurrent.CompletionException.class,
+                lastAccepted::join);
+        assertTrue(thrown.getCause() instanceof IOException, "cause: " + thrown.getCause());
+        IllegalStateException later = assertThrows(IllegalStateException.class,
+                () -> log.append(List.of(record(1000, 1, "after failure"))));
+        assertTrue(later.getMessage().contains("failed"), later.getMessage());
+        assertThrows(IOException.class, log::close);
+    }
+
     private static long directoryBytes(Path dir) throws IOException {
         try (Stream<Path> files = Files.list(dir)) {
             long total = 0;
