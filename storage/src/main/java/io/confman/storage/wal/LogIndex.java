@@ -57,6 +57,9 @@ final class LogIndex {
      * the payload bytes would exceed {@code bytesMax}, but always returning at least one.
      */
     List<LogRecord> read(long fromIndex, long toIndexExclusive, long bytesMax) throws IOException {
+        // The shared lock is held during the preads so that compaction or truncation cannot
+        // close a channel under a reader. The writer needs the lock only to publish, so a
+        // read delays a group commit by at most one read of bytesMax.
         lock.readLock().lock();
         try {
             List<LogRecord> records = new ArrayList<>();

@@ -144,7 +144,7 @@ final class LogWriter implements Runnable {
         if (frameBytes > buffer.capacity()) {
             ByteBuffer large = ByteBuffer.allocate((int) frameBytes).order(ByteOrder.LITTLE_ENDIAN);
             Format.encodeFrame(large, record);
-            open.writePosition += SegmentFiles.writeFully(open.channel, large.flip(), offset);
+            open.advance(SegmentFiles.writeFully(open.channel, large.flip(), offset));
         } else {
             Format.encodeFrame(buffer, record);
         }
@@ -153,7 +153,7 @@ final class LogWriter implements Runnable {
 
     private void writeBuffer(Segment open) throws IOException {
         buffer.flip();
-        open.writePosition += SegmentFiles.writeFully(open.channel, buffer, open.writePosition);
+        open.advance(SegmentFiles.writeFully(open.channel, buffer, open.writePosition));
         buffer.clear();
     }
 

@@ -39,6 +39,15 @@ final class Segment {
         this.capacityBytes = capacityBytes;
     }
 
+    /** Moves the write position past bytes just written, keeping it inside the file. */
+    void advance(long bytes) {
+        if (bytes < 0 || writePosition + bytes > capacityBytes) {
+            throw new IllegalStateException("writing " + bytes + " bytes at " + writePosition + " overruns "
+                    + fileName() + " of " + capacityBytes + " bytes");
+        }
+        writePosition += bytes;
+    }
+
     /** {@code firstIndex - 1} when the segment holds no entry yet. */
     long lastIndex() {
         return firstIndex + frames.size() - 1;

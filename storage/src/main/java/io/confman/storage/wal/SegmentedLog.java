@@ -140,7 +140,9 @@ public final class SegmentedLog implements AutoCloseable {
     /**
      * Appends records whose indexes continue the log exactly (the first is
      * {@code lastIndex() + 1}, counting appends still in flight, and each next one is one
-     * more). The future completes with the last index once an fdatasync covers them.
+     * more). The future completes with the last index once an fdatasync covers them. It
+     * completes on the writer thread: attach slow work with the {@code *Async} methods so
+     * that it does not hold up the next group commit.
      *
      * @throws IllegalArgumentException on a gap, a repeated index or a payload larger than
      *     {@link WalOptions#payloadBytesMax()}: these are programming errors
@@ -243,7 +245,11 @@ public final class SegmentedLog implements AutoCloseable {
         return index.term(entryIndex);
     }
 
-    /** Reads one durable entry, checking its CRC again. */
+    /**
+     * Reads one durable entry, checking its CRC again.
+     *
+     * @throws WalCorruptionException when the frame no longer checks out on disk
+     */
     public LogRecord read(long entryIndex) throws IOException {
         return index.read(entryIndex, entryIndex + 1, Long.MAX_VALUE).get(0);
     }
