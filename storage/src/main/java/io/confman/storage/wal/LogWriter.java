@@ -256,33 +256,38 @@ final class LogWriter implements Runnable {
         }
         Segment target = segments.get(targetPosition);
         List<Segment> doomed = new ArrayList<>(segments.subList(targetPosition + 1, segments.size()));
+        // Newest first, one directory fsync each, so that a crash leaves a prefix of the log.
         for (int i = doomed.size() - 1; i >= 0; i--) {
             deleteDurably(doomed.get(i).path);
         }
-        Path targetPath = target.path;
-        FileChannel targetChannel = target.channel;
-        if (!target.open) {
-            // A closed segment is never modified: it becomes open again first.
-            targetPath = dir.resolve(SegmentName.open(counterNext++).fileName());
-            SegmentFiles.renameDurably(target.path, targetPath);
-            targetChannel = FileChannel.open(targetPath, StandardOpenOption.READ, StandardOpenOption.WRITE);
-        }
-        int cutOffset = target.offsetOf(fromIndex);
-        SegmentFiles.cutAndRefill(targetChannel, cutOffset, target.capacityBytes);
-        replaceAfterTruncation(target, targetPath, targetChannel, doomed, fromIndex, cutOffset);
+        cutSegment(target, fromIndex, doomed);
     }
 
-    private void replaceAfterTruncation(Segment target, Path path, FileChannel channel, List<Segment> doomed,
-                                        long fromIndex, int cutOffset) throws IOException {
+    /** Makes {@code target} the open segment, ending just before {@code fromIndex}. */
+    private void cutSegment(Segment target, long fromIndex, List<Segment> doomed) throws IOException {
+        Path path = target.path;
         FileChannel oldChannel = target.channel;
+        FileChannel channel = oldChannel;
+        if (!target.open) {
+            // A closed segment is never modified: it becomes open again first.
+            path = dir.resolve(SegmentName.open(counterNext++).fileName());
+            SegmentFiles.renameDurably(target.path, path);
+            channel = FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE);
+        }
+        int cutOffset = target.offsetOf(fromIndex);
+        Path openPath = path;
+        FileChannel openChannel = channel;
+        // Forget the entries before cutting them, so that no reader is sent to bytes that
+        // are about to disappear.
         index.update(segments -> {
             segments.removeAll(doomed);
-            target.path = path;
-            target.channel = channel;
+            target.path = openPath;
+            target.channel = openChannel;
             target.open = true;
             target.frames.truncate((int) (fromIndex - target.firstIndex));
             target.writePosition = cutOffset;
         });
+        SegmentFiles.cutAndRefill(channel, cutOffset, target.capacityBytes);
         if (oldChannel != channel) {
             oldChannel.close();
         }
