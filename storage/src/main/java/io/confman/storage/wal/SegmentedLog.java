@@ -169,7 +169,7 @@ public final class SegmentedLog implements AutoCloseable {
             }
             Command.Append append = new Command.Append(List.copyOf(records), frameBytes, new CompletableFuture<>());
             enqueue(append);
-            acceptedNextIndex = expectedIndex;
+            setAcceptedNextIndex(expectedIndex);
             return append.done();
         }
     }
@@ -191,7 +191,7 @@ public final class SegmentedLog implements AutoCloseable {
             }
             Command.TruncateSuffix truncate = new Command.TruncateSuffix(fromIndex, new CompletableFuture<>());
             enqueue(truncate);
-            acceptedNextIndex = fromIndex;
+            setAcceptedNextIndex(fromIndex);
             return truncate.done();
         }
     }
@@ -225,7 +225,7 @@ public final class SegmentedLog implements AutoCloseable {
         synchronized (submitLock) {
             Command.Reset reset = new Command.Reset(snapshotIndex, new CompletableFuture<>());
             enqueue(reset);
-            acceptedNextIndex = snapshotIndex + 1;
+            setAcceptedNextIndex(snapshotIndex + 1);
             return reset.done();
         }
     }
@@ -309,6 +309,13 @@ public final class SegmentedLog implements AutoCloseable {
             throw new IOException("the write-ahead log had failed", failure);
         }
         done.join();
+    }
+
+    private void setAcceptedNextIndex(long nextIndex) {
+        if (nextIndex < 1) {
+            throw new IllegalStateException("acceptedNextIndex would become " + nextIndex);
+        }
+        acceptedNextIndex = nextIndex;
     }
 
     /** Puts a command on the bounded queue, waiting while it is full; called under submitLock. */
