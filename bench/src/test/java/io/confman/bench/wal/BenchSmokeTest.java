@@ -2,7 +2,6 @@ package io.confman.bench.wal;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.openjdk.jmh.results.Result;
 import org.openjdk.jmh.results.RunResult;
 import org.openjdk.jmh.runner.Runner;
 import org.openjdk.jmh.runner.RunnerException;
@@ -13,7 +12,6 @@ import org.openjdk.jmh.runner.options.TimeValue;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Collection;
-import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -34,7 +32,7 @@ class BenchSmokeTest {
         assertEquals(1, results.size());
         RunResult result = results.iterator().next();
         assertTrue(result.getPrimaryResult().getScore() > 0, "records/s must be positive");
-        Map<String, Result> secondary = result.getSecondaryResults();
+        var secondary = result.getSecondaryResults();
         assertTrue(secondary.containsKey("fsyncs"), "fsyncs counter missing: " + secondary.keySet());
         assertTrue(secondary.get("fsyncs").getScore() > 0, "no fsync counted");
     }
