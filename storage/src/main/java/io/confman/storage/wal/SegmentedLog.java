@@ -82,14 +82,30 @@ public final class SegmentedLog implements AutoCloseable {
         SegmentFiles.fsyncDirectory(dir);
         long counterNext = scan.counterMax() + 1;
         List<Segment> segments = new ArrayList<>();
-        for (LogScanner.ScannedSegment scanned : scan.segments()) {
-            segments.add(recoverSegment(scanned, scan.tail(), options));
-        }
-        if (segments.isEmpty() || !segments.get(segments.size() - 1).open) {
-            long firstIndex = segments.isEmpty() ? 1 : segments.get(segments.size() - 1).lastIndex() + 1;
-            segments.add(createFirstOpenSegment(dir, counterNext++, firstIndex, options));
+        try {
+            for (LogScanner.ScannedSegment scanned : scan.segments()) {
+                segments.add(recoverSegment(scanned, scan.tail(), options));
+            }
+            if (segments.isEmpty() || !segments.get(segments.size() - 1).open) {
+                long firstIndex = segments.isEmpty() ? 1 : segments.get(segments.size() - 1).lastIndex() + 1;
+                segments.add(createFirstOpenSegment(dir, counterNext++, firstIndex, options));
+            }
+        } catch (IOException | RuntimeException failure) {
+            closeAll(segments, failure);
+            throw failure;
         }
         return new SegmentedLog(dir, options, scan.tail(), segments, counterNext);
+    }
+
+    /** Closes the channels opened so far; a failure to close is attached to the first failure. */
+    private static void closeAll(List<Segment> segments, Throwable failure) {
+        for (Segment segment : segments) {
+            try {
+                segment.closeChannel();
+            } catch (IOException closeFailure) {
+                failure.addSuppressed(closeFailure);
+            }
+        }
     }
 
     /** Opens one scanned segment; for the open one, cuts a torn tail and restores its full size. */
