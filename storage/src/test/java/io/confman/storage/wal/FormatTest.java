@@ -15,7 +15,7 @@ class FormatTest {
     private static final String WORKED_EXAMPLE = ""
             + "434f4e464d57414c" + "01000000" + "00000000" + "0100000000000000" + "4abc0714" + "00000000"
             + "01" + "000000" + "05000000" + "0100000000000000" + "0100000000000000" + "057419c8"
-            + "68656c6c6f" + "000000";
+            + "68656c6c6f" + "00000000000000";
 
     @Test
     void codeWritesTheWorkedExampleOfTheDocument() {
