@@ -15,6 +15,7 @@ public record SegmentName(Kind kind, long firstIndex, long lastIndex, long count
     private static final Pattern OPEN = Pattern.compile("open-(\\d{1,18})\\.seg");
     private static final Pattern PREPARED = Pattern.compile("prepared-(\\d{1,18})\\.seg");
 
+    /** The name a segment gets when it is full: its index range, which never changes again. */
     public static SegmentName closed(long firstIndex, long lastIndex) {
         if (firstIndex < 1 || lastIndex < firstIndex) {
             throw new IllegalArgumentException("closed segment needs 1 <= first <= last, got " + firstIndex + ".." + lastIndex);
@@ -22,10 +23,12 @@ public record SegmentName(Kind kind, long firstIndex, long lastIndex, long count
         return new SegmentName(Kind.CLOSED, firstIndex, lastIndex, -1);
     }
 
+    /** The segment being appended to; its first index is in its header, its last is still moving. */
     public static SegmentName open(long counter) {
         return new SegmentName(Kind.OPEN, -1, -1, counter);
     }
 
+    /** A preallocated, all-zero file that will become {@code open-<counter>.seg}. */
     public static SegmentName prepared(long counter) {
         return new SegmentName(Kind.PREPARED, -1, -1, counter);
     }
@@ -49,6 +52,7 @@ public record SegmentName(Kind kind, long firstIndex, long lastIndex, long count
         return Optional.empty();
     }
 
+    /** The file name, e.g. {@code 00000000000000000001-00000000000000004096.seg}. */
     public String fileName() {
         return switch (kind) {
             case CLOSED -> String.format("%020d-%020d.seg", firstIndex, lastIndex);

@@ -297,6 +297,7 @@ public final class SegmentedLog implements AutoCloseable {
         return appendedRecordCount.get();
     }
 
+    /** The log's directory, for messages and for tools that inspect it. */
     public Path directory() {
         return dir;
     }
