@@ -59,6 +59,11 @@ class TornTailTest {
                     assertInstanceOf(TailState.Clean.class, log.recoveredTail(), "cut at +" + cut);
                 }
                 assertEquals(8192, Files.size(segment), "the open segment is refilled to its full size");
+                if (cut % 8 != 1) {
+                    // Appending and reopening costs fsyncs; every eighth cut is enough to show
+                    // that the truncation was durable and the log goes on from it.
+                    continue;
+                }
                 await(log.append(List.of(record(log.lastIndex() + 1, 3, "after recovery"))));
             }
             try (SegmentedLog log = SegmentedLog.open(dir, WalTesting.options(8192))) {
