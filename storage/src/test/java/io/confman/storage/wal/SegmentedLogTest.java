@@ -272,12 +272,11 @@ class SegmentedLogTest {
 
     /** An I/O error in the writer fails the log for good; nothing is retried or swallowed. */
     @Test
-    void writerFailureFailsPendingAndLaterWork(@TempDir Path root) throws IOException {
-        Path dir = root.resolve("log");
+    void writerFailureFailsPendingAndLaterWork(@TempDir Path dir) throws IOException {
         SegmentedLog log = SegmentedLog.open(dir, options(SMALL_SEGMENT_BYTES));
         await(log.append(List.of(record(1, 1, "durable"))));
-        // Pull the directory away: the next rollover cannot rename the full segment.
-        CorruptionTest.deleteTree(dir);
+        // Pull the open segment away: the next rollover cannot rename it to its closed name.
+        Files.delete(dir.resolve("open-1.seg"));
         List<CompletableFuture<Long>> futures = new ArrayList<>();
         IllegalStateException refused = null;
         for (long index = 2; index < 200 && refused == null; index++) {
