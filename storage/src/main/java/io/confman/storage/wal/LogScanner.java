@@ -38,12 +38,11 @@ public final class LogScanner {
      *
      * @param segments the segments in log order, up to the corrupt one (excluded) if any
      * @param tail how the log ends
-     * @param tornEndOffset for a torn tail, the offset just past the last non-zero byte of the open segment
      * @param preparedSegments prepared segments (no entries, deleted on open)
      * @param counterMax the largest open or prepared counter seen, 0 if none
      * @param segmentFileCount how many segment files (of any kind) the directory holds
      */
-    public record ScanResult(List<ScannedSegment> segments, TailState tail, long tornEndOffset,
+    public record ScanResult(List<ScannedSegment> segments, TailState tail,
                              List<Path> preparedSegments, long counterMax, int segmentFileCount) {
     }
 
@@ -61,7 +60,7 @@ public final class LogScanner {
         if (open.size() > 1) {
             return new ScanResult(scanned, new TailState.Corrupt(name(open.get(1)), 0,
                     "more than one open segment (" + name(open.get(0)) + ", " + name(open.get(1)) + ")"),
-                    0, prepared, counterMax, fileCount);
+                    prepared, counterMax, fileCount);
         }
         List<Path> ordered = new ArrayList<>(closed);
         ordered.addAll(open);
@@ -73,10 +72,10 @@ public final class LogScanner {
                 expectedFirst = result.segment.lastIndex() + 1;
             }
             if (!(result.tail instanceof TailState.Clean)) {
-                return new ScanResult(scanned, result.tail, result.tornEndOffset, prepared, counterMax, fileCount);
+                return new ScanResult(scanned, result.tail, prepared, counterMax, fileCount);
             }
         }
-        return new ScanResult(scanned, new TailState.Clean(), 0, prepared, counterMax, fileCount);
+        return new ScanResult(scanned, new TailState.Clean(), prepared, counterMax, fileCount);
     }
 
     private static long listSegments(Path dir, List<Path> closed, List<Path> open, List<Path> prepared)
@@ -101,7 +100,7 @@ public final class LogScanner {
         return counterMax;
     }
 
-    private record SegmentScan(ScannedSegment segment, TailState tail, long tornEndOffset) {
+    private record SegmentScan(ScannedSegment segment, TailState tail) {
     }
 
     private static SegmentScan scanSegment(Path path, long expectedFirst, RecordVisitor visitor) throws IOException {
@@ -149,7 +148,7 @@ public final class LogScanner {
             if (frame.index() != expectedIndex) {
                 return new SegmentScan(segment(path, name, firstIndex, frames, writePosition, end),
                         new TailState.Corrupt(name(path), position, "frame holds index " + frame.index()
-                                + " where index " + expectedIndex + " was expected"), 0);
+                                + " where index " + expectedIndex + " was expected"));
             }
             visitor.record(name(path), frame, bytes.duplicate().position(frame.offset() + Format.FRAME_HEADER_BYTES)
                     .limit(frame.endOffset()).slice());
@@ -161,9 +160,9 @@ public final class LogScanner {
         ScannedSegment segment = segment(path, name, firstIndex, frames, writePosition, end);
         if (closed && segment.lastIndex() != name.lastIndex()) {
             return new SegmentScan(segment, new TailState.Corrupt(name(path), end, "closed segment holds entries "
-                    + firstIndex + ".." + segment.lastIndex() + ", its name says .." + name.lastIndex()), 0);
+                    + firstIndex + ".." + segment.lastIndex() + ", its name says .." + name.lastIndex()));
         }
-        return new SegmentScan(segment, new TailState.Clean(), 0);
+        return new SegmentScan(segment, new TailState.Clean());
     }
 
     /** Step 5 and 6: a frame that is not valid is corruption unless it is a torn tail. */
@@ -175,19 +174,15 @@ public final class LogScanner {
         int position = Math.min(badByte, partial.writePosition());
         if (closed) {
             return new SegmentScan(partial, new TailState.Corrupt(name(path), position,
-                    "invalid frame in a closed segment"), 0);
+                    "invalid frame in a closed segment"));
         }
         int end = bytes.limit();
         int later = findValidFrame(bytes, badByte + 1, end, expectedIndex);
         if (later >= 0) {
             return new SegmentScan(partial, new TailState.Corrupt(name(path), position,
-                    "invalid frame followed by a valid frame at offset " + later), 0);
+                    "invalid frame followed by a valid frame at offset " + later));
         }
-        int dirtyEnd = end;
-        while (dirtyEnd > badByte && bytes.get(dirtyEnd - 1) == 0) {
-            dirtyEnd--;
-        }
-        return new SegmentScan(partial, new TailState.TornTail(name(path), position), dirtyEnd);
+        return new SegmentScan(partial, new TailState.TornTail(name(path), position));
     }
 
     /** The first offset at or after {@code from} where a valid frame with an index >= {@code indexMin} starts. */
@@ -219,7 +214,7 @@ public final class LogScanner {
     }
 
     private static SegmentScan corrupt(Path path, long offset, String reason) {
-        return new SegmentScan(null, new TailState.Corrupt(name(path), offset, reason), 0);
+        return new SegmentScan(null, new TailState.Corrupt(name(path), offset, reason));
     }
 
     private static ByteBuffer map(Path path, long length) throws IOException {
