@@ -1,0 +1,136 @@
+package io.confman.bench.wal;
+
+import io.confman.storage.wal.LogRecord;
+import io.confman.storage.wal.SegmentedLog;
+import io.confman.storage.wal.WalOptions;
+import org.openjdk.jmh.annotations.AuxCounters;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Threads;
+import org.openjdk.jmh.infra.ThreadParams;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+/**
+ * Append throughput of the write-ahead log with fsync on: each benchmark thread appends one
+ * record and waits until the fdatasync that covers it, as a Raft node's callers would. With
+ * more threads, group commit lets one fsync cover many records; the {@code fsyncs} counter
+ * shows how many were taken, so records per fsync = ops / fsyncs.
+ *
+ * <p>The primary score is records per second. Run it on the disk you care about with
+ * {@code -p dir=PATH}; by default it uses a fresh temporary directory.
+ */
+@BenchmarkMode(Mode.Throughput)
+@OutputTimeUnit(TimeUnit.SECONDS)
+@State(Scope.Benchmark)
+public class WalAppendBenchmark {
+    /** Compact every this many records, as a node taking snapshots would, so the disk use stays bounded. */
+    static final long COMPACTION_INTERVAL_RECORDS = 65_536;
+
+    @Param("1024")
+    public int recordBytes;
+
+    /** Directory to create the log in; empty means a new temporary directory. */
+    @Param("")
+    public String dir;
+
+    @Param("67108864")
+    public long segmentSizeBytes;
+
+    private Path logDir;
+    private SegmentedLog log;
+    private final Object indexLock = new Object();
+    // Invariant: the next index to append; guarded by indexLock.
+    private long nextIndex;
+    private byte[] payload;
+    private CompletableFuture<Void> lastCompaction = CompletableFuture.completedFuture(null);
+
+    @Setup(Level.Trial)
+    public void open() throws IOException {
+        Path parent = dir.isEmpty() ? Path.of(System.getProperty("java.io.tmpdir")) : Path.of(dir);
+        logDir = Files.createTempDirectory(parent, "wal-bench-");
+        log = SegmentedLog.open(logDir, new WalOptions(segmentSizeBytes, 1024, 4 << 20));
+        nextIndex = log.lastIndex() + 1;
+        payload = new byte[recordBytes];
+        new Random(1).nextBytes(payload);
+    }
+
+    @TearDown(Level.Trial)
+    public void close() throws IOException {
+        lastCompaction.join();
+        log.close();
+        try (Stream<Path> files = Files.walk(logDir)) {
+            for (Path path : files.sorted(Comparator.reverseOrder()).toList()) {
+                Files.delete(path);
+            }
+        }
+    }
+
+    /** Per-thread counters that JMH sums over threads and reports beside the score. */
+    @AuxCounters(AuxCounters.Type.EVENTS)
+    @State(Scope.Thread)
+    public static class FsyncCounter {
+        /** fdatasyncs taken during the iteration; only thread 0 reports it, so the sum is the total. */
+        public long fsyncs;
+        private long baseline;
+        private boolean reporter;
+
+        @Setup(Level.Iteration)
+        public void start(WalAppendBenchmark benchmark, ThreadParams threads) {
+            reporter = threads.getThreadIndex() == 0;
+            baseline = benchmark.log.fsyncCount();
+            fsyncs = 0;
+        }
+    }
+
+    @Benchmark
+    @Threads(1)
+    public long appenders01(FsyncCounter counter) {
+        return appendAndWait(counter);
+    }
+
+    @Benchmark
+    @Threads(16)
+    public long appenders16(FsyncCounter counter) {
+        return appendAndWait(counter);
+    }
+
+    @Benchmark
+    @Threads(64)
+    public long appenders64(FsyncCounter counter) {
+        return appendAndWait(counter);
+    }
+
+    private long appendAndWait(FsyncCounter counter) {
+        CompletableFuture<Long> done;
+        synchronized (indexLock) {
+            long index = nextIndex++;
+            done = log.append(List.of(new LogRecord(index, 1, 1, payload)));
+            if (index % COMPACTION_INTERVAL_RECORDS == 0) {
+                lastCompaction.join();
+                lastCompaction = log.compactPrefix(index - COMPACTION_INTERVAL_RECORDS);
+            }
+        }
+        long durableIndex = done.join();
+        if (counter.reporter) {
+            counter.fsyncs = log.fsyncCount() - counter.baseline;
+        }
+        return durableIndex;
+    }
+}

@@ -1,0 +1,82 @@
+package io.confman.storage.wal;
+
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+
+/**
+ * One segment file as the log holds it in memory: where each of its frames starts and the
+ * term of each entry, so that {@code term(index)} and locating a frame cost no I/O.
+ * Guarded by {@link LogIndex}'s lock.
+ */
+final class Segment {
+    final long firstIndex;
+    /** Frame offsets (ints) and entry terms (longs), one pair per entry, in index order. */
+    final IntLongList frames;
+    Path path;
+    FileChannel channel;
+    // Invariant: open == (this is the last segment of the log); only the open one is written.
+    boolean open;
+    // Invariant: SEGMENT_HEADER_BYTES <= writePosition <= capacityBytes (meaningful while open)
+    long writePosition;
+    final long capacityBytes;
+
+    Segment(Path path, FileChannel channel, long firstIndex, IntLongList frames, boolean open,
+            long writePosition, long capacityBytes) {
+        if (firstIndex < 1) {
+            throw new IllegalArgumentException("firstIndex must be >= 1, was " + firstIndex);
+        }
+        if (writePosition < Format.SEGMENT_HEADER_BYTES || writePosition > capacityBytes) {
+            throw new IllegalArgumentException("writePosition " + writePosition + " outside the segment of "
+                    + capacityBytes + " bytes");
+        }
+        this.path = path;
+        this.channel = channel;
+        this.firstIndex = firstIndex;
+        this.frames = frames;
+        this.open = open;
+        this.writePosition = writePosition;
+        this.capacityBytes = capacityBytes;
+    }
+
+    /** Moves the write position past bytes just written, keeping it inside the file. */
+    void advance(long bytes) {
+        if (bytes < 0 || writePosition + bytes > capacityBytes) {
+            throw new IllegalStateException("writing " + bytes + " bytes at " + writePosition + " overruns "
+                    + fileName() + " of " + capacityBytes + " bytes");
+        }
+        writePosition += bytes;
+    }
+
+    /** {@code firstIndex - 1} when the segment holds no entry yet. */
+    long lastIndex() {
+        return firstIndex + frames.size() - 1;
+    }
+
+    boolean contains(long index) {
+        return index >= firstIndex && index <= lastIndex();
+    }
+
+    int offsetOf(long index) {
+        return frames.intAt(position(index));
+    }
+
+    long termOf(long index) {
+        return frames.longAt(position(index));
+    }
+
+    private int position(long index) {
+        if (!contains(index)) {
+            throw new IllegalArgumentException("index " + index + " is not in segment " + path.getFileName());
+        }
+        return (int) (index - firstIndex);
+    }
+
+    String fileName() {
+        return path.getFileName().toString();
+    }
+
+    void closeChannel() throws IOException {
+        channel.close();
+    }
+}

@@ -1,0 +1,97 @@
+package io.confman.storage.wal;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+
+/** The few file-system operations the log needs, each durable when it returns. */
+final class SegmentFiles {
+    /** Zeros are written in chunks of this size; big enough to keep system calls few. */
+    static final int ZERO_CHUNK_BYTES = 1 << 20;
+    private static final ByteBuffer ZEROS = ByteBuffer.allocateDirect(ZERO_CHUNK_BYTES).asReadOnlyBuffer();
+
+    private SegmentFiles() {
+    }
+
+    /**
+     * Makes a new directory entry, rename or unlink durable. On Linux fsync on a directory
+     * file descriptor is how that is done; Java allows it through a read-only channel.
+     */
+    static void fsyncDirectory(Path dir) throws IOException {
+        try (FileChannel channel = FileChannel.open(dir, StandardOpenOption.READ)) {
+            channel.force(true);
+        }
+    }
+
+    /**
+     * Creates {@code path} and really writes {@code sizeBytes} zeros into it (not a sparse
+     * {@code setLength}), so that later fdatasyncs never have to allocate blocks.
+     */
+    static void preallocate(Path path, long sizeBytes) throws IOException {
+        try (FileChannel channel = FileChannel.open(path, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+            writeZeros(channel, 0, sizeBytes);
+            channel.force(true);
+        }
+        fsyncDirectory(path.getParent());
+    }
+
+    /**
+     * Durably removes everything from {@code offset} on and refills the file with written
+     * zeros up to {@code sizeBytes}. The cut is one metadata change ({@code ftruncate}),
+     * so a crash leaves either the old bytes or none of them past {@code offset}; zeroing
+     * in place could leave a later frame standing after a zeroed hole, which recovery
+     * would rightly call corruption.
+     */
+    static void cutAndRefill(FileChannel channel, long offset, long sizeBytes) throws IOException {
+        if (offset > sizeBytes) {
+            throw new IllegalArgumentException("cut offset " + offset + " beyond segment size " + sizeBytes);
+        }
+        if (channel.size() > offset) {
+            channel.truncate(offset);
+            channel.force(true);
+        }
+        writeZeros(channel, offset, sizeBytes - offset);
+        channel.force(true);
+    }
+
+    static void writeZeros(FileChannel channel, long offset, long bytes) throws IOException {
+        long position = offset;
+        long end = offset + bytes;
+        while (position < end) {
+            ByteBuffer chunk = ZEROS.duplicate();
+            chunk.limit((int) Math.min(ZERO_CHUNK_BYTES, end - position));
+            position += writeFully(channel, chunk, position);
+        }
+    }
+
+    /** Writes all of {@code buffer} at {@code position}; returns the bytes written. */
+    static int writeFully(FileChannel channel, ByteBuffer buffer, long position) throws IOException {
+        int written = 0;
+        while (buffer.hasRemaining()) {
+            written += channel.write(buffer, position + written);
+        }
+        return written;
+    }
+
+    /** Reads exactly {@code buffer.remaining()} bytes at {@code position}, failing on a short file. */
+    static void readFully(FileChannel channel, ByteBuffer buffer, long position, String what) throws IOException {
+        long at = position;
+        while (buffer.hasRemaining()) {
+            int read = channel.read(buffer, at);
+            if (read < 0) {
+                throw new IOException("unexpected end of file reading " + what + " at offset " + at);
+            }
+            at += read;
+        }
+    }
+
+    /** Atomic rename, then the directory fsync that makes it durable. */
+    static void renameDurably(Path from, Path to) throws IOException {
+        Files.move(from, to, StandardCopyOption.ATOMIC_MOVE);
+        fsyncDirectory(from.getParent());
+    }
+}

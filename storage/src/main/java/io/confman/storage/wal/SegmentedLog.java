@@ -1,0 +1,369 @@
+package io.confman.storage.wal;
+
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Confman's write-ahead log: a directory of fixed-size, preallocated segment files in the
+ * format of {@code storage/FORMAT.md}, holding Raft entries (index, term, type, payload).
+ *
+ * <p>Changes ({@link #append}, {@link #truncateSuffix}, {@link #compactPrefix},
+ * {@link #reset}) are queued to one writer thread in the order they are called and return
+ * a future that completes once the change is durable. Appends from many callers are
+ * grouped into one fdatasync. Reads ({@link #firstIndex}, {@link #lastIndex},
+ * {@link #term}, {@link #read}) see only durable entries, because Raft may only count on
+ * what survives a crash (Raft thesis, section 3.8).
+ *
+ * <p>Any I/O error in the writer fails the log for good: every pending and later change
+ * fails with it. After a failed fsync the kernel may have dropped the dirty pages, so
+ * retrying could acknowledge data that is not on disk; reopening runs recovery instead.
+ */
+public final class SegmentedLog implements AutoCloseable {
+    private static final long QUEUE_POLL_MS = 50;
+
+    private final Path dir;
+    private final WalOptions options;
+    private final TailState recoveredTail;
+    private final LogIndex index;
+    private final LogWriter writer;
+    private final Thread writerThread;
+    private final BlockingQueue<Command> commands;
+    private final AtomicLong fsyncCount = new AtomicLong();
+    private final AtomicLong appendedRecordCount = new AtomicLong();
+    /** Orders submissions; guards acceptedNextIndex and closed. */
+    private final Object submitLock = new Object();
+    // Invariant: acceptedNextIndex >= 1, and the next append must start exactly here.
+    private long acceptedNextIndex;
+    private boolean closed;
+    private volatile Throwable failure;
+
+    private SegmentedLog(Path dir, WalOptions options, TailState recoveredTail, List<Segment> segments,
+                         long counterNext) {
+        this.dir = dir;
+        this.options = options;
+        this.recoveredTail = recoveredTail;
+        this.index = new LogIndex(segments);
+        this.acceptedNextIndex = index.lastIndex() + 1;
+        this.commands = new ArrayBlockingQueue<>(options.commandQueueCommandsMax());
+        this.writer = new LogWriter(dir, options, index, commands, counterNext, fsyncCount, appendedRecordCount,
+                this::fail);
+        this.writerThread = new Thread(writer, "wal-writer-" + dir.getFileName());
+        this.writerThread.setDaemon(true);
+        this.writerThread.start();
+    }
+
+    /**
+     * Opens the log in {@code dir}, creating it when the directory holds no segment, and
+     * runs recovery (FORMAT.md section 4): a torn tail is cut off durably before this
+     * returns.
+     *
+     * @throws WalCorruptionException naming the segment file and byte offset when the log
+     *     is damaged in a way that is not an interrupted append; nothing is changed then
+     */
+    public static SegmentedLog open(Path dir, WalOptions options) throws IOException {
+        Files.createDirectories(dir);
+        LogScanner.ScanResult scan = LogScanner.scan(dir, (segment, frame, payload) -> { });
+        if (scan.tail() instanceof TailState.Corrupt corrupt) {
+            throw new WalCorruptionException(corrupt.segment(), corrupt.offset(), corrupt.reason());
+        }
+        for (Path prepared : scan.preparedSegments()) {
+            Files.delete(prepared);
+        }
+        SegmentFiles.fsyncDirectory(dir);
+        long counterNext = scan.counterMax() + 1;
+        List<Segment> segments = new ArrayList<>();
+        try {
+            for (LogScanner.ScannedSegment scanned : scan.segments()) {
+                segments.add(recoverSegment(scanned, scan.tail(), options));
+            }
+            if (segments.isEmpty() || !segments.get(segments.size() - 1).open) {
+                long firstIndex = segments.isEmpty() ? 1 : segments.get(segments.size() - 1).lastIndex() + 1;
+                segments.add(createFirstOpenSegment(dir, counterNext++, firstIndex, options));
+            }
+        } catch (IOException | RuntimeException failure) {
+            closeAll(segments, failure);
+            throw failure;
+        }
+        return new SegmentedLog(dir, options, scan.tail(), segments, counterNext);
+    }
+
+    /** Closes the channels opened so far; a failure to close is attached to the first failure. */
+    private static void closeAll(List<Segment> segments, Throwable failure) {
+        for (Segment segment : segments) {
+            try {
+                segment.closeChannel();
+            } catch (IOException closeFailure) {
+                failure.addSuppressed(closeFailure);
+            }
+        }
+    }
+
+    /** Opens one scanned segment; for the open one, cuts a torn tail and restores its full size. */
+    private static Segment recoverSegment(LogScanner.ScannedSegment scanned, TailState tail, WalOptions options)
+            throws IOException {
+        IntLongList frames = new IntLongList(scanned.offsets(), scanned.terms(), scanned.count());
+        if (scanned.name().kind() == SegmentName.Kind.CLOSED) {
+            FileChannel channel = FileChannel.open(scanned.path(), StandardOpenOption.READ);
+            return new Segment(scanned.path(), channel, scanned.firstIndex(), frames, false,
+                    Format.SEGMENT_HEADER_BYTES, scanned.fileLengthBytes());
+        }
+        long capacityBytes = Math.max(scanned.fileLengthBytes(), options.segmentSizeBytes());
+        FileChannel channel = FileChannel.open(scanned.path(), StandardOpenOption.READ, StandardOpenOption.WRITE);
+        try {
+            if (tail instanceof TailState.TornTail torn) {
+                SegmentFiles.cutAndRefill(channel, torn.offset(), capacityBytes);
+            } else if (scanned.fileLengthBytes() < capacityBytes) {
+                SegmentFiles.cutAndRefill(channel, scanned.fileLengthBytes(), capacityBytes);
+            }
+        } catch (IOException | RuntimeException failure) {
+            channel.close();
+            throw failure;
+        }
+        return new Segment(scanned.path(), channel, scanned.firstIndex(), frames, true, scanned.writePosition(),
+                capacityBytes);
+    }
+
+    private static Segment createFirstOpenSegment(Path dir, long counter, long firstIndex, WalOptions options)
+            throws IOException {
+        Path prepared = dir.resolve(SegmentName.prepared(counter).fileName());
+        SegmentFiles.preallocate(prepared, options.segmentSizeBytes());
+        FileChannel channel = FileChannel.open(prepared, StandardOpenOption.READ, StandardOpenOption.WRITE);
+        Path open = dir.resolve(SegmentName.open(counter).fileName());
+        try {
+            java.nio.ByteBuffer header = java.nio.ByteBuffer.allocate(Format.SEGMENT_HEADER_BYTES);
+            Format.encodeSegmentHeader(header, firstIndex);
+            SegmentFiles.writeFully(channel, header.flip(), 0);
+            channel.force(false);
+            SegmentFiles.renameDurably(prepared, open);
+        } catch (IOException | RuntimeException failure) {
+            channel.close();
+            throw failure;
+        }
+        return new Segment(open, channel, firstIndex, new IntLongList(), true, Format.SEGMENT_HEADER_BYTES,
+                options.segmentSizeBytes());
+    }
+
+    /**
+     * Appends records whose indexes continue the log exactly (the first is
+     * {@code lastIndex() + 1}, counting appends still in flight, and each next one is one
+     * more). The future completes with the last index once an fdatasync covers them. It
+     * completes on the writer thread: attach slow work with the {@code *Async} methods so
+     * that it does not hold up the next group commit.
+     *
+     * @throws IllegalArgumentException on a gap, a repeated index or a payload larger than
+     *     {@link WalOptions#payloadBytesMax()}: these are programming errors
+     */
+    public CompletableFuture<Long> append(List<LogRecord> records) {
+        if (records.isEmpty()) {
+            throw new IllegalArgumentException("append needs at least one record");
+        }
+        synchronized (submitLock) {
+            checkUsable();
+            long expectedIndex = acceptedNextIndex;
+            long frameBytes = 0;
+            for (LogRecord record : records) {
+                if (record.index() != expectedIndex) {
+                    throw new IllegalArgumentException("append of index " + record.index() + " where index "
+                            + expectedIndex + " must come next (indexes are contiguous)");
+                }
+                if (record.payload().length > options.payloadBytesMax()) {
+                    throw new IllegalArgumentException("payload of " + record.payload().length
+                            + " bytes exceeds payloadBytesMax " + options.payloadBytesMax());
+                }
+                frameBytes += Format.frameBytes(record.payload().length);
+                expectedIndex++;
+            }
+            Command.Append append = new Command.Append(List.copyOf(records), frameBytes, new CompletableFuture<>());
+            enqueue(append);
+            setAcceptedNextIndex(expectedIndex);
+            return append.done();
+        }
+    }
+
+    /**
+     * Removes every entry at and after {@code fromIndex}, as Raft does with a conflicting
+     * suffix (thesis section 3.5). Done before any later append is acknowledged.
+     *
+     * @throws IllegalArgumentException when {@code fromIndex} is below {@link #firstIndex()}
+     *     (compacted entries are committed and must never be truncated) or beyond the log
+     */
+    public CompletableFuture<Void> truncateSuffix(long fromIndex) {
+        synchronized (submitLock) {
+            checkUsable();
+            long firstIndex = index.firstIndex();
+            if (fromIndex < firstIndex || fromIndex > acceptedNextIndex) {
+                throw new IllegalArgumentException("truncateSuffix(" + fromIndex + ") outside " + firstIndex + ".."
+                        + acceptedNextIndex);
+            }
+            Command.TruncateSuffix truncate = new Command.TruncateSuffix(fromIndex, new CompletableFuture<>());
+            enqueue(truncate);
+            setAcceptedNextIndex(fromIndex);
+            return truncate.done();
+        }
+    }
+
+    /**
+     * Deletes the closed segments whose entries are all at or below {@code snapshotIndex},
+     * which a snapshot now covers. Works per segment, so {@link #firstIndex()} may stay at
+     * or below the snapshot index; that keeps the disk bounded without rewriting files.
+     */
+    public CompletableFuture<Void> compactPrefix(long snapshotIndex) {
+        if (snapshotIndex < 0) {
+            throw new IllegalArgumentException("snapshotIndex must be >= 0, was " + snapshotIndex);
+        }
+        synchronized (submitLock) {
+            Command.CompactPrefix compact = new Command.CompactPrefix(snapshotIndex, new CompletableFuture<>());
+            enqueue(compact);
+            return compact.done();
+        }
+    }
+
+    /**
+     * Discards the whole log so that the next append is {@code snapshotIndex + 1}; used when
+     * a snapshot is installed beyond the log (thesis section 5.3). After a crash during a
+     * reset the log may hold part of the old log; the caller holds the snapshot and resets
+     * again when the log does not continue it.
+     */
+    public CompletableFuture<Void> reset(long snapshotIndex) {
+        if (snapshotIndex < 0) {
+            throw new IllegalArgumentException("snapshotIndex must be >= 0, was " + snapshotIndex);
+        }
+        synchronized (submitLock) {
+            Command.Reset reset = new Command.Reset(snapshotIndex, new CompletableFuture<>());
+            enqueue(reset);
+            setAcceptedNextIndex(snapshotIndex + 1);
+            return reset.done();
+        }
+    }
+
+    /** Index of the first durable entry; {@code lastIndex() + 1} when the log is empty. */
+    public long firstIndex() {
+        return index.firstIndex();
+    }
+
+    /** Index of the last durable entry; {@code firstIndex() - 1} when the log is empty. */
+    public long lastIndex() {
+        return index.lastIndex();
+    }
+
+    /** The term of a durable entry, from memory. */
+    public long term(long entryIndex) {
+        return index.term(entryIndex);
+    }
+
+    /**
+     * Reads one durable entry, checking its CRC again.
+     *
+     * @throws WalCorruptionException when the frame no longer checks out on disk
+     */
+    public LogRecord read(long entryIndex) throws IOException {
+        return index.read(entryIndex, entryIndex + 1, Long.MAX_VALUE).get(0);
+    }
+
+    /**
+     * Reads durable entries from {@code fromIndex} up to (not including)
+     * {@code toIndexExclusive}, stopping before their payloads exceed {@code bytesMax}, but
+     * always at least one entry, so that a replication loop always makes progress.
+     */
+    public List<LogRecord> read(long fromIndex, long toIndexExclusive, long bytesMax) throws IOException {
+        if (fromIndex >= toIndexExclusive) {
+            throw new IllegalArgumentException("empty range " + fromIndex + ".." + toIndexExclusive);
+        }
+        return index.read(fromIndex, toIndexExclusive, bytesMax);
+    }
+
+    /** How recovery found the log when it was opened. */
+    public TailState recoveredTail() {
+        return recoveredTail;
+    }
+
+    /** fdatasyncs of appended data so far: records per fsync is the group-commit ratio. */
+    public long fsyncCount() {
+        return fsyncCount.get();
+    }
+
+    /** Records made durable since the log was opened. */
+    public long appendedRecordCount() {
+        return appendedRecordCount.get();
+    }
+
+    /** The log's directory, for messages and for tools that inspect it. */
+    public Path directory() {
+        return dir;
+    }
+
+    /** Finishes every change already submitted, then closes the files. */
+    @Override
+    public void close() throws IOException {
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        synchronized (submitLock) {
+            if (closed) {
+                return;
+            }
+            if (failure == null) {
+                enqueue(new Command.Close(done));
+            }
+            closed = true;
+        }
+        try {
+            writerThread.join();
+        } catch (InterruptedException interrupted) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while closing the log", interrupted);
+        }
+        if (failure != null) {
+            writer.closeChannels();
+            throw new IOException("the write-ahead log had failed", failure);
+        }
+        done.join();
+    }
+
+    private void setAcceptedNextIndex(long nextIndex) {
+        if (nextIndex < 1) {
+            throw new IllegalStateException("acceptedNextIndex would become " + nextIndex);
+        }
+        acceptedNextIndex = nextIndex;
+    }
+
+    /** Puts a command on the bounded queue, waiting while it is full; called under submitLock. */
+    private void enqueue(Command command) {
+        checkUsable();
+        try {
+            while (!commands.offer(command, QUEUE_POLL_MS, TimeUnit.MILLISECONDS)) {
+                checkUsable();
+            }
+        } catch (InterruptedException interrupted) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while queueing a log command", interrupted);
+        }
+    }
+
+    private void checkUsable() {
+        if (failure != null) {
+            throw new IllegalStateException("the write-ahead log has failed; reopen it to recover", failure);
+        }
+        if (closed) {
+            throw new IllegalStateException("the write-ahead log is closed");
+        }
+    }
+
+    /** Called by the writer thread when it stops on an error: fails every queued command. */
+    private void fail(Throwable cause) {
+        failure = cause;
+        synchronized (submitLock) {
+            for (Command command = commands.poll(); command != null; command = commands.poll()) {
+                command.done().completeExceptionally(cause);
+            }
+        }
+    }
+}
