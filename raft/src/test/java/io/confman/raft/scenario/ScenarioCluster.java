@@ -277,7 +277,15 @@ final class ScenarioCluster {
     /** Runs an input and prints the node's role change, if any. */
     private void observe(String id, Runnable input) {
         Status before = node(id).status();
-        input.run();
+        try {
+            input.run();
+        } catch (IllegalStateException violated) {
+            // The core crashes loudly on an impossible state; the scenario shows it and the
+            // node stays down, as a runtime would stop the process.
+            line("  " + id + " PANIC: " + violated.getMessage());
+            nodes.get(id).crash();
+            return;
+        }
         Status after = node(id).status();
         if (before.role() != after.role() || before.term() != after.term()
                 || !java.util.Objects.equals(before.leaderId(), after.leaderId())) {
