@@ -757,7 +757,8 @@ public class RaftNode {
     private void handleAppendEntries(AppendEntries append) {
         if (append.prevLogIndex() < log.commitIndex()) {
             // What we committed agrees with every later leader (Leader Completeness); report it
-            // so the leader resumes from there.
+            // so the leader resumes from there, after checking that claim on what we were sent.
+            requireAgreesWithCommitted(append.entries());
             acknowledgeAppend(append.from(), log.commitIndex());
             return;
         }
@@ -773,6 +774,22 @@ public class RaftNode {
         // Figure 2 step 5: the leader's commit index tells only about entries we now hold.
         log.commitTo(Math.min(append.leaderCommit(), lastNewIndex));
         acknowledgeAppend(append.from(), lastNewIndex);
+    }
+
+    /**
+     * A leader's entry at a committed index must be the entry we committed (State Machine
+     * Safety, thesis §3.6.3). If not, a safety rule was broken somewhere; stop rather than
+     * acknowledge a log we do not have.
+     */
+    private void requireAgreesWithCommitted(List<Entry> entries) {
+        for (Entry entry : entries) {
+            if (entry.index() <= log.commitIndex() && log.hasTerm(entry.index())
+                    && log.term(entry.index()) != entry.term()) {
+                throw new IllegalStateException("leader sent " + entry + " but committed index "
+                        + entry.index() + " has term " + log.term(entry.index())
+                        + " (State Machine Safety violated)");
+            }
+        }
     }
 
     private void acknowledgeAppend(String leader, long matchIndex) {

@@ -35,8 +35,18 @@ final class ScenarioCluster {
     String run(String commandLine) {
         out = new StringBuilder();
         List<String> words = Arrays.asList(commandLine.split("\\s+"));
-        String command = words.get(0);
-        List<String> args = words.subList(1, words.size());
+        try {
+            dispatch(words.get(0), words.subList(1, words.size()));
+        } catch (RuntimeException e) {
+            // Shown in the output, so that a script can expect a refusal, and an unexpected
+            // failure shows up in the diff with everything printed before it.
+            out.append("error: ").append(e.getMessage()).append("\n");
+        }
+        String text = out.toString().stripTrailing();
+        return text.isEmpty() ? "ok" : text;
+    }
+
+    private void dispatch(String command, List<String> args) {
         switch (command) {
             case "add-nodes" -> addNodes(args);
             case "add-stranger" -> addStranger(args);
@@ -59,8 +69,6 @@ final class ScenarioCluster {
             case "log" -> args.forEach(this::printLog);
             default -> throw new IllegalArgumentException("unknown command: " + command);
         }
-        String text = out.toString().stripTrailing();
-        return text.isEmpty() ? "ok" : text;
     }
 
     // ---------------------------------------------------------------- commands
@@ -321,7 +329,7 @@ final class ScenarioCluster {
                 : "snapshot " + Printer.snapshot(n.storage.snapshot()) + " ";
         out.append(id).append(" log: ").append(snapshot).append(Printer.entries(entries))
                 .append(" commit=").append(n.storage.hardState().commitIndex())
-                .append(" state=").append(n.applied).append("\n");
+                .append(n.isUp() ? " state=" + n.applied : " (down)").append("\n");
     }
 
     // ---------------------------------------------------------------- helpers
