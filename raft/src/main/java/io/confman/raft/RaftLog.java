@@ -228,11 +228,24 @@ final class RaftLog {
         return storage.snapshot();
     }
 
+    /**
+     * The runtime says entries up to ({@code index}, {@code term}) are durable. Checked against
+     * what storage now holds, the other side of the disk (unless already compacted away).
+     */
     void stableTo(long index, long term) {
+        boolean readable = index >= storage.firstIndex() - 1;
+        if (storage.lastIndex() < index || (readable && storage.term(index) != term)) {
+            throw new IllegalStateException("advance() acknowledged entry " + term + "/" + index
+                    + " that storage does not hold (its last index is " + storage.lastIndex() + ")");
+        }
         unstable.stableTo(index, term);
     }
 
     void stableSnapshotTo(long index) {
+        if (storage.snapshot().lastIncludedIndex() < index) {
+            throw new IllegalStateException("advance() acknowledged a snapshot at " + index
+                    + " that storage does not hold (its snapshot is " + storage.snapshot() + ")");
+        }
         unstable.stableSnapshotTo(index);
         appliedIndex = Math.max(appliedIndex, index);
     }
