@@ -27,6 +27,9 @@ import java.util.Objects;
  * @param applyBytesMax           committed entry bytes handed out in one {@link Ready}
  * @param snapshotChunkBytesMax   bytes in one InstallSnapshot chunk
  * @param pendingReadsMax         ReadIndex requests a leader holds while it confirms leadership
+ * @param uncommittedBytesMax     bytes of proposed commands a leader holds uncommitted before it
+ *                                refuses new ones (a leader cut off from its followers must not
+ *                                grow its log without bound)
  */
 public record RaftConfig(
         String id,
@@ -42,7 +45,11 @@ public record RaftConfig(
         long appendEntriesBytesMax,
         long applyBytesMax,
         int snapshotChunkBytesMax,
-        int pendingReadsMax) {
+        int pendingReadsMax,
+        long uncommittedBytesMax) {
+
+    /** The default bound on a leader's uncommitted command bytes. */
+    public static final long UNCOMMITTED_BYTES_MAX_DEFAULT = 64L << 20;
 
     public RaftConfig {
         Objects.requireNonNull(id, "id");
@@ -74,6 +81,19 @@ public record RaftConfig(
         requirePositive("applyBytesMax", applyBytesMax);
         requirePositive("snapshotChunkBytesMax", snapshotChunkBytesMax);
         requirePositive("pendingReadsMax", pendingReadsMax);
+        requirePositive("uncommittedBytesMax", uncommittedBytesMax);
+    }
+
+    /** The configuration without an explicit uncommitted-bytes bound (the first published form). */
+    public RaftConfig(String id, List<String> members, int heartbeatIntervalTicks,
+                      int electionTimeoutTicks, int requestTimeoutTicks, int snapshotBudgetTicks,
+                      boolean preVote, boolean checkQuorum, int inflightMessagesMax,
+                      long inflightBytesMax, long appendEntriesBytesMax, long applyBytesMax,
+                      int snapshotChunkBytesMax, int pendingReadsMax) {
+        this(id, members, heartbeatIntervalTicks, electionTimeoutTicks, requestTimeoutTicks,
+                snapshotBudgetTicks, preVote, checkQuorum, inflightMessagesMax, inflightBytesMax,
+                appendEntriesBytesMax, applyBytesMax, snapshotChunkBytesMax, pendingReadsMax,
+                UNCOMMITTED_BYTES_MAX_DEFAULT);
     }
 
     private static void requirePositive(String name, long value) {
@@ -85,7 +105,7 @@ public record RaftConfig(
     /** A configuration with the defaults Confman runs with (a tick of 100 ms is typical). */
     public static RaftConfig defaults(String id, List<String> members) {
         return new RaftConfig(id, members, 1, 10, 30, 5, true, true,
-                256, 8L << 20, 1L << 20, 8L << 20, 64 << 10, 4096);
+                256, 8L << 20, 1L << 20, 8L << 20, 64 << 10, 4096, UNCOMMITTED_BYTES_MAX_DEFAULT);
     }
 
     /** The cluster identity every message of this node carries. */
@@ -103,14 +123,14 @@ public record RaftConfig(
         return new RaftConfig(id, members, heartbeatIntervalTicks, electionTimeoutTicks,
                 requestTimeoutTicks, snapshotBudgetTicks, preVote, checkQuorum, inflightMessagesMax,
                 inflightBytesMax, appendEntriesBytesMax, applyBytesMax, snapshotChunkBytesMax,
-                pendingReadsMax);
+                pendingReadsMax, uncommittedBytesMax);
     }
 
     public RaftConfig withElectionOptions(boolean preVote, boolean checkQuorum) {
         return new RaftConfig(id, members, heartbeatIntervalTicks, electionTimeoutTicks,
                 requestTimeoutTicks, snapshotBudgetTicks, preVote, checkQuorum, inflightMessagesMax,
                 inflightBytesMax, appendEntriesBytesMax, applyBytesMax, snapshotChunkBytesMax,
-                pendingReadsMax);
+                pendingReadsMax, uncommittedBytesMax);
     }
 
     public RaftConfig withFlowControl(int inflightMessagesMax, long inflightBytesMax,
@@ -118,6 +138,13 @@ public record RaftConfig(
         return new RaftConfig(id, members, heartbeatIntervalTicks, electionTimeoutTicks,
                 requestTimeoutTicks, snapshotBudgetTicks, preVote, checkQuorum, inflightMessagesMax,
                 inflightBytesMax, appendEntriesBytesMax, applyBytesMax, snapshotChunkBytesMax,
-                pendingReadsMax);
+                pendingReadsMax, uncommittedBytesMax);
+    }
+
+    public RaftConfig withUncommittedBytesMax(long uncommittedBytesMax) {
+        return new RaftConfig(id, members, heartbeatIntervalTicks, electionTimeoutTicks,
+                requestTimeoutTicks, snapshotBudgetTicks, preVote, checkQuorum, inflightMessagesMax,
+                inflightBytesMax, appendEntriesBytesMax, applyBytesMax, snapshotChunkBytesMax,
+                pendingReadsMax, uncommittedBytesMax);
     }
 }

@@ -63,6 +63,7 @@ public class RaftNode {
     // Leader state. Invariant: (role == LEADER) == (tracker != null) == (reads != null)
     private ProgressTracker tracker;
     private ReadIndexQueue reads;
+    private UncommittedBytes uncommitted;
     /** The member a leadership transfer goes to, or null (thesis §3.10). */
     private String transferee;
 
@@ -156,6 +157,11 @@ public class RaftNode {
             return new ProposeResult.Rejected("leadership transfer to " + transferee + " under way", id);
         }
         Entry entry = Entry.normal(log.lastIndex() + 1, currentTerm, command.clone());
+        if (!uncommitted.admits(entry.sizeBytes())) {
+            return new ProposeResult.Rejected("uncommitted entries exceed uncommittedBytesMax "
+                    + config.uncommittedBytesMax(), id);
+        }
+        uncommitted.add(entry.index(), entry.sizeBytes());
         log.appendAsLeader(entry);
         for (String peer : peers) {
             sendAppend(peer, false);
@@ -481,7 +487,9 @@ public class RaftNode {
         heartbeatElapsed = 0;
         tracker = new ProgressTracker(id, config.members(), log.lastIndex() + 1, config);
         tracker.self().maybeUpdate(log.stableLastIndex());
+        tracker.self().becomeReplicate(); // Its own log needs no probing.
         reads = new ReadIndexQueue(id, config.members(), config.pendingReadsMax());
+        uncommitted = new UncommittedBytes(config.uncommittedBytesMax());
         // Thesis §3.6.2 and §6.4: a leader commits entries of earlier terms only by committing
         // one of its own, so it appends an empty entry at once.
         log.appendAsLeader(Entry.noOp(log.lastIndex() + 1, currentTerm));
@@ -506,6 +514,7 @@ public class RaftNode {
         }
         tracker = null;
         reads = null;
+        uncommitted = null;
         transferee = null;
     }
 
@@ -650,6 +659,7 @@ public class RaftNode {
         }
         boolean firstInTerm = !committedInCurrentTerm();
         log.commitTo(index);
+        uncommitted.committedTo(index);
         if (firstInTerm && committedInCurrentTerm()) {
             for (byte[] context : reads.drainWaitingForCommit()) {
                 startRead(context);

@@ -167,4 +167,19 @@ class InvariantTest {
         RaftConfig config = RaftConfig.defaults("a", List.of("a"));
         return new RaftNode(config, storage, SnapshotSource.NONE, new SplittableRandom(7));
     }
+
+    @Test
+    void aLeaderRefusesProposalsPastItsUncommittedBound() {
+        RaftConfig config = RaftConfig.defaults("a", List.of("a", "b", "c")).withUncommittedBytesMax(100);
+        RaftNode node = new RaftNode(config, new MemoryLogStorage(), SnapshotSource.NONE, new SplittableRandom(1));
+        node.campaign();
+        node.step(new Message.PreVoteResponse(config.clusterIdentity(), "b", "a", 1, true));
+        node.step(new Message.RequestVoteResponse(config.clusterIdentity(), "b", "a", 1, true));
+        assertEquals(Role.LEADER, node.status().role());
+        byte[] command = new byte[40]; // 57 bytes with the entry header
+        assertTrue(node.propose(command) instanceof ProposeResult.Accepted);
+        ProposeResult refused = node.propose(command);
+        assertTrue(refused instanceof ProposeResult.Rejected r && r.reason().contains("uncommittedBytesMax"),
+                refused.toString());
+    }
 }
