@@ -26,4 +26,28 @@ final class PlantedBugs {
             return true;
         }
     }
+
+    /** Grants votes without the election restriction (thesis §3.6.1). */
+    static final class VotesWithoutLogCheck extends RaftNode {
+        VotesWithoutLogCheck(RaftConfig config, LogStorage storage, SnapshotSource snapshots, RandomGenerator random) {
+            super(config, storage, snapshots, random);
+        }
+
+        @Override
+        protected boolean candidateLogIsUpToDate(long lastLogIndex, long lastLogTerm) {
+            return true;
+        }
+    }
+
+    /** Votes for every candidate that asks, even twice in one term (breaks Figure 2, RequestVote step 2). */
+    static final class VotesTwice extends RaftNode {
+        VotesTwice(RaftConfig config, LogStorage storage, SnapshotSource snapshots, RandomGenerator random) {
+            super(config, storage, snapshots, random);
+        }
+
+        @Override
+        protected boolean canVoteFor(String candidateId) {
+            return true;
+        }
+    }
 }

@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import io.confman.raft.Entry;
+import io.confman.raft.MemoryLogStorage;
+import io.confman.raft.MemorySnapshotStore;
 import io.confman.raft.Message;
 import io.confman.raft.RaftConfig;
 import io.confman.raft.RaftNode;
@@ -19,13 +21,15 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
+import java.util.random.RandomGenerator;
 import java.util.stream.LongStream;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * A seeded smoke check of the core under random delivery, loss, reordering, partitions,
- * crashes and compaction: after every step, no two leaders share a term and every pair of
+ * A seeded smoke check of the core under random delivery, loss, duplication, reordering,
+ * partitions, crashes, compaction and leadership transfers: after every step, no two leaders share a term and every pair of
  * state machines agrees on a common prefix. At the end the network heals and the cluster
  * must commit a new command. Not the simulator (which lives elsewhere); a quick net under
  * the scenario scripts. A failure names the seed, which replays it exactly.
@@ -45,6 +49,29 @@ class SafetySmokeTest {
         new Run(seed, seed % 2 == 0 ? 3 : 5).go();
     }
 
+    /** How a run builds its nodes; a planted bug is a subclass of RaftNode. */
+    interface NodeFactory {
+        RaftNode create(RaftConfig config, MemoryLogStorage storage, MemorySnapshotStore snapshots, RandomGenerator random);
+    }
+
+    /**
+     * The check is worth something only if it fails when a rule is broken: with votes granted
+     * without the log check, or twice in a term, some early seed must fail.
+     */
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"votes without the log check", "votes twice in a term"})
+    void catchesPlantedBugs(String bug) {
+        NodeFactory factory = bug.contains("log") ? PlantedBugs.VotesWithoutLogCheck::new : PlantedBugs.VotesTwice::new;
+        for (long seed = 1; seed <= 20; seed++) {
+            try {
+                new Run(seed, 5, factory).go();
+            } catch (AssertionError | IllegalStateException caught) {
+                return; // A checker, or an invariant inside the core, noticed.
+            }
+        }
+        fail("no seed in 1..20 caught the planted bug: " + bug);
+    }
+
     private static final class Run {
         final long seed;
         final SplittableRandom random;
@@ -56,16 +83,22 @@ class SafetySmokeTest {
         int proposals;
 
         Run(long seed, int size) {
+            this(seed, size, RaftNode::new);
+        }
+
+        Run(long seed, int size, NodeFactory factory) {
             this.seed = seed;
             this.random = new SplittableRandom(seed);
             for (int i = 1; i <= size; i++) {
                 ids.add("n" + i);
             }
             for (String id : ids) {
-                RaftConfig config = RaftConfig.defaults(id, ids).withFlowControl(4, 1 << 20, 64, 16);
+                boolean extensions = seed % 3 != 0; // every third seed runs plain Raft
+                RaftConfig config = RaftConfig.defaults(id, ids).withFlowControl(4, 1 << 20, 64, 16)
+                        .withElectionOptions(extensions, extensions);
                 long nodeSeed = seed * 31 + id.hashCode();
                 nodes.put(id, new ScenarioNode(config,
-                        n -> new RaftNode(n.config, n.storage, n.snapshots, new SplittableRandom(nodeSeed))));
+                        n -> factory.create(n.config, n.storage, n.snapshots, new SplittableRandom(nodeSeed))));
             }
         }
 
@@ -132,6 +165,14 @@ class SafetySmokeTest {
                 group.clear();
             } else if (dice < 970) {
                 compact(n);
+            } else if (dice < 980) {
+                if (!network.isEmpty()) {
+                    network.add(network.get(random.nextInt(network.size()))); // a duplicate
+                }
+            } else if (dice < 985) {
+                if (n.isUp()) {
+                    n.raft.transferLeadership(ids.get(random.nextInt(ids.size())));
+                }
             } else if (n.isUp()) {
                 n.raft.readIndex(("r" + dice).getBytes(StandardCharsets.UTF_8));
             }
