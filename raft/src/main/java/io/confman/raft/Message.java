@@ -120,7 +120,7 @@ public sealed interface Message {
         }
     }
 
-    /** One chunk of InstallSnapshot (thesis §5.1, Figure 5.3). */
+    /** One chunk of InstallSnapshot (thesis §5.1; paper Figure 13). */
     record InstallSnapshot(ClusterIdentity cluster, String from, String to, long term,
                            SnapshotMetadata snapshot, long offset, byte[] data, boolean done)
             implements Message {

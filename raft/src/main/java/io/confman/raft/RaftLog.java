@@ -118,7 +118,8 @@ final class RaftLog {
     /**
      * Appends entries a leader sent after a matching prevLogIndex (Figure 2, AppendEntries
      * steps 3 and 4): entries already present are skipped, and a conflicting suffix is
-     * replaced. Returns the index of the last entry the message carried.
+     * replaced. Entries already held are never truncated, so a delayed or duplicated message
+     * cannot remove entries the follower has acknowledged.
      */
     void appendFromLeader(List<Entry> entries) {
         for (int i = 0; i < entries.size(); i++) {

@@ -811,7 +811,7 @@ public class RaftNode {
         send(new HeartbeatResponse(cluster, id, heartbeat.from(), currentTerm, heartbeat.readRound()));
     }
 
-    /** InstallSnapshot receiver (thesis §5.1, Figure 5.3), one chunk at a time. */
+    /** InstallSnapshot receiver (thesis §5.1; paper Figure 13), one chunk at a time. */
     private void handleInstallSnapshot(InstallSnapshot chunk) {
         SnapshotMetadata snapshot = chunk.snapshot();
         if (snapshot.lastIncludedIndex() <= log.commitIndex()) {
@@ -820,8 +820,9 @@ public class RaftNode {
             return;
         }
         if (log.matchTerm(snapshot.lastIncludedIndex(), snapshot.lastIncludedTerm())) {
-            // Figure 5.3 step 6: our log holds the snapshot's last entry, so it agrees with the
-            // leader up to there; keep the entries after it instead of the snapshot.
+            // Paper Figure 13, step 6, checked before any byte moves rather than after the last
+            // chunk: our log holds the snapshot's last entry, so it agrees with the leader up to
+            // there (Log Matching); keep our entries and skip the snapshot.
             receivingSnapshot = null;
             log.commitTo(snapshot.lastIncludedIndex());
             acknowledgeAppend(chunk.from(), snapshot.lastIncludedIndex());
@@ -842,7 +843,7 @@ public class RaftNode {
             if (receivingOffset != snapshot.sizeBytes()) {
                 throw new IllegalStateException("last chunk ends at " + receivingOffset + " of " + snapshot);
             }
-            log.restore(snapshot); // Figure 5.3 step 7: discard the entire log.
+            log.restore(snapshot); // paper Figure 13, step 7: discard the entire log.
             receivingSnapshot = null;
         }
         send(new InstallSnapshotResponse(cluster, id, chunk.from(), currentTerm, snapshot,
