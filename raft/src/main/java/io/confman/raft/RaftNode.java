@@ -64,6 +64,13 @@ public class RaftNode {
     private ProgressTracker tracker;
     private ReadIndexQueue reads;
     private UncommittedBytes uncommitted;
+    /**
+     * The leader's commit index moved since the last Ready. Followers learn it from one round
+     * of AppendEntries sent when the Ready is taken, not one round per acknowledgement.
+     */
+    private boolean commitToBroadcast;
+    /** A ReadIndex round whose heartbeats are still in the outbox; later reads may join it. */
+    private boolean readRoundUnsent;
     /** The member a leadership transfer goes to, or null (thesis §3.10). */
     private String transferee;
 
@@ -231,6 +238,11 @@ public class RaftNode {
         if (outstanding != null) {
             throw new IllegalStateException("ready() called again before advance()");
         }
+        if (role == Role.LEADER && commitToBroadcast) {
+            broadcastAppend();
+        }
+        commitToBroadcast = false;
+        readRoundUnsent = false;
         HardState hardState = hardState();
         Ready ready = new Ready(
                 hardState.equals(handedOutHardState) ? null : hardState,
@@ -268,8 +280,8 @@ public class RaftNode {
         if (!ready.committedEntries().isEmpty()) {
             log.appliedTo(ready.committedEntries().get(ready.committedEntries().size() - 1).index());
         }
-        if (role == Role.LEADER && tracker.self().maybeUpdate(log.stableLastIndex()) && maybeCommit()) {
-            broadcastAppend();
+        if (role == Role.LEADER && tracker.self().maybeUpdate(log.stableLastIndex())) {
+            maybeCommit();
         }
         checkInvariants();
     }
@@ -515,6 +527,8 @@ public class RaftNode {
         tracker = null;
         reads = null;
         uncommitted = null;
+        commitToBroadcast = false;
+        readRoundUnsent = false;
         transferee = null;
     }
 
@@ -619,9 +633,7 @@ public class RaftNode {
             }
             case REPLICATE -> pr.inflights.freeLE(response.matchIndex());
         }
-        if (maybeCommit()) {
-            broadcastAppend();
-        }
+        maybeCommit();
         while (sendAppend(peer, false)) {
             // Fill the pipeline up to the inflight bounds.
         }
@@ -660,6 +672,7 @@ public class RaftNode {
         boolean firstInTerm = !committedInCurrentTerm();
         log.commitTo(index);
         uncommitted.committedTo(index);
+        commitToBroadcast = true;
         if (firstInTerm && committedInCurrentTerm()) {
             for (byte[] context : reads.drainWaitingForCommit()) {
                 startRead(context);
@@ -702,10 +715,18 @@ public class RaftNode {
             readStates.add(new ReadState(context, log.commitIndex()));
             return;
         }
+        if (readRoundUnsent) {
+            // The heartbeats of the latest round have not left yet, so answers to them prove
+            // leadership after this read arrived too: the read joins that round (§6.4 allows
+            // batching reads into one confirmation).
+            reads.join(context, log.commitIndex());
+            return;
+        }
         long round = reads.add(context, log.commitIndex());
         for (String peer : peers) {
             sendHeartbeat(peer, round);
         }
+        readRoundUnsent = true;
     }
 
     // ---------------------------------------------------------------- snapshots: leader

@@ -23,7 +23,7 @@ final class ReadIndexQueue {
     private final int quorum;
     private final int pendingReadsMax;
 
-    // Invariant: rounds increase along the queue, and size() <= pendingReadsMax.
+    // Invariant: rounds never decrease along the queue, and size() <= pendingReadsMax.
     private final ArrayDeque<PendingRead> pending = new ArrayDeque<>();
     /** Reads that arrived before this leader committed an entry of its term (§6.4 step 1). */
     private final ArrayDeque<byte[]> waitingForCommit = new ArrayDeque<>();
@@ -65,6 +65,14 @@ final class ReadIndexQueue {
         ackedRound.put(selfId, latestRound);
         pending.add(new PendingRead(context, readIndex, latestRound));
         return latestRound;
+    }
+
+    /** Queues a read at {@code readIndex} in the latest round, whose heartbeats have not left yet. */
+    void join(byte[] context, long readIndex) {
+        if (latestRound == 0) {
+            throw new IllegalStateException("no round to join");
+        }
+        pending.add(new PendingRead(context, readIndex, latestRound));
     }
 
     /** Records that {@code member} answered round {@code round}; returns the reads now safe. */
