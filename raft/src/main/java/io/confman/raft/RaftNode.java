@@ -509,6 +509,9 @@ public class RaftNode {
     }
 
     private void reset(long term) {
+        if (term < currentTerm) {
+            throw new IllegalStateException("term going back from " + currentTerm + " to " + term);
+        }
         if (term != currentTerm) {
             currentTerm = term;
             votedFor = null;
@@ -535,6 +538,10 @@ public class RaftNode {
     private void randomizeElectionTimeout() {
         int timeout = config.electionTimeoutTicks();
         randomizedElectionTimeout = timeout + random.nextInt(timeout);
+        if (randomizedElectionTimeout < timeout || randomizedElectionTimeout >= 2 * timeout) {
+            throw new IllegalStateException("randomized election timeout " + randomizedElectionTimeout
+                    + " outside [" + timeout + ", " + 2 * timeout + ")");
+        }
     }
 
     private void handlePreVote(PreVote request) {
