@@ -31,6 +31,9 @@ import java.util.random.RandomGenerator;
  */
 public class RaftNode {
 
+    /** Refused messages reported in one Ready; a misconfigured peer must not fill the heap. */
+    public static final int REJECTED_MESSAGES_PER_READY_MAX = 64;
+
     private final RaftConfig config;
     private final String id;
     private final ClusterIdentity cluster;
@@ -116,7 +119,9 @@ public class RaftNode {
         String refusal = refusalReason(message);
         if (refusal != null) {
             rejectedMessageCount++;
-            rejectedMessages.add(new RejectedMessage(message, refusal));
+            if (rejectedMessages.size() < REJECTED_MESSAGES_PER_READY_MAX) {
+                rejectedMessages.add(new RejectedMessage(message, refusal)); // the count says the rest
+            }
             return;
         }
         if (message.term() > currentTerm && !stepToHigherTerm(message)) {
@@ -347,9 +352,10 @@ public class RaftNode {
     private void answerStaleTerm(Message message) {
         if ((config.checkQuorum() || config.preVote())
                 && (message instanceof AppendEntries || message instanceof Heartbeat)) {
-            // A leader of an older term that no one told about our term would keep its
-            // followers, while leader stickiness makes them ignore our elections; tell it
-            // our term so that it steps down.
+            // The sender still leads an older term. Its followers keep hearing from it, so
+            // leader stickiness makes them ignore our elections, while we ignore its entries:
+            // we could never rejoin. Our term in the reply makes it step down, and the next
+            // election includes us.
             send(new AppendEntriesResponse(cluster, id, message.from(), currentTerm, false, 0, 0, 0, 0));
         } else if (message instanceof PreVote) {
             // The pre-candidate is behind; our term in the refusal brings it forward.
@@ -437,7 +443,7 @@ public class RaftNode {
             if (config.checkQuorum()) {
                 if (!tracker.quorumActive()) {
                     // Check-quorum (thesis §6.2): a leader cut off from a majority steps down,
-                    // so that its clients retry elsewhere and leases stay sound.
+                    // so that its clients stop waiting on it and retry elsewhere.
                     becomeFollower(currentTerm, null);
                     return;
                 }
