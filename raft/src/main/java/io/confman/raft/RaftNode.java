@@ -348,7 +348,10 @@ public class RaftNode {
         return config.checkQuorum() && leaderId != null && electionElapsed < config.electionTimeoutTicks();
     }
 
-    /** Figure 2 drops messages of an older term; two answers help the sender move on. */
+    /**
+     * A message of an older term is not acted on (Figure 2). Requests get an answer carrying
+     * our term where that helps the sender move on; replies are dropped.
+     */
     private void answerStaleTerm(Message message) {
         if ((config.checkQuorum() || config.preVote())
                 && (message instanceof AppendEntries || message instanceof Heartbeat)) {
@@ -360,6 +363,9 @@ public class RaftNode {
         } else if (message instanceof PreVote) {
             // The pre-candidate is behind; our term in the refusal brings it forward.
             send(new PreVoteResponse(cluster, id, message.from(), currentTerm, false));
+        } else if (message instanceof RequestVote) {
+            // Figure 2, RequestVote step 1: reply false; our term makes the candidate a follower.
+            send(new RequestVoteResponse(cluster, id, message.from(), currentTerm, false));
         }
     }
 

@@ -266,7 +266,9 @@ final class ScenarioCluster {
                 line("drop " + Printer.message(m) + " (" + why + ")");
                 continue;
             }
-            line(Printer.message(m));
+            long receiverTerm = node(m.to()).status().term();
+            line(Printer.message(m) + (m.term() < receiverTerm ? " (stale: " + m.to() + " is at term "
+                    + receiverTerm + ")" : ""));
             observe(m.to(), () -> node(m.to()).step(m));
         }
     }
