@@ -353,12 +353,11 @@ public class RaftNode {
      * our term where that helps the sender move on; replies are dropped.
      */
     private void answerStaleTerm(Message message) {
-        if ((config.checkQuorum() || config.preVote())
-                && (message instanceof AppendEntries || message instanceof Heartbeat)) {
-            // The sender still leads an older term. Its followers keep hearing from it, so
-            // leader stickiness makes them ignore our elections, while we ignore its entries:
-            // we could never rejoin. Our term in the reply makes it step down, and the next
-            // election includes us.
+        if (message instanceof AppendEntries || message instanceof Heartbeat) {
+            // Figure 2, AppendEntries step 1. The sender still leads an older term; our term in
+            // the reply makes it step down. With leader stickiness this matters even more: its
+            // followers keep hearing from it and ignore our elections, while we ignore its
+            // entries, so without this answer we could never rejoin.
             send(new AppendEntriesResponse(cluster, id, message.from(), currentTerm, false, 0, 0, 0, 0));
         } else if (message instanceof PreVote) {
             // The pre-candidate is behind; our term in the refusal brings it forward.
