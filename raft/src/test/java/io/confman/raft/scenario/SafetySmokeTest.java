@@ -80,6 +80,8 @@ class SafetySmokeTest {
         final List<Message> network = new ArrayList<>();
         final Map<Long, String> leaderOfTerm = new HashMap<>();
         final Map<String, Integer> group = new HashMap<>();
+        /** Readies taken but not yet written, by node. */
+        final Map<String, Ready> unwritten = new HashMap<>();
         int proposals;
 
         Run(long seed, int size) {
@@ -155,6 +157,7 @@ class SafetySmokeTest {
                 }
             } else if (dice < 885) {
                 n.crash();
+                unwritten.remove(n.id);
             } else if (dice < 915) {
                 if (!n.isUp()) {
                     n.start();
@@ -185,6 +188,7 @@ class SafetySmokeTest {
             for (Message m : batch) {
                 nodes.get(m.to()).raft.step(m);
             }
+            ids.forEach(id -> process(nodes.get(id)));
             ids.forEach(id -> process(nodes.get(id)));
             if (step % 5 == 0) {
                 ids.forEach(id -> nodes.get(id).raft.tick());
@@ -230,11 +234,25 @@ class SafetySmokeTest {
             n.storage.compact(snapshot);
         }
 
+        /**
+         * Handles a node's Ready in two steps that other steps may separate, as an
+         * asynchronous runtime would: first take it and send {@code messages} (before the
+         * write, as the contract allows); later persist, send {@code messagesAfterPersist},
+         * apply and advance. A crash in between loses the unwritten Ready.
+         */
         void process(ScenarioNode n) {
-            if (!n.isUp() || !n.raft.hasReady()) {
+            if (!n.isUp()) {
                 return;
             }
-            Ready ready = n.raft.ready();
+            Ready ready = unwritten.remove(n.id);
+            if (ready == null) {
+                if (n.raft.hasReady()) {
+                    ready = n.raft.ready();
+                    network.addAll(ready.messages());
+                    unwritten.put(n.id, ready);
+                }
+                return;
+            }
             for (SnapshotChunk chunk : ready.snapshotChunks()) {
                 n.snapshots.write(chunk);
             }
@@ -242,7 +260,6 @@ class SafetySmokeTest {
                 n.applied = ScenarioNode.decode(n.snapshots.finishReceiving(ready.snapshotToInstall()));
             }
             n.storage.persist(ready);
-            network.addAll(ready.messages());
             network.addAll(ready.messagesAfterPersist());
             for (Entry entry : ready.committedEntries()) {
                 n.apply(entry);
