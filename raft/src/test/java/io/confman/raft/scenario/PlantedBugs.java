@@ -1,6 +1,7 @@
 package io.confman.raft.scenario;
 
 import io.confman.raft.LogStorage;
+import io.confman.raft.Message;
 import io.confman.raft.RaftConfig;
 import io.confman.raft.RaftNode;
 import io.confman.raft.SnapshotSource;
@@ -48,6 +49,18 @@ final class PlantedBugs {
         @Override
         protected boolean canVoteFor(String candidateId) {
             return true;
+        }
+    }
+
+    /** Sends every reply at once, before the vote or the entries it promises are durable (§3.8). */
+    static final class RepliesBeforePersisting extends RaftNode {
+        RepliesBeforePersisting(RaftConfig config, LogStorage storage, SnapshotSource snapshots, RandomGenerator random) {
+            super(config, storage, snapshots, random);
+        }
+
+        @Override
+        protected boolean mustPersistBeforeSending(Message message) {
+            return false;
         }
     }
 }

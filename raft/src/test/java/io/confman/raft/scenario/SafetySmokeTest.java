@@ -59,17 +59,19 @@ class SafetySmokeTest {
      * without the log check, or twice in a term, some early seed must fail.
      */
     @ParameterizedTest(name = "{0}")
-    @ValueSource(strings = {"votes without the log check", "votes twice in a term"})
+    @ValueSource(strings = {"votes without the log check", "votes twice in a term", "replies before persisting"})
     void catchesPlantedBugs(String bug) {
-        NodeFactory factory = bug.contains("log") ? PlantedBugs.VotesWithoutLogCheck::new : PlantedBugs.VotesTwice::new;
-        for (long seed = 1; seed <= 20; seed++) {
+        NodeFactory factory = bug.contains("log") ? PlantedBugs.VotesWithoutLogCheck::new
+                : bug.contains("twice") ? PlantedBugs.VotesTwice::new
+                : PlantedBugs.RepliesBeforePersisting::new;
+        for (long seed = 1; seed <= 40; seed++) {
             try {
                 new Run(seed, 5, factory).go();
             } catch (AssertionError | IllegalStateException caught) {
                 return; // A checker, or an invariant inside the core, noticed.
             }
         }
-        fail("no seed in 1..20 caught the planted bug: " + bug);
+        fail("no seed in 1..40 caught the planted bug: " + bug);
     }
 
     private static final class Run {
