@@ -661,11 +661,12 @@ public class RaftNode {
     }
 
     /**
-     * Fast backtracking (the optimization at the end of thesis §3.5, in the variant etcd uses,
-     * which needs no per-term index on the follower): the follower reported its last entry at or below
-     * the rejected index whose term is at most the term we asked about. Our own log then tells
-     * where the two may agree: the last index at or below that hint whose term is at most the
-     * hinted term. One round trip skips a whole term of mismatching entries on each side.
+     * Fast backtracking (the optimization at the end of thesis §3.5, in the variant etcd
+     * uses, which needs no per-term index on the follower): the follower reported its last
+     * entry at or below the rejected index whose term is at most the term we asked about. Our
+     * own log then tells where the two may agree: the last index at or below that hint whose
+     * term is at most the hinted term. One round trip skips a whole term of mismatching
+     * entries on each side.
      */
     private void handleAppendRejection(AppendEntriesResponse response, Progress pr) {
         long matchHint = response.conflictTerm() > 0
