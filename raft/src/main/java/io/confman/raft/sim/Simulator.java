@@ -1,0 +1,619 @@
+package io.confman.raft.sim;
+
+import io.confman.raft.Entry;
+import io.confman.raft.FailedRead;
+import io.confman.raft.Message;
+import io.confman.raft.ProposeResult;
+import io.confman.raft.RaftConfig;
+import io.confman.raft.Ready;
+import io.confman.raft.ReadState;
+import io.confman.raft.RejectedMessage;
+import io.confman.raft.Role;
+import io.confman.raft.SnapshotChunk;
+import io.confman.raft.SnapshotMetadata;
+import io.confman.raft.Status;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.function.Supplier;
+
+/**
+ * Runs one seed: seed → fault options → safety phase (faults on, every property checked after
+ * every step) → liveness phase (faults healed, a fresh proposal must commit everywhere within a
+ * bound). A step is one tick of simulated time: faults and client requests are injected, the
+ * messages due are delivered, the fsyncs due complete, and every running node ticks; after each
+ * input to a node its Readies are handled and the checkers run.
+ *
+ * <p>Everything random comes from one {@link SplittableRandom} split per consumer, and all
+ * collections that are iterated are lists or queues with a total order, so a seed always gives
+ * the same run, byte for byte.
+ */
+public final class Simulator {
+
+    /** The outcome of one seed. {@code violation} is null when every property held. */
+    public record Result(long seed, SimOptions options, long ticks, long delivered, int elections,
+                         long commits, SafetyViolation violation, long violationTick) {
+        public boolean ok() {
+            return violation == null;
+        }
+    }
+
+    private final long seed;
+    private final SimOptions options;
+    private final int safetyTicks;
+    private final NodeFactory factory;
+    private final SimTrace trace;
+    private final SplittableRandom faults;
+    private final SplittableRandom fsyncs;
+    private final SimNetwork network;
+    private final List<SimNode> nodes = new ArrayList<>();
+
+    private final ElectionSafetyChecker electionSafety = new ElectionSafetyChecker();
+    private final LeaderAppendOnlyChecker leaderAppendOnly = new LeaderAppendOnlyChecker();
+    private final LogMatchingChecker logMatching = new LogMatchingChecker();
+    private final LeaderCompletenessChecker leaderCompleteness = new LeaderCompletenessChecker();
+    private final StateMachineSafetyChecker stateMachineSafety = new StateMachineSafetyChecker();
+    private final LinearizableReadChecker reads = new LinearizableReadChecker();
+    /** The prefix hash of every snapshot any node took, by its metadata. */
+    private final Map<SnapshotMetadata, Long> snapshotChains = new HashMap<>();
+
+    private long tick;
+    private long delivered;
+    private long requestSequence;
+
+    public Simulator(long seed, int nodeCount, int safetyTicks, NodeFactory factory,
+                     Supplier<SimDisk> disks, SimTrace trace) {
+        SplittableRandom root = new SplittableRandom(seed);
+        this.seed = seed;
+        this.options = SimOptions.random(root.split(), nodeCount);
+        this.safetyTicks = safetyTicks;
+        this.factory = factory;
+        this.trace = trace;
+        this.faults = root.split();
+        this.fsyncs = root.split();
+        this.network = new SimNetwork(root.split(), options);
+        List<String> members = new ArrayList<>();
+        for (int i = 0; i < options.nodeCount(); i++) {
+            members.add(SimNode.idOf(i));
+        }
+        for (String id : members) {
+            nodes.add(new SimNode(configFor(id, members), disks.get(), root.split()));
+        }
+    }
+
+    public SimOptions options() {
+        return options;
+    }
+
+    public Result run() {
+        trace.startSeed(seed);
+        if (trace.enabled()) {
+            trace.event(0, "options", "seed", Long.toString(seed), "options", options.describe());
+        }
+        try {
+            for (SimNode node : nodes) {
+                restart(node);
+            }
+            safetyPhase();
+            livenessPhase();
+            return result(null);
+        } catch (SafetyViolation violation) {
+            traceViolation(violation);
+            return result(violation);
+        } catch (RuntimeException coreAssertion) {
+            // The core (or the runtime contract it checks) threw on an impossible state: that is
+            // a failure of the run, reported with the seed like any violated property.
+            SafetyViolation violation = new SafetyViolation("Core assertion", coreAssertion
+                    + " at " + coreAssertion.getStackTrace()[0]);
+            violation.initCause(coreAssertion);
+            traceViolation(violation);
+            return result(violation);
+        }
+    }
+
+    private RaftConfig configFor(String id, List<String> members) {
+        return RaftConfig.defaults(id, members)
+                .withTiming(options.heartbeatIntervalTicks(), options.electionTimeoutTicks(),
+                        3 * options.electionTimeoutTicks(), options.electionTimeoutTicks() / 2)
+                .withElectionOptions(options.preVote(), options.checkQuorum())
+                .withFlowControl(16, 4096, options.appendEntriesBytesMax(), options.snapshotChunkBytesMax());
+    }
+
+    private Result result(SafetyViolation violation) {
+        return new Result(seed, options, tick, delivered, electionSafety.elections(),
+                leaderCompleteness.committedMax(), violation, tick);
+    }
+
+    private void traceViolation(SafetyViolation violation) {
+        if (trace.enabled()) {
+            trace.event(tick, "violation", "property", violation.property(), "evidence", violation.getMessage());
+        }
+    }
+
+    // ---------------------------------------------------------------- phases
+
+    private void safetyPhase() {
+        for (int i = 0; i < safetyTicks; i++) {
+            step(true);
+        }
+    }
+
+    private void livenessPhase() {
+        network.healAndCalm();
+        if (trace.enabled()) {
+            trace.event(tick, "heal", "detail", "links restored, no loss, every node restarted");
+        }
+        for (SimNode node : nodes) {
+            if (!node.isUp()) {
+                restart(node);
+            }
+        }
+        long boundTicks = LivenessChecker.boundTicks(options);
+        LivenessChecker liveness = new LivenessChecker(("live-" + seed).getBytes(StandardCharsets.UTF_8));
+        for (long i = 0; i < boundTicks; i++) {
+            step(false);
+            if (liveness.done(nodes, stateMachineSafety)) {
+                if (trace.enabled()) {
+                    trace.event(tick, "check", "property", LivenessChecker.PROPERTY, "result",
+                            "held after " + (i + 1) + " of " + boundTicks + " ticks");
+                }
+                return;
+            }
+            proposeForLiveness(liveness);
+        }
+        throw new SafetyViolation(LivenessChecker.PROPERTY, liveness.evidence(nodes, boundTicks));
+    }
+
+    private void proposeForLiveness(LivenessChecker liveness) {
+        if (liveness.hasProposal()) {
+            return;
+        }
+        for (SimNode node : nodes) {
+            if (node.isLeader()) {
+                ProposeResult result = node.raft.propose(liveness.command());
+                if (result instanceof ProposeResult.Accepted accepted) {
+                    liveness.proposed(accepted.index(), accepted.term());
+                }
+                afterInput(node);
+                return;
+            }
+        }
+    }
+
+    private void step(boolean withFaults) {
+        tick++;
+        if (withFaults) {
+            injectFaults();
+        }
+        restartDue();
+        if (withFaults) {
+            clientRequests();
+        }
+        deliverDue();
+        completeFsyncsDue();
+        for (SimNode node : nodes) {
+            if (node.isUp()) {
+                node.raft.tick();
+                afterInput(node);
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- faults
+
+    private boolean chance(int perMille) {
+        return perMille > 0 && faults.nextInt(1000) < perMille;
+    }
+
+    private void injectFaults() {
+        if (chance(options.partitionPerMille())) {
+            changeLinks();
+        }
+        if (chance(options.crashPerMille())) {
+            crashOne();
+        }
+        for (SimNode node : nodes) {
+            if (chance(options.snapshotPerMille())) {
+                takeSnapshot(node);
+            }
+        }
+    }
+
+    private void changeLinks() {
+        int n = nodes.size();
+        switch (faults.nextInt(4)) {
+            case 0 -> {
+                network.heal();
+                traceLinks("heal");
+            }
+            case 1 -> {
+                boolean[] side = new boolean[n];
+                for (int i = 0; i < n; i++) {
+                    side[i] = faults.nextBoolean();
+                }
+                network.partition(side);
+                traceLinks("partition " + sides(side));
+            }
+            case 2 -> {
+                boolean[] side = new boolean[n];
+                side[faults.nextInt(n)] = true;
+                network.partition(side);
+                traceLinks("isolate " + sides(side));
+            }
+            default -> {
+                int from = faults.nextInt(n);
+                int to = (from + 1 + faults.nextInt(n - 1)) % n;
+                network.cutOneWay(from, to);
+                traceLinks("cut " + SimNode.idOf(from) + "->" + SimNode.idOf(to));
+            }
+        }
+    }
+
+    private static String sides(boolean[] side) {
+        StringBuilder a = new StringBuilder();
+        StringBuilder b = new StringBuilder();
+        for (int i = 0; i < side.length; i++) {
+            (side[i] ? a : b).append(a.isEmpty() && side[i] || b.isEmpty() && !side[i] ? "" : ",")
+                    .append(SimNode.idOf(i));
+        }
+        return a + " | " + b;
+    }
+
+    private void traceLinks(String detail) {
+        if (trace.enabled()) {
+            trace.event(tick, "links", "detail", detail);
+        }
+    }
+
+    private void crashOne() {
+        List<SimNode> up = upNodes();
+        if (up.isEmpty()) {
+            return;
+        }
+        SimNode node = up.get(faults.nextInt(up.size()));
+        node.crash();
+        node.restartTick = tick + 1 + faults.nextInt(options.downTicksMax());
+        if (trace.enabled()) {
+            trace.event(tick, "crash", "node", node.id, "restart", Long.toString(node.restartTick),
+                    "durable", node.disk.hardState() + " log=" + node.disk.firstIndex() + ".." + node.disk.lastIndex());
+        }
+    }
+
+    private void restartDue() {
+        for (SimNode node : nodes) {
+            if (!node.isUp() && node.restartTick <= tick) {
+                restart(node);
+            }
+        }
+    }
+
+    /** Rebuilds a node from what its disk and snapshot store hold, as a real restart would. */
+    private void restart(SimNode node) {
+        node.raft = factory.create(node.config, node.disk, node.snapshots, node.random().split());
+        SnapshotMetadata snapshot = node.disk.snapshot();
+        long baseChain = Hashes.EMPTY_CHAIN;
+        node.resetStateMachine();
+        if (snapshot.lastIncludedIndex() > 0) {
+            node.restoreSnapshot(snapshot, node.snapshots.get(snapshot));
+            baseChain = node.appliedChain;
+            stateMachineSafety.onRestore(node.id, snapshot.lastIncludedIndex(), baseChain, tick);
+        }
+        node.shadow.reset(snapshot.lastIncludedIndex(), snapshot.lastIncludedTerm(), baseChain);
+        for (Entry entry : node.disk.allEntries()) {
+            long chain = node.shadow.put(entry);
+            logMatching.observe(node.id, entry.index(), entry.term(), chain, tick);
+        }
+        if (trace.enabled()) {
+            trace.event(tick, "restart", "node", node.id, "durable", node.disk.hardState()
+                    + " log=" + node.disk.firstIndex() + ".." + node.disk.lastIndex());
+        }
+        afterInput(node);
+    }
+
+    /** The runtime snapshots its state machine at the applied index and compacts (thesis §5.1). */
+    private void takeSnapshot(SimNode node) {
+        if (!node.isUp() || node.pending != null
+                || node.appliedIndex <= node.disk.snapshot().lastIncludedIndex()
+                || node.appliedIndex > node.disk.lastIndex()) {
+            return;
+        }
+        if (node.shadow.chainAt(node.appliedIndex) != node.appliedChain) {
+            throw new SafetyViolation(StateMachineSafetyChecker.PROPERTY, node.id + " applied up to "
+                    + node.appliedIndex + " a state that differs from its own log (tick " + tick + ")");
+        }
+        byte[] data = node.encodeSnapshot(faults.nextInt(3 * options.snapshotChunkBytesMax()));
+        SnapshotMetadata snapshot = new SnapshotMetadata(node.appliedIndex,
+                node.disk.term(node.appliedIndex), data.length);
+        registerSnapshot(node, snapshot, node.appliedChain);
+        node.snapshots.put(snapshot, data);
+        node.disk.compact(snapshot);
+        node.shadow.compact(node.appliedIndex);
+        if (trace.enabled()) {
+            trace.event(tick, "snapshot", "node", node.id, "at", snapshot.lastIncludedTerm() + "/"
+                    + snapshot.lastIncludedIndex(), "bytes", Long.toString(snapshot.sizeBytes()));
+        }
+    }
+
+    private void registerSnapshot(SimNode node, SnapshotMetadata snapshot, long chain) {
+        Long earlier = snapshotChains.putIfAbsent(snapshot, chain);
+        if (earlier != null && earlier != chain) {
+            throw new SafetyViolation(StateMachineSafetyChecker.PROPERTY, node.id + " took snapshot "
+                    + snapshot + " of a state different from an earlier snapshot with the same metadata");
+        }
+    }
+
+    // ---------------------------------------------------------------- clients
+
+    private void clientRequests() {
+        if (chance(options.proposalPerMille())) {
+            propose();
+        }
+        if (chance(options.readPerMille())) {
+            read();
+        }
+        if (chance(options.transferPerMille())) {
+            transfer();
+        }
+    }
+
+    /** A client usually finds the leader, and sometimes asks another node. */
+    private SimNode pickTarget() {
+        List<SimNode> up = upNodes();
+        if (up.isEmpty()) {
+            return null;
+        }
+        List<SimNode> leaders = new ArrayList<>();
+        for (SimNode node : up) {
+            if (node.isLeader()) {
+                leaders.add(node);
+            }
+        }
+        if (!leaders.isEmpty() && faults.nextInt(10) < 8) {
+            return leaders.get(faults.nextInt(leaders.size()));
+        }
+        return up.get(faults.nextInt(up.size()));
+    }
+
+    private void propose() {
+        SimNode node = pickTarget();
+        if (node == null) {
+            return;
+        }
+        String command = "c" + (++requestSequence);
+        ProposeResult result = node.raft.propose(command.getBytes(StandardCharsets.UTF_8));
+        if (trace.enabled() && result instanceof ProposeResult.Accepted accepted) {
+            trace.event(tick, "propose", "node", node.id, "command", command,
+                    "at", accepted.term() + "/" + accepted.index());
+        }
+        afterInput(node);
+    }
+
+    private void read() {
+        SimNode node = pickTarget();
+        if (node == null) {
+            return;
+        }
+        String context = "r" + (++requestSequence);
+        reads.onIssue(context, leaderCompleteness.committedMax());
+        if (trace.enabled()) {
+            trace.event(tick, "read", "node", node.id, "context", context,
+                    "committed", Long.toString(leaderCompleteness.committedMax()));
+        }
+        node.raft.readIndex(context.getBytes(StandardCharsets.UTF_8));
+        afterInput(node);
+    }
+
+    private void transfer() {
+        SimNode node = pickTarget();
+        if (node == null || !node.isLeader()) {
+            return;
+        }
+        String target = SimNode.idOf(faults.nextInt(nodes.size()));
+        if (trace.enabled()) {
+            trace.event(tick, "transfer", "node", node.id, "to", target);
+        }
+        node.raft.transferLeadership(target);
+        afterInput(node);
+    }
+
+    // ---------------------------------------------------------------- network and disk
+
+    private void deliverDue() {
+        for (SimNetwork.InFlight inFlight : network.takeDue(tick)) {
+            Message message = inFlight.message();
+            SimNode to = nodes.get(SimNode.number(message.to()));
+            if (!to.isUp() || network.isBlocked(message)) {
+                if (trace.enabled()) {
+                    trace.event(tick, "drop", "from", message.from(), "to", message.to(),
+                            "reason", to.isUp() ? "link cut" : "receiver down", "message", Messages.describe(message));
+                }
+                continue;
+            }
+            delivered++;
+            if (trace.enabled()) {
+                trace.event(tick, "deliver", "from", message.from(), "to", message.to(),
+                        "message", Messages.describe(message));
+            }
+            to.raft.step(message);
+            afterInput(to);
+        }
+    }
+
+    private void send(Message message) {
+        SimNetwork.Fate fate = network.send(message, tick);
+        if (trace.enabled() && fate != SimNetwork.Fate.SENT) {
+            trace.event(tick, fate == SimNetwork.Fate.DUPLICATED ? "duplicate" : "drop",
+                    "from", message.from(), "to", message.to(),
+                    "reason", fate.name().toLowerCase(java.util.Locale.ROOT), "message", Messages.describe(message));
+        }
+    }
+
+    private void completeFsyncsDue() {
+        for (SimNode node : nodes) {
+            if (node.isUp() && node.pending != null && node.fsyncTick <= tick) {
+                finish(node, node.pending);
+                pump(node);
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- the runtime loop
+
+    /** After every input to a node: look at its role, then hand out its Readies. */
+    private void afterInput(SimNode node) {
+        observe(node);
+        pump(node);
+    }
+
+    private void observe(SimNode node) {
+        Status status = node.raft.status();
+        node.role = status.role();
+        node.term = status.term();
+        if (node.role == Role.LEADER && electionSafety.observeLeader(node.id, node.term, tick)
+                && trace.enabled()) {
+            trace.event(tick, "elected", "node", node.id, "term", Long.toString(node.term),
+                    "last", Long.toString(status.lastIndex()));
+        }
+        if (node.role != Role.LEADER || node.term != node.leaderTerm) {
+            node.leaderSinceReady = false;
+        }
+    }
+
+    /**
+     * Takes Readies until the node has none or one waits for its fsync. The messages that need
+     * no durable write go out at once; the rest waits for {@link #finish}.
+     */
+    private void pump(SimNode node) {
+        while (node.isUp() && node.pending == null && node.raft.hasReady()) {
+            Ready ready = node.raft.ready();
+            handOut(node, ready);
+            int fsyncTicks = options.fsyncTicksMax() == 0 ? 0 : fsyncs.nextInt(options.fsyncTicksMax() + 1);
+            if (ready.mustSync() && fsyncTicks > 0) {
+                node.pending = ready;
+                node.fsyncTick = tick + fsyncTicks;
+                return;
+            }
+            finish(node, ready);
+        }
+    }
+
+    /** A Ready was handed out: update the node's shadow log and run the log checkers. */
+    private void handOut(SimNode node, Ready ready) {
+        if (ready.snapshotToInstall() != null) {
+            SnapshotMetadata snapshot = ready.snapshotToInstall();
+            Long chain = snapshotChains.get(snapshot);
+            if (chain == null) {
+                throw new IllegalStateException(node.id + " installs " + snapshot + ", which no node took");
+            }
+            node.shadow.reset(snapshot.lastIncludedIndex(), snapshot.lastIncludedTerm(), chain);
+            logMatching.observe(node.id, snapshot.lastIncludedIndex(), snapshot.lastIncludedTerm(), chain, tick);
+        }
+        if (node.leaderSinceReady) {
+            leaderAppendOnly.check(node.id, node.leaderTerm, node.shadow.lastIndex(), ready.entries(), tick);
+        }
+        for (Entry entry : ready.entries()) {
+            long chain = node.shadow.put(entry);
+            logMatching.observe(node.id, entry.index(), entry.term(), chain, tick);
+        }
+        if (ready.hardState() != null) {
+            noteCommit(node, ready.hardState().term(), ready.hardState().commitIndex());
+        }
+        if (node.isLeader()) {
+            leaderCompleteness.onLeaderLog(node.id, node.term, node.shadow, tick);
+        }
+        node.leaderSinceReady = node.isLeader();
+        node.leaderTerm = node.term;
+        for (Message message : ready.messages()) {
+            send(message);
+        }
+        for (RejectedMessage rejected : ready.rejectedMessages()) {
+            throw new IllegalStateException(node.id + " rejected " + rejected + ": the simulator"
+                    + " only sends well-addressed messages of one cluster");
+        }
+    }
+
+    private void noteCommit(SimNode node, long term, long commitIndex) {
+        long before = leaderCompleteness.committedMax();
+        leaderCompleteness.onCommitKnown(node.id, term, commitIndex, node.shadow, tick);
+        if (trace.enabled() && commitIndex > before) {
+            trace.event(tick, "commit", "node", node.id, "term", Long.toString(term),
+                    "index", (before + 1) + ".." + commitIndex);
+        }
+    }
+
+    /** The fsync of a Ready completed: it is durable; reply, apply, answer reads, advance. */
+    private void finish(SimNode node, Ready ready) {
+        persist(node, ready);
+        for (Message message : ready.messagesAfterPersist()) {
+            send(message);
+        }
+        for (Entry entry : ready.committedEntries()) {
+            long chain = node.apply(entry);
+            stateMachineSafety.onApply(node.id, entry.index(), entry.term(), chain, tick);
+        }
+        for (ReadState readState : ready.readStates()) {
+            String context = new String(readState.context(), StandardCharsets.UTF_8);
+            reads.onReadIndex(node.id, context, readState.readIndex(), tick);
+            node.readsWaitingApply.add(readState);
+        }
+        serveReads(node);
+        for (FailedRead failed : ready.failedReads()) {
+            if (trace.enabled()) {
+                trace.event(tick, "read-fail", "node", node.id, "read", failed.toString());
+            }
+        }
+        node.pending = null;
+        node.raft.advance(ready);
+        observe(node);
+    }
+
+    private void persist(SimNode node, Ready ready) {
+        for (SnapshotChunk chunk : ready.snapshotChunks()) {
+            node.snapshots.write(chunk);
+        }
+        SnapshotMetadata snapshot = ready.snapshotToInstall();
+        if (snapshot != null) {
+            byte[] data = node.snapshots.finishReceiving(snapshot);
+            node.disk.installSnapshot(snapshot);
+            node.restoreSnapshot(snapshot, data);
+            stateMachineSafety.onRestore(node.id, snapshot.lastIncludedIndex(), node.appliedChain, tick);
+            if (trace.enabled()) {
+                trace.event(tick, "install", "node", node.id, "snapshot", snapshot.lastIncludedTerm()
+                        + "/" + snapshot.lastIncludedIndex());
+            }
+        }
+        node.disk.writeEntries(ready.entries());
+        if (ready.hardState() != null) {
+            node.disk.writeHardState(ready.hardState());
+        }
+    }
+
+    private void serveReads(SimNode node) {
+        for (Iterator<ReadState> it = node.readsWaitingApply.iterator(); it.hasNext(); ) {
+            ReadState readState = it.next();
+            if (readState.readIndex() <= node.appliedIndex) {
+                String context = new String(readState.context(), StandardCharsets.UTF_8);
+                reads.onServe(node.id, context, readState.readIndex(), node.appliedIndex, tick);
+                if (trace.enabled()) {
+                    trace.event(tick, "read-ok", "node", node.id, "context", context,
+                            "index", Long.toString(readState.readIndex()), "applied", Long.toString(node.appliedIndex));
+                }
+                it.remove();
+            }
+        }
+    }
+
+    private List<SimNode> upNodes() {
+        List<SimNode> up = new ArrayList<>();
+        for (SimNode node : nodes) {
+            if (node.isUp()) {
+                up.add(node);
+            }
+        }
+        return up;
+    }
+}
