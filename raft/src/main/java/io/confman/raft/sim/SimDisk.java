@@ -13,8 +13,8 @@ import java.util.Objects;
  * snapshot. Only {@link SimNode} writes here, and only when the simulated fsync of a Ready
  * completes, so anything a crash must lose was never written here in the first place.
  *
- * <p>Not final: a test subclass may plant a storage bug (a disk that forgets to truncate) by
- * overriding {@link #writeEntries}.
+ * <p>Not final: a test subclass may plant a storage bug (a disk that forgets to truncate, or
+ * one that loses the vote) by overriding {@link #writeEntries} or {@link #writeHardState}.
  */
 public class SimDisk implements LogStorage {
 
@@ -73,7 +73,8 @@ public class SimDisk implements LogStorage {
         return List.copyOf(entries);
     }
 
-    void writeHardState(HardState state) {
+    /** Writes the hard state of a Ready (term, vote and commit index). */
+    protected void writeHardState(HardState state) {
         hardState = Objects.requireNonNull(state, "state");
     }
 

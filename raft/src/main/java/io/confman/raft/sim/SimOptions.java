@@ -13,7 +13,8 @@ import java.util.SplittableRandom;
  * @param checkQuorum               the core's check-quorum option (thesis §6.2)
  * @param electionTimeoutTicks      the core's minimum election timeout
  * @param heartbeatIntervalTicks    the core's heartbeat interval
- * @param appendEntriesBytesMax     small, so that catching up takes several AppendEntries
+ * @param appendEntriesBytesMax     small, so that catching up takes several AppendEntries;
+ *                                  1 sends one entry per AppendEntries
  * @param snapshotChunkBytesMax     small, so that InstallSnapshot takes several chunks
  * @param dropPerMille              chance that the network loses a message
  * @param duplicatePerMille         chance that it delivers a message twice
@@ -72,7 +73,7 @@ public record SimOptions(
                 random.nextInt(4) != 0,
                 10,
                 1 + random.nextInt(2),
-                64L << random.nextInt(4),
+                random.nextInt(4) == 0 ? 1 : 64L << random.nextInt(4),
                 16 << random.nextInt(3),
                 pick(random, 0, 0, 10, 50, 200),
                 pick(random, 0, 0, 10, 50),

@@ -239,8 +239,9 @@ public final class Simulator {
                 traceLinks("partition " + sides(side));
             }
             case 2 -> {
+                SimNode victim = pickVictim();
                 boolean[] side = new boolean[n];
-                side[faults.nextInt(n)] = true;
+                side[victim != null ? SimNode.number(victim.id) : faults.nextInt(n)] = true;
                 network.partition(side);
                 traceLinks("isolate " + sides(side));
             }
@@ -269,12 +270,30 @@ public final class Simulator {
         }
     }
 
-    private void crashOne() {
+    /**
+     * Half the faults aim at a leader: leader changes are where Raft's subtle cases live
+     * (Figure 8 needs a leader to fail right after replicating to a majority).
+     */
+    private SimNode pickVictim() {
         List<SimNode> up = upNodes();
         if (up.isEmpty()) {
+            return null;
+        }
+        if (faults.nextBoolean()) {
+            for (SimNode node : up) {
+                if (node.isLeader()) {
+                    return node;
+                }
+            }
+        }
+        return up.get(faults.nextInt(up.size()));
+    }
+
+    private void crashOne() {
+        SimNode node = pickVictim();
+        if (node == null) {
             return;
         }
-        SimNode node = up.get(faults.nextInt(up.size()));
         node.crash();
         node.restartTick = tick + 1 + faults.nextInt(options.downTicksMax());
         if (trace.enabled()) {

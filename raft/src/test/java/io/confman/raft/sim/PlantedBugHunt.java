@@ -1,0 +1,29 @@
+package io.confman.raft.sim;
+
+/**
+ * Measures, for each planted bug, the first seed (counting from 1) on which the simulator
+ * catches it, with the command line's defaults. Its output is the table in SIMULATOR.md:
+ * {@code java -cp raft/target/classes:raft/target/test-classes io.confman.raft.sim.PlantedBugHunt [SEEDS_MAX]}.
+ */
+public final class PlantedBugHunt {
+
+    private PlantedBugHunt() {
+    }
+
+    public static void main(String[] args) {
+        int seedsMax = args.length > 0 ? Integer.parseInt(args[0]) : 2000;
+        for (PlantedBugs bug : PlantedBugs.values()) {
+            SimRunner runner = new SimRunner(0, SimCommand.DEFAULT_SAFETY_TICKS, bug.factory(), bug.disks(), 2);
+            SimRunner.Summary summary = runner.run(1, seedsMax, true);
+            Simulator.Result failure = summary.firstFailure();
+            if (failure == null) {
+                System.out.printf("| %s | %s | not caught | > %d | |%n", bug, bug.howPlanted(), seedsMax);
+            } else {
+                System.out.printf("| %s | %s | %s | %d | `%s` |%n      evidence: %s%n", bug, bug.howPlanted(),
+                        failure.violation().property(), failure.seed(),
+                        SimCommand.replayCommand(failure, SimCommand.DEFAULT_SAFETY_TICKS),
+                        failure.violation().getMessage());
+            }
+        }
+    }
+}
