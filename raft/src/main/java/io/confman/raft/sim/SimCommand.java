@@ -136,7 +136,7 @@ public final class SimCommand {
                 printFailure(failure, arguments, out);
             }
             out.println(summaryLine(new SimRunner.Summary(done, ticks, delivered, elections, commits,
-                    failure, (System.nanoTime() - started) / 1_000_000)));
+                    failure == null ? 0 : 1, failure, (System.nanoTime() - started) / 1_000_000)));
             return failure == null ? 0 : 1;
         } finally {
             if (json != null) {

@@ -17,7 +17,7 @@ public final class SimRunner {
 
     /** The totals of a batch of seeds; {@code firstFailure} is null when all held. */
     public record Summary(int seeds, long ticks, long delivered, long elections, long commits,
-                          Simulator.Result firstFailure, long elapsedMs) {
+                          int failures, Simulator.Result firstFailure, long elapsedMs) {
     }
 
     /** Seeds handed to a thread at once: large enough to amortize, small enough to stop early. */
@@ -54,6 +54,7 @@ public final class SimRunner {
             long elections = 0;
             long commits = 0;
             int done = 0;
+            int failures = 0;
             Simulator.Result failure = null;
             for (int batchStart = 0; batchStart < seedCount && (failure == null || !stopAtFailure);
                  batchStart += BATCH_SEEDS * threadCount) {
@@ -70,12 +71,13 @@ public final class SimRunner {
                     delivered += result.delivered();
                     elections += result.elections();
                     commits += result.commits();
-                    if (!result.ok() && failure == null) {
-                        failure = result;
+                    if (!result.ok()) {
+                        failures++;
+                        failure = failure == null ? result : failure;
                     }
                 }
             }
-            return new Summary(done, ticks, delivered, elections, commits, failure,
+            return new Summary(done, ticks, delivered, elections, commits, failures, failure,
                     (System.nanoTime() - started) / 1_000_000);
         } finally {
             pool.shutdownNow();

@@ -140,6 +140,11 @@ public final class Simulator {
         for (int i = 0; i < safetyTicks; i++) {
             step(true);
         }
+        if (trace.enabled()) {
+            trace.event(tick, "check", "property", "safety", "result", "Election Safety, Leader Append-Only,"
+                    + " Log Matching, Leader Completeness, State Machine Safety and linearizable reads"
+                    + " held after every step of " + safetyTicks + " ticks");
+        }
     }
 
     private void livenessPhase() {
@@ -201,6 +206,23 @@ public final class Simulator {
                 afterInput(node);
             }
         }
+        if (trace.enabled()) {
+            trace.event(tick, "tick", "nodes", roles());
+        }
+    }
+
+    /** "n1=L3 n2=F3 n3=down": each node's role initial and term, for the trace. */
+    private String roles() {
+        StringBuilder text = new StringBuilder();
+        for (SimNode node : nodes) {
+            text.append(text.isEmpty() ? "" : " ").append(node.id).append('=');
+            if (node.isUp()) {
+                text.append(node.role.name().charAt(0)).append(node.term).append("@").append(node.appliedIndex);
+            } else {
+                text.append("down");
+            }
+        }
+        return text.toString();
     }
 
     // ---------------------------------------------------------------- faults
