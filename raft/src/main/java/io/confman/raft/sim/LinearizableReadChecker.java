@@ -31,6 +31,11 @@ final class LinearizableReadChecker {
         }
     }
 
+    /** The core refused the read; a client would retry it as a new read. */
+    void onFailed(String context) {
+        committedAtIssue.remove(context);
+    }
+
     void onServe(String node, String context, long readIndex, long appliedIndex, long tick) {
         if (appliedIndex < readIndex) {
             throw new SafetyViolation(PROPERTY, node + " answered read " + context + " with its state"

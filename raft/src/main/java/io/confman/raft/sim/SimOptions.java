@@ -80,7 +80,7 @@ public record SimOptions(
                 delayMin,
                 delayMin + random.nextInt(5),
                 pick(random, 0, 2, 10, 30),
-                pick(random, 0, 2, 5, 15),
+                pick(random, 0, 2, 5, 15, 50),
                 5 + random.nextInt(40),
                 random.nextInt(4),
                 pick(random, 0, 5, 30),

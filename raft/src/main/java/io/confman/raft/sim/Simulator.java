@@ -7,7 +7,6 @@ import io.confman.raft.ProposeResult;
 import io.confman.raft.RaftConfig;
 import io.confman.raft.Ready;
 import io.confman.raft.ReadState;
-import io.confman.raft.RejectedMessage;
 import io.confman.raft.Role;
 import io.confman.raft.SnapshotChunk;
 import io.confman.raft.SnapshotMetadata;
@@ -276,14 +275,14 @@ public final class Simulator {
         }
     }
 
+    /** "n1,n3 | n2": the two sides of a partition, for the trace. */
     private static String sides(boolean[] side) {
-        StringBuilder a = new StringBuilder();
-        StringBuilder b = new StringBuilder();
+        List<String> a = new ArrayList<>();
+        List<String> b = new ArrayList<>();
         for (int i = 0; i < side.length; i++) {
-            (side[i] ? a : b).append(a.isEmpty() && side[i] || b.isEmpty() && !side[i] ? "" : ",")
-                    .append(SimNode.idOf(i));
+            (side[i] ? a : b).add(SimNode.idOf(i));
         }
-        return a + " | " + b;
+        return String.join(",", a) + " | " + String.join(",", b);
     }
 
     private void traceLinks(String detail) {
@@ -571,9 +570,9 @@ public final class Simulator {
         for (Message message : ready.messages()) {
             send(message);
         }
-        for (RejectedMessage rejected : ready.rejectedMessages()) {
-            throw new IllegalStateException(node.id + " rejected " + rejected + ": the simulator"
-                    + " only sends well-addressed messages of one cluster");
+        if (!ready.rejectedMessages().isEmpty()) {
+            throw new IllegalStateException(node.id + " rejected " + ready.rejectedMessages()
+                    + ": the simulator only sends well-addressed messages of one cluster");
         }
     }
 
@@ -603,6 +602,7 @@ public final class Simulator {
         }
         serveReads(node);
         for (FailedRead failed : ready.failedReads()) {
+            reads.onFailed(new String(failed.context(), StandardCharsets.UTF_8));
             if (trace.enabled()) {
                 trace.event(tick, "read-fail", "node", node.id, "read", failed.toString());
             }
