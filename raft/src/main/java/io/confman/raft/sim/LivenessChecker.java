@@ -15,19 +15,27 @@ package io.confman.raft.sim;
  *       pre-vote and a vote round trip; we allow four attempts, since randomized timeouts make
  *       a split vote unlikely but not impossible (§3.4, §9.3);</li>
  *   <li>12 R: the new leader's no-op and the proposal commit in two round trips, and a follower
- *       that fell behind catches up with a snapshot of at most five chunks and a few
- *       AppendEntries batches.</li>
+ *       catches up through a snapshot of at most five chunks;</li>
+ *   <li>L / (P E) R: a follower L entries behind receives at most P AppendEntries of at least E
+ *       entries per round trip (P the pipeline depth, E what appendEntriesBytesMax holds of the
+ *       largest entry), so catching up takes that many round trips.</li>
  * </ul>
- * Total: 10 ET + 20 R.
+ * Total: 10 ET + 20 R + ceil(L / (P E)) R.
  */
 final class LivenessChecker {
 
     static final String PROPERTY = "Liveness after healing (thesis §3.4, §9.3)";
 
-    static long boundTicks(SimOptions options) {
+    /** No simulated entry is larger: a 17-byte header and a command like "c12345". */
+    static final int ENTRY_BYTES_MAX = 32;
+
+    static long boundTicks(SimOptions options, long lagEntries) {
         long electionTimeoutTicks = options.electionTimeoutTicks();
         long roundTripTicks = 2L * options.delayTicksMax() + 2L * options.fsyncTicksMax();
-        return 10 * electionTimeoutTicks + 20 * roundTripTicks;
+        long entriesPerAppend = Math.max(1, options.appendEntriesBytesMax() / ENTRY_BYTES_MAX);
+        long entriesPerRoundTrip = entriesPerAppend * options.inflightMessagesMax();
+        long catchUpRoundTrips = (lagEntries + entriesPerRoundTrip - 1) / entriesPerRoundTrip;
+        return 10 * electionTimeoutTicks + (20 + catchUpRoundTrips) * roundTripTicks;
     }
 
     private final byte[] command;

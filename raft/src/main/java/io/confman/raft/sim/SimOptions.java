@@ -13,6 +13,8 @@ import java.util.SplittableRandom;
  * @param checkQuorum               the core's check-quorum option (thesis §6.2)
  * @param electionTimeoutTicks      the core's minimum election timeout
  * @param heartbeatIntervalTicks    the core's heartbeat interval
+ * @param inflightMessagesMax       AppendEntries pipelined to one follower; 1 makes each entry
+ *                                  wait a round trip, which widens the windows between entries
  * @param appendEntriesBytesMax     small, so that catching up takes several AppendEntries;
  *                                  1 sends one entry per AppendEntries
  * @param snapshotChunkBytesMax     small, so that InstallSnapshot takes several chunks
@@ -36,6 +38,7 @@ public record SimOptions(
         boolean checkQuorum,
         int electionTimeoutTicks,
         int heartbeatIntervalTicks,
+        int inflightMessagesMax,
         long appendEntriesBytesMax,
         int snapshotChunkBytesMax,
         int dropPerMille,
@@ -73,6 +76,7 @@ public record SimOptions(
                 random.nextInt(4) != 0,
                 10,
                 1 + random.nextInt(2),
+                pick(random, 1, 2, 16, 256),
                 random.nextInt(4) == 0 ? 1 : 64L << random.nextInt(4),
                 16 << random.nextInt(3),
                 pick(random, 0, 0, 10, 50, 200),
@@ -100,7 +104,8 @@ public record SimOptions(
                 + ".." + delayTicksMax + "t partition=" + partitionPerMille + "‰ crash=" + crashPerMille
                 + "‰ down<=" + downTicksMax + "t fsync<=" + fsyncTicksMax + "t snapshot="
                 + snapshotPerMille + "‰ propose=" + proposalPerMille + "‰ read=" + readPerMille
-                + "‰ transfer=" + transferPerMille + "‰ appendBytes=" + appendEntriesBytesMax
+                + "‰ transfer=" + transferPerMille + "‰ inflight=" + inflightMessagesMax
+                + " appendBytes=" + appendEntriesBytesMax
                 + " chunkBytes=" + snapshotChunkBytesMax;
     }
 }

@@ -119,7 +119,8 @@ public final class Simulator {
                 .withTiming(options.heartbeatIntervalTicks(), options.electionTimeoutTicks(),
                         3 * options.electionTimeoutTicks(), options.electionTimeoutTicks() / 2)
                 .withElectionOptions(options.preVote(), options.checkQuorum())
-                .withFlowControl(16, 4096, options.appendEntriesBytesMax(), options.snapshotChunkBytesMax());
+                .withFlowControl(options.inflightMessagesMax(), 4096, options.appendEntriesBytesMax(),
+                        options.snapshotChunkBytesMax());
     }
 
     private Result result(SafetyViolation violation) {
@@ -156,7 +157,7 @@ public final class Simulator {
                 restart(node);
             }
         }
-        long boundTicks = LivenessChecker.boundTicks(options);
+        long boundTicks = LivenessChecker.boundTicks(options, lagEntries());
         LivenessChecker liveness = new LivenessChecker(("live-" + seed).getBytes(StandardCharsets.UTF_8));
         for (long i = 0; i < boundTicks; i++) {
             step(false);
@@ -170,6 +171,17 @@ public final class Simulator {
             proposeForLiveness(liveness);
         }
         throw new SafetyViolation(LivenessChecker.PROPERTY, liveness.evidence(nodes, boundTicks));
+    }
+
+    /** How far the most lagging node's state machine is behind the longest log. */
+    private long lagEntries() {
+        long longest = 0;
+        long leastApplied = Long.MAX_VALUE;
+        for (SimNode node : nodes) {
+            longest = Math.max(longest, node.shadow.lastIndex());
+            leastApplied = Math.min(leastApplied, node.appliedIndex);
+        }
+        return longest - leastApplied;
     }
 
     private void proposeForLiveness(LivenessChecker liveness) {
