@@ -66,9 +66,17 @@ public final class Simulator {
 
     public Simulator(long seed, int nodeCount, int safetyTicks, NodeFactory factory,
                      Supplier<SimDisk> disks, SimTrace trace) {
+        this(seed, SimOptions.random(new SplittableRandom(seed).split(), nodeCount), safetyTicks,
+                factory, disks, trace);
+    }
+
+    /** Runs {@code seed} under fixed options instead of those the seed would draw. */
+    public Simulator(long seed, SimOptions options, int safetyTicks, NodeFactory factory,
+                     Supplier<SimDisk> disks, SimTrace trace) {
         SplittableRandom root = new SplittableRandom(seed);
+        root.split(); // The options' stream, drawn or not, so that the other streams stay the same.
         this.seed = seed;
-        this.options = SimOptions.random(root.split(), nodeCount);
+        this.options = options;
         this.safetyTicks = safetyTicks;
         this.factory = factory;
         this.trace = trace;
