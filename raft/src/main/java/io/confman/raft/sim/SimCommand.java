@@ -161,7 +161,7 @@ public final class SimCommand {
     static String summaryLine(SimRunner.Summary s) {
         double seconds = Math.max(s.elapsedMs(), 1) / 1000.0;
         return String.format("%s: %d seeds, %d ticks simulated, %d messages delivered, %d elections,"
-                        + " %d commits, %.1f s (%.0f seeds/s)",
+                        + " %d commits, %.1f s (%.1f seeds/s)",
                 s.firstFailure() == null ? "OK" : "FAILED", s.seeds(), s.ticks(), s.delivered(),
                 s.elections(), s.commits(), seconds, s.seeds() / seconds);
     }

@@ -1,22 +1,11 @@
 package io.confman.raft.sim;
 
-import io.confman.raft.Entry;
-import io.confman.raft.FailedRead;
 import io.confman.raft.Message;
 import io.confman.raft.ProposeResult;
 import io.confman.raft.RaftConfig;
-import io.confman.raft.Ready;
-import io.confman.raft.ReadState;
-import io.confman.raft.Role;
-import io.confman.raft.SnapshotChunk;
-import io.confman.raft.SnapshotMetadata;
-import io.confman.raft.Status;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.Iterator;
 import java.util.List;
-import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.function.Supplier;
 
@@ -44,21 +33,13 @@ public final class Simulator {
     private final long seed;
     private final SimOptions options;
     private final int safetyTicks;
-    private final NodeFactory factory;
     private final SimTrace trace;
     private final SplittableRandom faults;
     private final SplittableRandom fsyncs;
     private final SimNetwork network;
     private final List<SimNode> nodes = new ArrayList<>();
 
-    private final ElectionSafetyChecker electionSafety = new ElectionSafetyChecker();
-    private final LeaderAppendOnlyChecker leaderAppendOnly = new LeaderAppendOnlyChecker();
-    private final LogMatchingChecker logMatching = new LogMatchingChecker();
-    private final LeaderCompletenessChecker leaderCompleteness = new LeaderCompletenessChecker();
-    private final StateMachineSafetyChecker stateMachineSafety = new StateMachineSafetyChecker();
-    private final LinearizableReadChecker reads = new LinearizableReadChecker();
-    /** The prefix hash of every snapshot any node took, by its metadata. */
-    private final Map<SnapshotMetadata, Long> snapshotChains = new HashMap<>();
+    private final SimRuntime runtime;
 
     private long tick;
     private long delivered;
@@ -78,11 +59,11 @@ public final class Simulator {
         this.seed = seed;
         this.options = options;
         this.safetyTicks = safetyTicks;
-        this.factory = factory;
         this.trace = trace;
         this.faults = root.split();
         this.fsyncs = root.split();
         this.network = new SimNetwork(root.split(), options);
+        this.runtime = new SimRuntime(options, factory, network, fsyncs, trace);
         List<String> members = new ArrayList<>();
         for (int i = 0; i < options.nodeCount(); i++) {
             members.add(SimNode.idOf(i));
@@ -103,7 +84,7 @@ public final class Simulator {
         }
         try {
             for (SimNode node : nodes) {
-                restart(node);
+                runtime.restart(node);
             }
             safetyPhase();
             livenessPhase();
@@ -132,8 +113,8 @@ public final class Simulator {
     }
 
     private Result result(SafetyViolation violation) {
-        return new Result(seed, options, tick, delivered, electionSafety.elections(),
-                leaderCompleteness.committedMax(), violation, tick);
+        return new Result(seed, options, tick, delivered, runtime.electionSafety.elections(),
+                runtime.leaderCompleteness.committedMax(), violation, tick);
     }
 
     private void traceViolation(SafetyViolation violation) {
@@ -162,14 +143,14 @@ public final class Simulator {
         }
         for (SimNode node : nodes) {
             if (!node.isUp()) {
-                restart(node);
+                runtime.restart(node);
             }
         }
         long boundTicks = LivenessChecker.boundTicks(options, lagEntries());
         LivenessChecker liveness = new LivenessChecker(("live-" + seed).getBytes(StandardCharsets.UTF_8));
         for (long i = 0; i < boundTicks; i++) {
             step(false);
-            if (liveness.done(nodes, stateMachineSafety)) {
+            if (liveness.done(nodes, runtime.stateMachineSafety)) {
                 if (trace.enabled()) {
                     trace.event(tick, "check", "property", LivenessChecker.PROPERTY, "result",
                             "held after " + (i + 1) + " of " + boundTicks + " ticks");
@@ -202,7 +183,7 @@ public final class Simulator {
                 if (result instanceof ProposeResult.Accepted accepted) {
                     liveness.proposed(accepted.index(), accepted.term());
                 }
-                afterInput(node);
+                runtime.afterInput(node);
                 return;
             }
         }
@@ -210,6 +191,7 @@ public final class Simulator {
 
     private void step(boolean withFaults) {
         tick++;
+        runtime.setTick(tick);
         if (withFaults) {
             injectFaults();
         }
@@ -222,7 +204,7 @@ public final class Simulator {
         for (SimNode node : nodes) {
             if (node.isUp()) {
                 node.raft.tick();
-                afterInput(node);
+                runtime.afterInput(node);
             }
         }
         if (trace.enabled()) {
@@ -259,7 +241,7 @@ public final class Simulator {
         }
         for (SimNode node : nodes) {
             if (chance(options.snapshotPerMille())) {
-                takeSnapshot(node);
+                runtime.takeSnapshot(node, faults);
             }
         }
     }
@@ -346,63 +328,8 @@ public final class Simulator {
     private void restartDue() {
         for (SimNode node : nodes) {
             if (!node.isUp() && node.restartTick <= tick) {
-                restart(node);
+                runtime.restart(node);
             }
-        }
-    }
-
-    /** Rebuilds a node from what its disk and snapshot store hold, as a real restart would. */
-    private void restart(SimNode node) {
-        node.raft = factory.create(node.config, node.disk, node.snapshots, node.random().split());
-        SnapshotMetadata snapshot = node.disk.snapshot();
-        long baseChain = Hashes.EMPTY_CHAIN;
-        node.resetStateMachine();
-        if (snapshot.lastIncludedIndex() > 0) {
-            node.restoreSnapshot(snapshot, node.snapshots.get(snapshot));
-            baseChain = node.appliedChain;
-            stateMachineSafety.onRestore(node.id, snapshot.lastIncludedIndex(), baseChain, tick);
-        }
-        node.shadow.reset(snapshot.lastIncludedIndex(), snapshot.lastIncludedTerm(), baseChain);
-        for (Entry entry : node.disk.allEntries()) {
-            long chain = node.shadow.put(entry);
-            logMatching.observe(node.id, entry.index(), entry.term(), chain, tick);
-        }
-        if (trace.enabled()) {
-            trace.event(tick, "restart", "node", node.id, "durable", node.disk.hardState()
-                    + " log=" + node.disk.firstIndex() + ".." + node.disk.lastIndex());
-        }
-        afterInput(node);
-    }
-
-    /** The runtime snapshots its state machine at the applied index and compacts (thesis §5.1). */
-    private void takeSnapshot(SimNode node) {
-        if (!node.isUp() || node.pending != null
-                || node.appliedIndex <= node.disk.snapshot().lastIncludedIndex()
-                || node.appliedIndex > node.disk.lastIndex()) {
-            return;
-        }
-        if (node.shadow.chainAt(node.appliedIndex) != node.appliedChain) {
-            throw new SafetyViolation(StateMachineSafetyChecker.PROPERTY, node.id + " applied up to "
-                    + node.appliedIndex + " a state that differs from its own log (tick " + tick + ")");
-        }
-        byte[] data = node.encodeSnapshot(faults.nextInt(3 * options.snapshotChunkBytesMax()));
-        SnapshotMetadata snapshot = new SnapshotMetadata(node.appliedIndex,
-                node.disk.term(node.appliedIndex), data.length);
-        registerSnapshot(node, snapshot, node.appliedChain);
-        node.snapshots.put(snapshot, data);
-        node.disk.compact(snapshot);
-        node.shadow.compact(node.appliedIndex);
-        if (trace.enabled()) {
-            trace.event(tick, "snapshot", "node", node.id, "at", snapshot.lastIncludedTerm() + "/"
-                    + snapshot.lastIncludedIndex(), "bytes", Long.toString(snapshot.sizeBytes()));
-        }
-    }
-
-    private void registerSnapshot(SimNode node, SnapshotMetadata snapshot, long chain) {
-        Long earlier = snapshotChains.putIfAbsent(snapshot, chain);
-        if (earlier != null && earlier != chain) {
-            throw new SafetyViolation(StateMachineSafetyChecker.PROPERTY, node.id + " took snapshot "
-                    + snapshot + " of a state different from an earlier snapshot with the same metadata");
         }
     }
 
@@ -449,7 +376,7 @@ public final class Simulator {
             trace.event(tick, "propose", "node", node.id, "command", command,
                     "at", accepted.term() + "/" + accepted.index());
         }
-        afterInput(node);
+        runtime.afterInput(node);
     }
 
     private void read() {
@@ -458,13 +385,13 @@ public final class Simulator {
             return;
         }
         String context = "r" + (++requestSequence);
-        reads.onIssue(context, leaderCompleteness.committedMax());
+        runtime.reads.onIssue(context, runtime.leaderCompleteness.committedMax());
         if (trace.enabled()) {
             trace.event(tick, "read", "node", node.id, "context", context,
-                    "committed", Long.toString(leaderCompleteness.committedMax()));
+                    "committed", Long.toString(runtime.leaderCompleteness.committedMax()));
         }
         node.raft.readIndex(context.getBytes(StandardCharsets.UTF_8));
-        afterInput(node);
+        runtime.afterInput(node);
     }
 
     private void transfer() {
@@ -477,7 +404,7 @@ public final class Simulator {
             trace.event(tick, "transfer", "node", node.id, "to", target);
         }
         node.raft.transferLeadership(target);
-        afterInput(node);
+        runtime.afterInput(node);
     }
 
     // ---------------------------------------------------------------- network and disk
@@ -499,171 +426,15 @@ public final class Simulator {
                         "message", Messages.describe(message));
             }
             to.raft.step(message);
-            afterInput(to);
-        }
-    }
-
-    private void send(Message message) {
-        SimNetwork.Fate fate = network.send(message, tick);
-        if (trace.enabled() && fate != SimNetwork.Fate.SENT) {
-            trace.event(tick, fate == SimNetwork.Fate.DUPLICATED ? "duplicate" : "drop",
-                    "from", message.from(), "to", message.to(),
-                    "reason", fate.name().toLowerCase(java.util.Locale.ROOT), "message", Messages.describe(message));
+            runtime.afterInput(to);
         }
     }
 
     private void completeFsyncsDue() {
         for (SimNode node : nodes) {
             if (node.isUp() && node.pending != null && node.fsyncTick <= tick) {
-                finish(node, node.pending);
-                pump(node);
-            }
-        }
-    }
-
-    // ---------------------------------------------------------------- the runtime loop
-
-    /** After every input to a node: look at its role, then hand out its Readies. */
-    private void afterInput(SimNode node) {
-        observe(node);
-        pump(node);
-    }
-
-    private void observe(SimNode node) {
-        Status status = node.raft.status();
-        node.role = status.role();
-        node.term = status.term();
-        if (node.role == Role.LEADER && electionSafety.observeLeader(node.id, node.term, tick)
-                && trace.enabled()) {
-            trace.event(tick, "elected", "node", node.id, "term", Long.toString(node.term),
-                    "last", Long.toString(status.lastIndex()));
-        }
-        if (node.role != Role.LEADER || node.term != node.leaderTerm) {
-            node.leaderSinceReady = false;
-        }
-    }
-
-    /**
-     * Takes Readies until the node has none or one waits for its fsync. The messages that need
-     * no durable write go out at once; the rest waits for {@link #finish}.
-     */
-    private void pump(SimNode node) {
-        while (node.isUp() && node.pending == null && node.raft.hasReady()) {
-            Ready ready = node.raft.ready();
-            handOut(node, ready);
-            int fsyncTicks = options.fsyncTicksMax() == 0 ? 0 : fsyncs.nextInt(options.fsyncTicksMax() + 1);
-            if (ready.mustSync() && fsyncTicks > 0) {
-                node.pending = ready;
-                node.fsyncTick = tick + fsyncTicks;
-                return;
-            }
-            finish(node, ready);
-        }
-    }
-
-    /** A Ready was handed out: update the node's shadow log and run the log checkers. */
-    private void handOut(SimNode node, Ready ready) {
-        if (ready.snapshotToInstall() != null) {
-            SnapshotMetadata snapshot = ready.snapshotToInstall();
-            Long chain = snapshotChains.get(snapshot);
-            if (chain == null) {
-                throw new IllegalStateException(node.id + " installs " + snapshot + ", which no node took");
-            }
-            node.shadow.reset(snapshot.lastIncludedIndex(), snapshot.lastIncludedTerm(), chain);
-            logMatching.observe(node.id, snapshot.lastIncludedIndex(), snapshot.lastIncludedTerm(), chain, tick);
-        }
-        if (node.leaderSinceReady) {
-            leaderAppendOnly.check(node.id, node.leaderTerm, node.shadow.lastIndex(), ready.entries(), tick);
-        }
-        for (Entry entry : ready.entries()) {
-            long chain = node.shadow.put(entry);
-            logMatching.observe(node.id, entry.index(), entry.term(), chain, tick);
-        }
-        if (ready.hardState() != null) {
-            noteCommit(node, ready.hardState().term(), ready.hardState().commitIndex());
-        }
-        if (node.isLeader()) {
-            leaderCompleteness.onLeaderLog(node.id, node.term, node.shadow, tick);
-        }
-        node.leaderSinceReady = node.isLeader();
-        node.leaderTerm = node.term;
-        for (Message message : ready.messages()) {
-            send(message);
-        }
-        if (!ready.rejectedMessages().isEmpty()) {
-            throw new IllegalStateException(node.id + " rejected " + ready.rejectedMessages()
-                    + ": the simulator only sends well-addressed messages of one cluster");
-        }
-    }
-
-    private void noteCommit(SimNode node, long term, long commitIndex) {
-        long before = leaderCompleteness.committedMax();
-        leaderCompleteness.onCommitKnown(node.id, term, commitIndex, node.shadow, tick);
-        if (trace.enabled() && commitIndex > before) {
-            trace.event(tick, "commit", "node", node.id, "term", Long.toString(term),
-                    "index", (before + 1) + ".." + commitIndex);
-        }
-    }
-
-    /** The fsync of a Ready completed: it is durable; reply, apply, answer reads, advance. */
-    private void finish(SimNode node, Ready ready) {
-        persist(node, ready);
-        for (Message message : ready.messagesAfterPersist()) {
-            send(message);
-        }
-        for (Entry entry : ready.committedEntries()) {
-            long chain = node.apply(entry);
-            stateMachineSafety.onApply(node.id, entry.index(), entry.term(), chain, tick);
-        }
-        for (ReadState readState : ready.readStates()) {
-            String context = new String(readState.context(), StandardCharsets.UTF_8);
-            reads.onReadIndex(node.id, context, readState.readIndex(), tick);
-            node.readsWaitingApply.add(readState);
-        }
-        serveReads(node);
-        for (FailedRead failed : ready.failedReads()) {
-            reads.onFailed(new String(failed.context(), StandardCharsets.UTF_8));
-            if (trace.enabled()) {
-                trace.event(tick, "read-fail", "node", node.id, "read", failed.toString());
-            }
-        }
-        node.pending = null;
-        node.raft.advance(ready);
-        observe(node);
-    }
-
-    private void persist(SimNode node, Ready ready) {
-        for (SnapshotChunk chunk : ready.snapshotChunks()) {
-            node.snapshots.write(chunk);
-        }
-        SnapshotMetadata snapshot = ready.snapshotToInstall();
-        if (snapshot != null) {
-            byte[] data = node.snapshots.finishReceiving(snapshot);
-            node.disk.installSnapshot(snapshot);
-            node.restoreSnapshot(snapshot, data);
-            stateMachineSafety.onRestore(node.id, snapshot.lastIncludedIndex(), node.appliedChain, tick);
-            if (trace.enabled()) {
-                trace.event(tick, "install", "node", node.id, "snapshot", snapshot.lastIncludedTerm()
-                        + "/" + snapshot.lastIncludedIndex());
-            }
-        }
-        node.disk.writeEntries(ready.entries());
-        if (ready.hardState() != null) {
-            node.disk.writeHardState(ready.hardState());
-        }
-    }
-
-    private void serveReads(SimNode node) {
-        for (Iterator<ReadState> it = node.readsWaitingApply.iterator(); it.hasNext(); ) {
-            ReadState readState = it.next();
-            if (readState.readIndex() <= node.appliedIndex) {
-                String context = new String(readState.context(), StandardCharsets.UTF_8);
-                reads.onServe(node.id, context, readState.readIndex(), node.appliedIndex, tick);
-                if (trace.enabled()) {
-                    trace.event(tick, "read-ok", "node", node.id, "context", context,
-                            "index", Long.toString(readState.readIndex()), "applied", Long.toString(node.appliedIndex));
-                }
-                it.remove();
+                runtime.finish(node, node.pending);
+                runtime.pump(node);
             }
         }
     }
