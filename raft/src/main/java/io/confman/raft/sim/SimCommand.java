@@ -40,8 +40,8 @@ public final class SimCommand {
             return 2;
         }
         try {
-            return arguments.seed() != null || arguments.trace() != null
-                    ? replay(arguments, out) : runMany(arguments, out);
+            boolean traced = arguments.seed() != null || arguments.trace() != null || arguments.verbose();
+            return traced ? replay(arguments, out) : runMany(arguments, out);
         } catch (IOException e) {
             err.println("confman sim: cannot write the trace: " + e.getMessage());
             return 2;
@@ -110,7 +110,7 @@ public final class SimCommand {
         return failure == null ? 0 : 1;
     }
 
-    /** Runs one seed (or all of them into one trace file), with the trace switched on. */
+    /** Runs one seed, or all of them one after the other, with the trace switched on. */
     private static int replay(Arguments arguments, PrintStream out) throws IOException {
         long first = arguments.seed() != null ? arguments.seed() : 1;
         int count = arguments.seed() != null ? 1 : arguments.seeds();

@@ -12,6 +12,7 @@ import io.confman.raft.Status;
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.Iterator;
+import java.util.Locale;
 import java.util.Map;
 import java.util.SplittableRandom;
 
@@ -79,8 +80,11 @@ final class SimRuntime {
         afterInput(node);
     }
 
-    /** The runtime snapshots its state machine at the applied index and compacts (thesis §5.1). */
-    /** {@code random} pads the snapshot so that it takes a varying number of chunks. */
+    /**
+     * Snapshots the state machine at the applied index and compacts the log (thesis §5.1), as
+     * a real runtime does from time to time; {@code random} pads the snapshot so that it takes
+     * a varying number of InstallSnapshot chunks.
+     */
     void takeSnapshot(SimNode node, SplittableRandom random) {
         if (!node.isUp() || node.pending != null
                 || node.appliedIndex <= node.disk.snapshot().lastIncludedIndex()
@@ -117,7 +121,7 @@ final class SimRuntime {
         if (trace.enabled() && fate != SimNetwork.Fate.SENT) {
             trace.event(tick, fate == SimNetwork.Fate.DUPLICATED ? "duplicate" : "drop",
                     "from", message.from(), "to", message.to(),
-                    "reason", fate.name().toLowerCase(java.util.Locale.ROOT), "message", Messages.describe(message));
+                    "reason", fate.name().toLowerCase(Locale.ROOT), "message", Messages.describe(message));
         }
     }
 
