@@ -80,7 +80,7 @@ public final class Simulator {
     public Result run() {
         trace.startSeed(seed);
         if (trace.enabled()) {
-            trace.event(0, "options", "seed", Long.toString(seed), "options", options.describe());
+            trace.event(0, "options", "options", options.describe());
         }
         try {
             for (SimNode node : nodes) {
