@@ -2,6 +2,7 @@ package io.confman.raft.sim;
 
 import io.confman.raft.Message;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.PriorityQueue;
 import java.util.SplittableRandom;
@@ -85,7 +86,7 @@ final class SimNetwork {
 
     void heal() {
         for (boolean[] row : blocked) {
-            java.util.Arrays.fill(row, false);
+            Arrays.fill(row, false);
         }
     }
 
