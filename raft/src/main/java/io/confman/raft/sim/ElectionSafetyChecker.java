@@ -1,0 +1,33 @@
+package io.confman.raft.sim;
+
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * Election Safety (Raft paper Figure 3, §5.2): at most one leader can be elected in a given
+ * term. Checked after every input to every node, so that the second leader is caught the
+ * moment it wins, before it can act.
+ */
+final class ElectionSafetyChecker {
+
+    static final String PROPERTY = "Election Safety (Figure 3, §5.2)";
+
+    private final Map<Long, String> leaderByTerm = new HashMap<>();
+
+    /** Returns true the first time {@code id} is seen leading {@code term}: a new election. */
+    boolean observeLeader(String id, long term, long tick) {
+        String earlier = leaderByTerm.putIfAbsent(term, id);
+        if (earlier == null) {
+            return true;
+        }
+        if (!earlier.equals(id)) {
+            throw new SafetyViolation(PROPERTY, "term " + term + " has two leaders, " + earlier
+                    + " and " + id + " (seen at tick " + tick + ")");
+        }
+        return false;
+    }
+
+    int elections() {
+        return leaderByTerm.size();
+    }
+}
