@@ -323,6 +323,9 @@ public final class ConfigStore {
         openSnapshot = null;
         for (NsKey id : tombstones) {
             ConcurrentSkipListMap<String, KeyRecord> keys = namespaces.get(id.namespace());
+            if (keys == null) {
+                continue; // the key was deleted twice, and the first pass removed its namespace
+            }
             KeyRecord record = keys.get(id.key());
             if (record != null && record.isTombstone()) {
                 keys.remove(id.key(), record);

@@ -226,6 +226,33 @@ class SnapshotTest {
         store.openSnapshot().close();
     }
 
+    @Test
+    void readsSkipKeysDeletedWhileAViewIsOpenAndCloseRemovesThem() throws IOException {
+        ConfigStore store = new ConfigStore(LIMITS, WaitListener.NONE);
+        store.apply(1, put("only", "k", "1"));
+        store.apply(2, put("n", "a", "1"));
+        store.apply(3, put("n", "b", "1"));
+        byte[] expected = snapshot(store);
+        SnapshotView view = store.openSnapshot();
+        store.apply(4, delete("only", "k"));
+        store.apply(5, put("only", "k", "2"));
+        store.apply(6, delete("only", "k"));
+        store.apply(7, delete("n", "a"));
+        assertTrue(store.get("only", "k").isEmpty());
+        assertEquals(List.of("b"), store.list("n", "", null, 10).items().stream().map(KeyMeta::key).toList());
+        assertEquals(new ApplyResult.NotFound("n", "a"), store.apply(8, delete("n", "a")));
+        assertEquals(1, store.keyCount());
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        view.writeTo(out);
+        view.close();
+        assertArrayEquals(expected, out.toByteArray());
+        assertEquals(new ApplyResult.Created(new KeyMeta("only", "k", 1, 8, 8, 1, false)),
+                store.apply(9, put("only", "k", "3")));
+        ConfigStore reference = new ConfigStore(LIMITS, WaitListener.NONE);
+        reference.apply(1, put("n", "b", "1"));
+        assertEquals(reference.list("n", "", null, 10).items().size(), store.list("n", "", null, 10).items().size());
+    }
+
     /** Updates, deletes, re-creations and new keys in old and new namespaces, spread over all keys. */
     private static byte[] mutation(Random random, int i) {
         int k = random.nextInt(100_000);
