@@ -342,7 +342,7 @@ final class SnapshotFormat {
             long start = offset;
             byte[] bytes = bytes(u16(field + " length"), field);
             try {
-                return StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(bytes)).toString();
+                return Names.decodeUtf8(bytes);
             } catch (CharacterCodingException e) {
                 throw new SnapshotFormatException(field + " is not valid UTF-8: " + e, start);
             }

@@ -260,7 +260,7 @@ public final class CommandCodec {
             int offset = buffer.position();
             byte[] bytes = bytes(length, field);
             try {
-                return StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(bytes)).toString();
+                return Names.decodeUtf8(bytes);
             } catch (java.nio.charset.CharacterCodingException e) {
                 throw new CommandDecodingException(field + " is not valid UTF-8: " + e, offset);
             }

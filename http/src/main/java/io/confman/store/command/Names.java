@@ -1,5 +1,9 @@
 package io.confman.store.command;
 
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.StandardCharsets;
+
 /**
  * The rules for namespace and key names. They are constants, not configuration, because
  * every replica must accept exactly the same commands: a limit that differed between
@@ -56,6 +60,19 @@ public final class Names {
             throw new IllegalArgumentException(what + " is " + utf8Bytes + " UTF-8 bytes, at most " + bytesMax
                     + " allowed");
         }
+    }
+
+    /**
+     * Decodes strict UTF-8: malformed input is an error, never replaced. ASCII, the common
+     * case for names, skips the decoder.
+     */
+    public static String decodeUtf8(byte[] bytes) throws CharacterCodingException {
+        for (byte b : bytes) {
+            if (b < 0) {
+                return StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(bytes)).toString();
+            }
+        }
+        return new String(bytes, StandardCharsets.US_ASCII);
     }
 
     private static boolean isPairedSurrogate(String name, int i) {

@@ -157,6 +157,30 @@ class CommandCodecTest {
     }
 
     @Test
+    void controlCharactersAndBrokenSurrogatesAreRejected() {
+        assertEquals("key must not contain control characters, has U+007F at index 0",
+                assertThrows(IllegalArgumentException.class, () -> Names.checkKey("\u007F")).getMessage());
+        assertEquals("namespace must not contain control characters, has U+0085 at index 1",
+                assertThrows(IllegalArgumentException.class, () -> Names.checkNamespace("a\u0085")).getMessage());
+        assertEquals("key has an unpaired surrogate at index 1",
+                assertThrows(IllegalArgumentException.class, () -> Names.checkKey("a\uD83D")).getMessage());
+        assertEquals("key has an unpaired surrogate at index 0",
+                assertThrows(IllegalArgumentException.class, () -> Names.checkKey("\uDE00b")).getMessage());
+        Names.checkKey("\uD83D\uDE00");
+    }
+
+    @Test
+    void invalidUtf8IsADecodingError() {
+        byte[] bytes = CommandCodec.encode(new Command.Delete(RequestId.NONE, "ns", "kk", Precondition.NONE));
+        int keyOffset = CommandCodec.FIXED_HEADER_BYTES + 2 + 2 + 2;
+        bytes[keyOffset] = (byte) 0xC3; // a two-byte sequence whose second byte is not a continuation
+        fixCrc(bytes);
+        CommandDecodingException e = assertThrows(CommandDecodingException.class, () -> CommandCodec.decode(bytes));
+        assertTrue(e.getMessage().startsWith("key is not valid UTF-8"), e.getMessage());
+        assertEquals(keyOffset, e.offset());
+    }
+
+    @Test
     void aNamespaceWithASlashInTheBytesIsADecodingError() {
         byte[] bytes = CommandCodec.encode(new Command.Delete(RequestId.NONE, "ab", "k", Precondition.NONE));
         bytes[CommandCodec.FIXED_HEADER_BYTES + 2 + 1] = '/';
