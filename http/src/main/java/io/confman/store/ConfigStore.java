@@ -42,7 +42,10 @@ public final class ConfigStore {
     private final Waiters waiters;
     /** Invariant: grows by exactly one per apply, so no entry is applied twice or skipped. */
     private long appliedIndex;
-    /** Invariant: every record's modRevision <= revision. */
+    /**
+     * Invariant: every record's modRevision <= revision, and revision <= appliedIndex,
+     * because one entry makes at most one write.
+     */
     private long revision;
     /** Invariant: the number of records that are not tombstones. */
     private long keyCount;
@@ -101,6 +104,7 @@ public final class ConfigStore {
         if (requestId.hasSession()) {
             sessions.record(requestId.clientId(), requestId.sequence(), result);
         }
+        check(revision <= appliedIndex, "revision " + revision + " is above the applied index " + appliedIndex);
         notifyWaiters(result);
         return result;
     }

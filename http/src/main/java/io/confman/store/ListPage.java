@@ -12,10 +12,10 @@ import java.util.Objects;
  */
 public record ListPage(List<KeyMeta> items, boolean more, String nextAfter, long revision) {
     public ListPage {
+        Objects.requireNonNull(items, "items");
         items = List.copyOf(items);
         if (more != (nextAfter != null)) {
             throw new IllegalArgumentException("next_after is given exactly when there are more items");
         }
-        Objects.requireNonNull(items, "items");
     }
 }
