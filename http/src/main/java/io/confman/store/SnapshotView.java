@@ -10,7 +10,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The state of a {@link ConfigStore} at one applied index, which another thread can write
- * while the loop thread goes on applying. See "Point-in-time view" in {@code http/STORE.md}.
+ * while the loop thread goes on applying, as thesis §5.2 asks of a memory-based state
+ * machine (snapshot by copy-on-write). See "Point-in-time view" in {@code http/STORE.md}.
  *
  * <p>How it works: records are immutable and the maps are concurrent. Before the loop
  * thread replaces or deletes a record that the view covers (its mod_revision is at most
