@@ -35,6 +35,15 @@ class CommandCodecTest {
         }
     }
 
+    /** The example in STORE.md, byte for byte. */
+    @Test
+    void theDocumentedExampleMatches() {
+        byte[] bytes = CommandCodec.encode(new Command.Put(new RequestId(7, 1), "app", "db/url",
+                Value.Inline.copyOf("on".getBytes(java.nio.charset.StandardCharsets.US_ASCII)), Precondition.NONE));
+        assertEquals("01 01 00 00 00 00 00 00 00 07 00 00 00 00 00 00 00 01 00 03 61 70 70 00 06 64 62 2f 75 72 6c"
+                + " 01 01 00 00 00 02 6f 6e 08 0c 87 24", java.util.HexFormat.ofDelimiter(" ").formatHex(bytes));
+    }
+
     @Test
     void randomCommandsRoundTrip() {
         Random random = new Random(SEED);
