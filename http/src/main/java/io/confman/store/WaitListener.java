@@ -3,8 +3,9 @@ package io.confman.store;
 /**
  * How the store tells the node that a blocking read may answer. The store calls it on the
  * loop thread, from {@link ConfigStore#apply} and {@link ConfigStore#expireWaiters}, after
- * the store's state is complete; the listener must not call {@code apply} itself. A fired
- * or expired waiter is already removed when the listener runs.
+ * the store's state is complete; the listener must not call {@code apply} itself, and must
+ * not throw, because the write that fired it is already applied. A fired or expired waiter
+ * is already removed when the listener runs; reading the store from the listener is fine.
  */
 public interface WaitListener {
 
