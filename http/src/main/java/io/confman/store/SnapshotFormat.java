@@ -1,0 +1,377 @@
+package io.confman.store;
+
+import io.confman.store.command.Names;
+import io.confman.store.command.Value;
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.StandardCharsets;
+import java.util.HashSet;
+import java.util.Set;
+import java.util.function.Supplier;
+import java.util.zip.CRC32C;
+import java.util.zip.CheckedOutputStream;
+
+/**
+ * The snapshot stream, documented byte by byte in {@code http/STORE.md} ("Snapshot
+ * format"). Integers are big-endian. Both directions stream: the writer buffers
+ * {@link #BUFFER_BYTES} at a time and the reader holds one record at a time.
+ */
+final class SnapshotFormat {
+    /** The ASCII bytes {@code CONFSNAP}, read as a big-endian u64. */
+    static final long SNAPSHOT_MAGIC = ByteBuffer.wrap("CONFSNAP".getBytes(StandardCharsets.US_ASCII)).getLong();
+    static final int FORMAT_VERSION = 1;
+    /** Tag 0 is invalid so that zero bytes, such as padding, never read as a record. */
+    static final int RECORD_INVALID = 0;
+    static final int RECORD_KEY = 1;
+    static final int RECORD_SESSION = 2;
+    static final int RECORD_END = 3;
+
+    static final int VALUE_INLINE = 1;
+    static final int VALUE_BLOB = 2;
+
+    static final int RESULT_CREATED = 1;
+    static final int RESULT_UPDATED = 2;
+    static final int RESULT_DELETED = 3;
+    static final int RESULT_PRECONDITION_FAILED = 4;
+    static final int RESULT_NOT_FOUND = 5;
+
+    static final int BUFFER_BYTES = 64 * 1024;
+
+    private SnapshotFormat() {
+    }
+
+    // ---- Writing ---------------------------------------------------------------------
+
+    static void write(SnapshotView view, OutputStream out) throws IOException {
+        CheckedOutputStream checked = new CheckedOutputStream(out, new CRC32C());
+        DataOutputStream data = new DataOutputStream(new BufferedOutputStream(checked, BUFFER_BYTES));
+        data.writeLong(SNAPSHOT_MAGIC);
+        data.writeInt(FORMAT_VERSION);
+        data.writeInt(view.clientSessionsMax());
+        data.writeLong(view.appliedIndex());
+        data.writeLong(view.revision());
+        data.writeLong(view.keyCount());
+        data.writeInt(view.sessions().size());
+        long[] written = {0};
+        view.forEachRecord((namespace, key, record) -> {
+            writeKey(data, namespace, key, record);
+            written[0]++;
+        });
+        if (written[0] != view.keyCount()) {
+            throw new IllegalStateException("snapshot view wrote " + written[0] + " keys, its header says "
+                    + view.keyCount());
+        }
+        for (ClientSessions.Session session : view.sessions()) {
+            writeSession(data, session);
+        }
+        data.writeByte(RECORD_END);
+        data.flush();
+        int crc = (int) checked.getChecksum().getValue();
+        new DataOutputStream(out).writeInt(crc);
+        out.flush();
+    }
+
+    private static void writeKey(DataOutputStream data, String namespace, String key, KeyRecord record)
+            throws IOException {
+        data.writeByte(RECORD_KEY);
+        writeString(data, namespace);
+        writeString(data, key);
+        data.writeLong(record.version());
+        data.writeLong(record.createRevision());
+        data.writeLong(record.modRevision());
+        if (record.value() instanceof Value.Inline inline) {
+            data.writeByte(VALUE_INLINE);
+            data.writeInt((int) inline.sizeBytes());
+            inline.writeTo(data);
+        } else {
+            Value.BlobPointer blob = (Value.BlobPointer) record.value();
+            data.writeByte(VALUE_BLOB);
+            data.write(blob.sha256());
+            data.writeLong(blob.sizeBytes());
+            byte[] contentType = blob.contentType().getBytes(StandardCharsets.US_ASCII);
+            data.writeByte(contentType.length);
+            data.write(contentType);
+        }
+    }
+
+    private static void writeSession(DataOutputStream data, ClientSessions.Session session) throws IOException {
+        data.writeByte(RECORD_SESSION);
+        data.writeLong(session.clientId());
+        data.writeLong(session.sequence());
+        ApplyResult result = session.result();
+        if (result instanceof ApplyResult.Created created) {
+            data.writeByte(RESULT_CREATED);
+            writeMeta(data, created.meta());
+        } else if (result instanceof ApplyResult.Updated updated) {
+            data.writeByte(RESULT_UPDATED);
+            writeMeta(data, updated.meta());
+        } else if (result instanceof ApplyResult.Deleted deleted) {
+            data.writeByte(RESULT_DELETED);
+            writeString(data, deleted.namespace());
+            writeString(data, deleted.key());
+            data.writeLong(deleted.revision());
+        } else if (result instanceof ApplyResult.PreconditionFailed failed) {
+            data.writeByte(RESULT_PRECONDITION_FAILED);
+            writeString(data, failed.namespace());
+            writeString(data, failed.key());
+            data.writeLong(failed.currentModRevision());
+        } else if (result instanceof ApplyResult.NotFound notFound) {
+            data.writeByte(RESULT_NOT_FOUND);
+            writeString(data, notFound.namespace());
+            writeString(data, notFound.key());
+        } else {
+            throw new IllegalStateException("a session never holds " + result);
+        }
+    }
+
+    private static void writeMeta(DataOutputStream data, KeyMeta meta) throws IOException {
+        writeString(data, meta.namespace());
+        writeString(data, meta.key());
+        data.writeLong(meta.version());
+        data.writeLong(meta.createRevision());
+        data.writeLong(meta.modRevision());
+        data.writeLong(meta.sizeBytes());
+        data.writeByte(meta.blob() ? 1 : 0);
+    }
+
+    private static void writeString(DataOutputStream data, String string) throws IOException {
+        byte[] bytes = string.getBytes(StandardCharsets.UTF_8);
+        data.writeShort(bytes.length);
+        data.write(bytes);
+    }
+
+    // ---- Reading ---------------------------------------------------------------------
+
+    static void read(InputStream stream, ConfigStore store) throws IOException {
+        Input in = new Input(stream);
+        long magic = in.u64("magic");
+        if (magic != SNAPSHOT_MAGIC) {
+            throw new SnapshotFormatException("not a Confman snapshot: magic " + Long.toHexString(magic), 0);
+        }
+        int version = in.u32("format version");
+        if (version != FORMAT_VERSION) {
+            throw new SnapshotFormatException("unknown snapshot format version " + version
+                    + " (this node reads version " + FORMAT_VERSION + ")", 8);
+        }
+        int clientSessionsMax = in.u32("clientSessionsMax");
+        if (clientSessionsMax != store.limits().clientSessionsMax()) {
+            throw new SnapshotFormatException("snapshot was written with clientSessionsMax " + clientSessionsMax
+                    + ", this node has " + store.limits().clientSessionsMax() + "; every member must agree", 12);
+        }
+        long appliedIndex = in.u64("applied index");
+        long revision = in.u64("revision");
+        long keyCount = in.u64("key count");
+        long sessionCount = Integer.toUnsignedLong(in.u32("session count"));
+        in.require(appliedIndex >= 0 && revision >= 0 && keyCount >= 0 && revision <= appliedIndex,
+                "header fields out of range: index " + appliedIndex + ", revision " + revision
+                        + ", keys " + keyCount, 16);
+        in.require(sessionCount <= clientSessionsMax, "session count " + sessionCount + " over clientSessionsMax", 40);
+        store.restoreHeader(appliedIndex, revision);
+        readKeys(in, store, keyCount, revision);
+        readSessions(in, store, sessionCount);
+        in.tag(RECORD_END, "end");
+        long crcOffset = in.offset();
+        int computed = in.crc();
+        int stored = in.u32("crc32c");
+        in.require(stored == computed, "crc32c mismatch: stored " + Integer.toHexString(stored) + ", computed "
+                + Integer.toHexString(computed), crcOffset);
+        in.requireEnd();
+    }
+
+    private static void readKeys(Input in, ConfigStore store, long keyCount, long revision) throws IOException {
+        NsKey previous = null;
+        for (long i = 0; i < keyCount; i++) {
+            long offset = in.offset();
+            in.tag(RECORD_KEY, "key record " + i + " of " + keyCount);
+            String namespace = in.string("namespace");
+            String key = in.string("key");
+            in.validate(offset, () -> {
+                Names.checkNamespace(namespace);
+                Names.checkKey(key);
+                return key;
+            });
+            NsKey id = new NsKey(namespace, key);
+            in.require(previous == null || compare(previous, id) < 0, "key " + id + " is not after " + previous, offset);
+            long version = in.u64("version");
+            long createRevision = in.u64("create_revision");
+            long modRevision = in.u64("mod_revision");
+            in.require(version >= 1 && createRevision >= 1 && createRevision <= modRevision && modRevision <= revision,
+                    "key " + id + " has version " + version + ", create_revision " + createRevision
+                            + ", mod_revision " + modRevision + " (revision " + revision + ")", offset);
+            Value value = readValue(in);
+            store.restoreKey(id, new KeyRecord(value, version, createRevision, modRevision));
+            previous = id;
+        }
+    }
+
+    private static int compare(NsKey a, NsKey b) {
+        int byNamespace = a.namespace().compareTo(b.namespace());
+        return byNamespace != 0 ? byNamespace : a.key().compareTo(b.key());
+    }
+
+    private static Value readValue(Input in) throws IOException {
+        long offset = in.offset();
+        int kind = in.u8("value kind");
+        if (kind == VALUE_INLINE) {
+            long length = Integer.toUnsignedLong(in.u32("value length"));
+            in.require(length <= Names.INLINE_VALUE_BYTES_MAX, "inline value of " + length + " bytes is over "
+                    + Names.INLINE_VALUE_BYTES_MAX, offset);
+            return Value.Inline.copyOf(in.bytes((int) length, "value"));
+        }
+        if (kind == VALUE_BLOB) {
+            byte[] digest = in.bytes(Value.BlobPointer.DIGEST_BYTES, "blob sha256");
+            long size = in.u64("blob size");
+            byte[] contentType = in.bytes(in.u8("content type length"), "content type");
+            return in.validate(offset, () -> new Value.BlobPointer(digest, size,
+                    new String(contentType, StandardCharsets.ISO_8859_1)));
+        }
+        throw new SnapshotFormatException("invalid value kind " + kind, offset);
+    }
+
+    private static void readSessions(Input in, ConfigStore store, long sessionCount) throws IOException {
+        Set<Long> clients = new HashSet<>();
+        for (long i = 0; i < sessionCount; i++) {
+            long offset = in.offset();
+            in.tag(RECORD_SESSION, "session record " + i + " of " + sessionCount);
+            long clientId = in.u64("client id");
+            long sequence = in.u64("sequence");
+            in.require(clientId != 0 && sequence >= 1, "session of client " + clientId + " with sequence " + sequence,
+                    offset);
+            in.require(clients.add(clientId), "client " + clientId + " has two sessions", offset);
+            ApplyResult result = readResult(in);
+            store.restoreSession(new ClientSessions.Session(clientId, sequence, result));
+        }
+    }
+
+    private static ApplyResult readResult(Input in) throws IOException {
+        long offset = in.offset();
+        int kind = in.u8("result kind");
+        switch (kind) {
+            case RESULT_CREATED:
+            case RESULT_UPDATED: {
+                String namespace = in.string("namespace");
+                String key = in.string("key");
+                long version = in.u64("version");
+                long createRevision = in.u64("create_revision");
+                long modRevision = in.u64("mod_revision");
+                long sizeBytes = in.u64("size");
+                int blob = in.u8("blob");
+                in.require(blob == 0 || blob == 1, "blob flag " + blob, offset);
+                KeyMeta meta = in.validate(offset, () -> new KeyMeta(namespace, key, version, createRevision,
+                        modRevision, sizeBytes, blob == 1));
+                return kind == RESULT_CREATED ? new ApplyResult.Created(meta) : new ApplyResult.Updated(meta);
+            }
+            case RESULT_DELETED:
+                return new ApplyResult.Deleted(in.string("namespace"), in.string("key"), in.u64("revision"));
+            case RESULT_PRECONDITION_FAILED:
+                return new ApplyResult.PreconditionFailed(in.string("namespace"), in.string("key"),
+                        in.u64("current mod_revision"));
+            case RESULT_NOT_FOUND:
+                return new ApplyResult.NotFound(in.string("namespace"), in.string("key"));
+            default:
+                throw new SnapshotFormatException("invalid session result kind " + kind, offset);
+        }
+    }
+
+    /** Reads fields, keeping the CRC32C and the offset, and names both in every error. */
+    private static final class Input {
+        private final InputStream in;
+        private final CRC32C crc = new CRC32C();
+        private final byte[] scratch = new byte[8];
+        private long offset;
+
+        Input(InputStream stream) {
+            this.in = new BufferedInputStream(stream, BUFFER_BYTES);
+        }
+
+        long offset() {
+            return offset;
+        }
+
+        int crc() {
+            return (int) crc.getValue();
+        }
+
+        private void readFully(byte[] into, int length, String field) throws IOException {
+            int read = 0;
+            while (read < length) {
+                int count = in.read(into, read, length - read);
+                if (count < 0) {
+                    throw new SnapshotFormatException("truncated: " + field + " needs " + length
+                            + " bytes, the stream ended after " + read, offset + read);
+                }
+                read += count;
+            }
+            crc.update(into, 0, length);
+            offset += length;
+        }
+
+        int u8(String field) throws IOException {
+            readFully(scratch, 1, field);
+            return Byte.toUnsignedInt(scratch[0]);
+        }
+
+        int u16(String field) throws IOException {
+            readFully(scratch, 2, field);
+            return ByteBuffer.wrap(scratch, 0, 2).getShort() & 0xFFFF;
+        }
+
+        int u32(String field) throws IOException {
+            readFully(scratch, 4, field);
+            return ByteBuffer.wrap(scratch, 0, 4).getInt();
+        }
+
+        long u64(String field) throws IOException {
+            readFully(scratch, 8, field);
+            return ByteBuffer.wrap(scratch, 0, 8).getLong();
+        }
+
+        byte[] bytes(int length, String field) throws IOException {
+            byte[] bytes = new byte[length];
+            readFully(bytes, length, field);
+            return bytes;
+        }
+
+        String string(String field) throws IOException {
+            long start = offset;
+            byte[] bytes = bytes(u16(field + " length"), field);
+            try {
+                return Names.decodeUtf8(bytes);
+            } catch (CharacterCodingException e) {
+                throw new SnapshotFormatException(field + " is not valid UTF-8: " + e, start);
+            }
+        }
+
+        void tag(int expected, String what) throws IOException {
+            long start = offset;
+            int tag = u8(what + " tag");
+            require(tag == expected, "expected the " + what + " (tag " + expected + "), found tag " + tag, start);
+        }
+
+        void require(boolean condition, String problem, long at) throws SnapshotFormatException {
+            if (!condition) {
+                throw new SnapshotFormatException(problem, at);
+            }
+        }
+
+        <T> T validate(long at, Supplier<T> constructor) throws SnapshotFormatException {
+            try {
+                return constructor.get();
+            } catch (IllegalArgumentException e) {
+                throw new SnapshotFormatException(e.getMessage(), at);
+            }
+        }
+
+        void requireEnd() throws IOException {
+            if (in.read() >= 0) {
+                throw new SnapshotFormatException("bytes after the end of the snapshot", offset);
+            }
+        }
+    }
+}

@@ -1,0 +1,42 @@
+package io.confman.store;
+
+/**
+ * The bounds of one store.
+ *
+ * @param clientSessionsMax how many client sessions the store remembers for exactly-once
+ *        writes; the least recently applied is forgotten first. This one is replicated
+ *        state: every member must use the same value, and a snapshot records it and is
+ *        refused by a node configured otherwise, because replicas that forgot different
+ *        sessions would apply a retried write a different number of times.
+ * @param watchersMax how many blocking reads may wait at once on this node (local state)
+ * @param valueBytesMax the largest value a client may store, inline or as a blob. Checked
+ *        by the node before it proposes a write ({@link #checkValueSize}), never while
+ *        applying, so that replaying a log after this setting changed gives the same state.
+ * @param listItemsMax the largest page a listing may return
+ */
+public record StoreLimits(int clientSessionsMax, int watchersMax, long valueBytesMax, int listItemsMax) {
+
+    public static final StoreLimits DEFAULTS = new StoreLimits(16_384, 10_000, 64L * 1024 * 1024, 1_000);
+
+    public StoreLimits {
+        if (clientSessionsMax < 1) {
+            throw new IllegalArgumentException("clientSessionsMax must be >= 1, was " + clientSessionsMax);
+        }
+        if (watchersMax < 0) {
+            throw new IllegalArgumentException("watchersMax must be >= 0, was " + watchersMax);
+        }
+        if (valueBytesMax < 0) {
+            throw new IllegalArgumentException("valueBytesMax must be >= 0, was " + valueBytesMax);
+        }
+        if (listItemsMax < 1) {
+            throw new IllegalArgumentException("listItemsMax must be >= 1, was " + listItemsMax);
+        }
+    }
+
+    /** Throws {@link ValueTooLargeException} (HTTP 413) for a value over {@link #valueBytesMax}. */
+    public void checkValueSize(long sizeBytes) {
+        if (sizeBytes > valueBytesMax) {
+            throw new ValueTooLargeException(sizeBytes, valueBytesMax);
+        }
+    }
+}
