@@ -16,6 +16,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.function.Predicate;
 import java.util.random.RandomGenerator;
 
 /**
@@ -216,11 +217,12 @@ public class RaftNode {
         if (role != Role.LEADER || target.equals(id) || target.equals(transferee)) {
             return;
         }
+        abortTransfer(); // A new target replaces the old one, whose TimeoutNow must not leave.
         transferee = target;
         electionElapsed = 0; // The transfer gets one full election timeout.
         Progress pr = tracker.get(target);
         if (pr.matchIndex == log.lastIndex()) {
-            send(new TimeoutNow(cluster, id, target, currentTerm));
+            sendTimeoutNow(target);
         } else {
             sendAppend(target, true);
         }
@@ -398,7 +400,11 @@ public class RaftNode {
             handleHeartbeat(heartbeat);
         } else if (message instanceof InstallSnapshot chunk) {
             handleInstallSnapshot(chunk);
-        } else if (message instanceof TimeoutNow) {
+        } else if (message instanceof TimeoutNow timeoutNow && log.lastPosition().equals(
+                new LogPosition(timeoutNow.lastLogIndex(), timeoutNow.lastLogTerm()))) {
+            // Thesis §3.10: the leader sends TimeoutNow once our log matches its own. If the
+            // logs differ now, the leader moved on (it aborted the transfer and appended more),
+            // and this is a stale copy: an election started from it would only disrupt.
             becomeCandidate(true);
         }
         // Any reply reaching a follower answers what it sent in an earlier role: stale.
@@ -454,7 +460,7 @@ public class RaftNode {
                 }
                 tracker.resetRecentActive();
             }
-            transferee = null; // §3.10: a transfer not done in an election timeout is aborted.
+            abortTransfer(); // §3.10: a transfer not done in an election timeout is aborted.
         }
         tickSnapshotStreams();
         if (heartbeatElapsed >= config.heartbeatIntervalTicks()) {
@@ -543,7 +549,7 @@ public class RaftNode {
         uncommitted = null;
         commitToBroadcast = false;
         readRoundUnsent = false;
-        transferee = null;
+        abortTransfer();
     }
 
     private void randomizeElectionTimeout() {
@@ -656,8 +662,27 @@ public class RaftNode {
             // Fill the pipeline up to the inflight bounds.
         }
         if (peer.equals(transferee) && pr.matchIndex == log.lastIndex()) {
-            send(new TimeoutNow(cluster, id, peer, currentTerm));
+            sendTimeoutNow(peer);
         }
+    }
+
+    /**
+     * The last step of a transfer (thesis §3.10): the target's log matches ours, so tell it to
+     * campaign. Our last log position goes along, so that the target can tell a stale copy.
+     */
+    private void sendTimeoutNow(String target) {
+        LogPosition last = log.lastPosition();
+        send(new TimeoutNow(cluster, id, target, currentTerm, last.index(), last.term()));
+    }
+
+    /**
+     * Ends the transfer under way, if any. A TimeoutNow still in the outbox is dropped: the
+     * leader has taken leadership back, and an election started now would only disrupt
+     * (thesis §3.10: the leader "aborts the transfer and resumes accepting client requests").
+     */
+    private void abortTransfer() {
+        transferee = null;
+        dropQueued(message -> message instanceof TimeoutNow);
     }
 
     /**
@@ -907,6 +932,12 @@ public class RaftNode {
         } else {
             messages.add(message);
         }
+    }
+
+    /** Removes from the outbox the messages not yet handed out that match {@code filter}. */
+    private void dropQueued(Predicate<Message> filter) {
+        messages.removeIf(filter);
+        messagesAfterPersist.removeIf(filter);
     }
 
     private static <T> List<T> drain(List<T> list) {

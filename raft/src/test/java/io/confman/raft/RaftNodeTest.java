@@ -1,0 +1,53 @@
+package io.confman.raft;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.util.List;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+
+/** Single-node checks of rules that a scenario script shows less directly. */
+class RaftNodeTest {
+
+    private static final List<String> MEMBERS = List.of("a", "b", "c");
+    private static final ClusterIdentity CLUSTER = ClusterIdentity.of(MEMBERS);
+
+    private static RaftNode node(String id, MemoryLogStorage storage) {
+        RaftConfig config = RaftConfig.defaults(id, MEMBERS);
+        return new RaftNode(config, storage, SnapshotSource.NONE, new SplittableRandom(1));
+    }
+
+    /** Handles every Ready as a runtime would, with storage as the disk. */
+    private static void process(RaftNode node, MemoryLogStorage storage) {
+        while (node.hasReady()) {
+            Ready ready = node.ready();
+            storage.persist(ready);
+            node.advance(ready);
+        }
+    }
+
+    /** A follower "b" at term 1 holding [1/1 no-op], led by "a". */
+    private static RaftNode followerWithOneEntry(MemoryLogStorage storage) {
+        RaftNode b = node("b", storage);
+        b.step(new Message.AppendEntries(CLUSTER, "a", "b", 1, 0, 0, List.of(Entry.noOp(1, 1)), 0));
+        process(b, storage);
+        assertEquals(Role.FOLLOWER, b.status().role());
+        assertEquals(1, b.status().lastIndex());
+        return b;
+    }
+
+    @Test
+    void timeoutNowStartsAnElectionOnlyWhenTheLogsEndAtTheSameEntry() {
+        MemoryLogStorage storage = new MemoryLogStorage();
+        RaftNode b = followerWithOneEntry(storage);
+        // The leader had appended 1/2 since: a copy from an aborted transfer.
+        b.step(new Message.TimeoutNow(CLUSTER, "a", "b", 1, 2, 1));
+        assertEquals(Role.FOLLOWER, b.status().role());
+        // Without a position the target cannot tell the message is current.
+        b.step(new Message.TimeoutNow(CLUSTER, "a", "b", 1));
+        assertEquals(Role.FOLLOWER, b.status().role());
+        b.step(new Message.TimeoutNow(CLUSTER, "a", "b", 1, 1, 1));
+        assertEquals(Role.CANDIDATE, b.status().role());
+        assertEquals(2, b.status().term());
+    }
+}
