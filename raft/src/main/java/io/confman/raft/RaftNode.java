@@ -529,6 +529,12 @@ public class RaftNode {
         if (term < currentTerm) {
             throw new IllegalStateException("term going back from " + currentTerm + " to " + term);
         }
+        if (role == Role.LEADER) {
+            // What a leader queued speaks for a leadership that is over. None of it promises
+            // anything durable (§3.8), so dropping it loses nothing; sent, it would tell
+            // followers to wait for a leader that no longer leads.
+            dropQueued(RaftNode::isFromLeader);
+        }
         if (term != currentTerm) {
             currentTerm = term;
             votedFor = null;
