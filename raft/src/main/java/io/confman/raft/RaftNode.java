@@ -415,7 +415,8 @@ public class RaftNode {
             // Thesis §3.4: a candidate that hears from a leader of its own term steps down.
             becomeFollower(currentTerm, message.from());
             stepFollower(message);
-        } else if (message instanceof PreVoteResponse response && role == Role.PRE_CANDIDATE) {
+        } else if (message instanceof PreVoteResponse response && role == Role.PRE_CANDIDATE
+                && answersThisPreVote(response)) {
             handleVote(response.from(), response.voteGranted());
         } else if (message instanceof RequestVoteResponse response && role == Role.CANDIDATE) {
             handleVote(response.from(), response.voteGranted());
@@ -596,6 +597,19 @@ public class RaftNode {
         } else if (hasLostVote()) {
             becomeFollower(currentTerm, null);
         }
+    }
+
+    /**
+     * A pre-candidate asks about {@code currentTerm + 1} (§9.6), and a grant carries the term
+     * asked about, so only a grant of exactly that term answers this round. A grant of
+     * {@code currentTerm} answers a round held before we reached this term, about an election
+     * at a term we have since passed; counting it could start an election no majority agreed
+     * to. A refusal carries the voter's term: one of ours counts; a newer one made us a
+     * follower in {@link #stepToHigherTerm}, and an older one was dropped as stale.
+     */
+    private boolean answersThisPreVote(PreVoteResponse response) {
+        long expected = response.voteGranted() ? currentTerm + 1 : currentTerm;
+        return response.term() == expected;
     }
 
     private boolean hasWonVote() {

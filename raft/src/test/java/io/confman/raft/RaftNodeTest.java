@@ -50,4 +50,26 @@ class RaftNodeTest {
         assertEquals(Role.CANDIDATE, b.status().role());
         assertEquals(2, b.status().term());
     }
+
+    @Test
+    void aPreVoteGrantOfAnEarlierRoundIsNotCounted() {
+        MemoryLogStorage storage = new MemoryLogStorage();
+        RaftNode a = node("a", storage);
+        a.campaign(); // pre-candidate at term 0, asking about term 1
+        a.step(new Message.PreVoteResponse(CLUSTER, "b", "a", 1, true));
+        assertEquals(Role.CANDIDATE, a.status().role());
+        a.step(new Message.RequestVoteResponse(CLUSTER, "b", "a", 1, false));
+        a.step(new Message.RequestVoteResponse(CLUSTER, "c", "a", 1, false));
+        assertEquals(Role.FOLLOWER, a.status().role());
+        process(a, storage);
+        a.campaign(); // pre-candidate at term 1, asking about term 2
+        assertEquals(Role.PRE_CANDIDATE, a.status().role());
+        // c's grant from the first round, about term 1, arrives late.
+        a.step(new Message.PreVoteResponse(CLUSTER, "c", "a", 1, true));
+        assertEquals(Role.PRE_CANDIDATE, a.status().role());
+        assertEquals(1, a.status().term());
+        a.step(new Message.PreVoteResponse(CLUSTER, "c", "a", 2, true));
+        assertEquals(Role.CANDIDATE, a.status().role());
+        assertEquals(2, a.status().term());
+    }
 }
