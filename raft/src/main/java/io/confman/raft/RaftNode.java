@@ -77,6 +77,14 @@ public class RaftNode {
     private boolean readRoundUnsent;
     /** The member a leadership transfer goes to, or null (thesis §3.10). */
     private String transferee;
+    /**
+     * Ticks since the transfer to {@code transferee} started; at electionTimeoutTicks it is
+     * aborted (§3.10). Kept apart from {@code electionElapsed}, which times check-quorum: if
+     * each transfer restarted that, a leader cut off from its followers that keeps being asked
+     * to transfer would never step down.
+     * Invariant: transferElapsedTicks < electionTimeoutTicks, and 0 when transferee == null.
+     */
+    private int transferElapsedTicks;
 
     /** Followers: the snapshot being received chunk by chunk, or null. */
     private SnapshotMetadata receivingSnapshot;
@@ -219,7 +227,7 @@ public class RaftNode {
         }
         abortTransfer(); // A new target replaces the old one, whose TimeoutNow must not leave.
         transferee = target;
-        electionElapsed = 0; // The transfer gets one full election timeout.
+        transferElapsedTicks = 0; // The transfer gets one full election timeout.
         Progress pr = tracker.get(target);
         if (pr.matchIndex == log.lastIndex()) {
             sendTimeoutNow(target);
@@ -461,6 +469,8 @@ public class RaftNode {
                 }
                 tracker.resetRecentActive();
             }
+        }
+        if (transferee != null && ++transferElapsedTicks >= config.electionTimeoutTicks()) {
             abortTransfer(); // §3.10: a transfer not done in an election timeout is aborted.
         }
         tickSnapshotStreams();
@@ -702,6 +712,7 @@ public class RaftNode {
      */
     private void abortTransfer() {
         transferee = null;
+        transferElapsedTicks = 0;
         dropQueued(message -> message instanceof TimeoutNow);
     }
 
@@ -976,6 +987,13 @@ public class RaftNode {
         }
         if (role == Role.LEADER && !id.equals(leaderId)) {
             throw new IllegalStateException("leader " + id + " believes the leader is " + leaderId);
+        }
+        if (transferElapsedTicks >= config.electionTimeoutTicks()) {
+            throw new IllegalStateException("transfer to " + transferee + " running for "
+                    + transferElapsedTicks + " ticks, past the election timeout");
+        }
+        if (transferee == null && transferElapsedTicks != 0) {
+            throw new IllegalStateException("no transfer, yet " + transferElapsedTicks + " ticks of one");
         }
         if (role == Role.CANDIDATE && !id.equals(votedFor)) {
             throw new IllegalStateException("candidate " + id + " voted for " + votedFor);

@@ -72,4 +72,31 @@ class RaftNodeTest {
         assertEquals(Role.CANDIDATE, a.status().role());
         assertEquals(2, a.status().term());
     }
+
+    /** "a" wins the election at term 1 with b's votes; returns it as leader. */
+    private static RaftNode leader(MemoryLogStorage storage) {
+        RaftNode a = node("a", storage);
+        a.campaign();
+        a.step(new Message.PreVoteResponse(CLUSTER, "b", "a", 1, true));
+        a.step(new Message.RequestVoteResponse(CLUSTER, "b", "a", 1, true));
+        assertEquals(Role.LEADER, a.status().role());
+        process(a, storage);
+        return a;
+    }
+
+    @Test
+    void transfersDoNotKeepACutOffLeaderFromSteppingDown() {
+        MemoryLogStorage storage = new MemoryLogStorage();
+        RaftNode a = leader(storage);
+        int electionTimeoutTicks = a.config().electionTimeoutTicks();
+        // Nobody answers; a transfer request arrives every few ticks, to b and c in turn.
+        for (int tick = 1; tick <= 2 * electionTimeoutTicks; tick++) {
+            if (tick % 3 == 0) {
+                a.transferLeadership(tick % 2 == 0 ? "b" : "c");
+            }
+            a.tick();
+            process(a, storage);
+        }
+        assertEquals(Role.FOLLOWER, a.status().role(), "check-quorum steps down within two election timeouts");
+    }
 }
