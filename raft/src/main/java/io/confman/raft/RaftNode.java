@@ -912,7 +912,7 @@ public class RaftNode {
     private void handleInstallSnapshot(InstallSnapshot chunk) {
         SnapshotMetadata snapshot = chunk.snapshot();
         if (snapshot.lastIncludedIndex() <= log.commitIndex()) {
-            receivingSnapshot = null; // We already hold all it covers.
+            endReceiving(snapshot); // We already hold all it covers.
             acknowledgeAppend(chunk.from(), log.commitIndex());
             return;
         }
@@ -920,12 +920,15 @@ public class RaftNode {
             // Paper Figure 13, step 6, checked before any byte moves rather than after the last
             // chunk: our log holds the snapshot's last entry, so it agrees with the leader up to
             // there (Log Matching); keep our entries and skip the snapshot.
-            receivingSnapshot = null;
+            endReceiving(snapshot);
             log.commitTo(snapshot.lastIncludedIndex());
             acknowledgeAppend(chunk.from(), snapshot.lastIncludedIndex());
             return;
         }
-        if (chunk.offset() == 0) {
+        if (chunk.offset() == 0 && !snapshot.equals(receivingSnapshot)) {
+            // A new transfer. A chunk at offset 0 of the snapshot we are receiving is a late or
+            // duplicated copy: restarting for it would throw away chunks already written, and
+            // the answer below tells the leader where we are.
             receivingSnapshot = snapshot;
             receivingOffset = 0;
         }
@@ -945,6 +948,17 @@ public class RaftNode {
         }
         send(new InstallSnapshotResponse(cluster, id, chunk.from(), currentTerm, snapshot,
                 chunk.offset() + chunk.data().length, chunk.done()));
+    }
+
+    /**
+     * The chunks of {@code snapshot} are no longer needed. A chunk of another snapshot (a
+     * stale one, say) says nothing about the transfer under way, which goes on.
+     */
+    private void endReceiving(SnapshotMetadata snapshot) {
+        if (snapshot.equals(receivingSnapshot)) {
+            receivingSnapshot = null;
+            receivingOffset = 0;
+        }
     }
 
     // ---------------------------------------------------------------- helpers

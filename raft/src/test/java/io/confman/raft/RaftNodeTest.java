@@ -2,6 +2,7 @@ package io.confman.raft;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
@@ -17,13 +18,17 @@ class RaftNodeTest {
         return new RaftNode(config, storage, SnapshotSource.NONE, new SplittableRandom(1));
     }
 
-    /** Handles every Ready as a runtime would, with storage as the disk. */
-    private static void process(RaftNode node, MemoryLogStorage storage) {
+    /** Handles every Ready as a runtime would, with storage as the disk; returns what it sent. */
+    private static List<Message> process(RaftNode node, MemoryLogStorage storage) {
+        List<Message> sent = new ArrayList<>();
         while (node.hasReady()) {
             Ready ready = node.ready();
             storage.persist(ready);
+            sent.addAll(ready.messages());
+            sent.addAll(ready.messagesAfterPersist());
             node.advance(ready);
         }
+        return sent;
     }
 
     /** A follower "b" at term 1 holding [1/1 no-op], led by "a". */
@@ -98,5 +103,32 @@ class RaftNodeTest {
             process(a, storage);
         }
         assertEquals(Role.FOLLOWER, a.status().role(), "check-quorum steps down within two election timeouts");
+    }
+
+    private static long snapshotOffsetAnswered(List<Message> sent) {
+        assertEquals(1, sent.size(), sent.toString());
+        return ((Message.InstallSnapshotResponse) sent.get(0)).nextOffset();
+    }
+
+    @Test
+    void aDuplicatedFirstChunkDoesNotRestartTheSnapshotTransfer() {
+        MemoryLogStorage storage = new MemoryLogStorage();
+        RaftNode b = followerWithOneEntry(storage);
+        SnapshotMetadata snapshot = new SnapshotMetadata(5, 1, 6);
+        b.step(new Message.InstallSnapshot(CLUSTER, "a", "b", 1, snapshot, 0, new byte[2], false));
+        assertEquals(2, snapshotOffsetAnswered(process(b, storage)));
+        b.step(new Message.InstallSnapshot(CLUSTER, "a", "b", 1, snapshot, 2, new byte[2], false));
+        assertEquals(4, snapshotOffsetAnswered(process(b, storage)));
+        // The first chunk again, duplicated by the network: the transfer goes on from 4.
+        b.step(new Message.InstallSnapshot(CLUSTER, "a", "b", 1, snapshot, 0, new byte[2], false));
+        assertEquals(4, snapshotOffsetAnswered(process(b, storage)));
+        // A stale chunk of a snapshot we already hold does not end the transfer either.
+        b.step(new Message.InstallSnapshot(CLUSTER, "a", "b", 1, new SnapshotMetadata(1, 1, 3), 0, new byte[3], true));
+        process(b, storage);
+        b.step(new Message.InstallSnapshot(CLUSTER, "a", "b", 1, snapshot, 4, new byte[2], true));
+        List<Message> sent = process(b, storage);
+        assertEquals(6, snapshotOffsetAnswered(sent));
+        assertEquals(snapshot, storage.snapshot());
+        assertEquals(5, b.status().commitIndex());
     }
 }
