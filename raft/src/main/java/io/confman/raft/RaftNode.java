@@ -285,12 +285,16 @@ public class RaftNode {
             throw new IllegalArgumentException("advance() takes the Ready of the last ready() call");
         }
         outstanding = null;
+        // Check both sides of the disk (STYLE 8): storage must hold what the Ready asked it to
+        // keep, since the votes and acknowledgements already sent promise it (thesis §3.8).
+        if (ready.hardState() != null) {
+            log.stableHardState(ready.hardState());
+        }
         if (ready.snapshotToInstall() != null) {
-            log.stableSnapshotTo(ready.snapshotToInstall().lastIncludedIndex());
+            log.stableSnapshotTo(ready.snapshotToInstall());
         }
         if (!ready.entries().isEmpty()) {
-            Entry last = ready.entries().get(ready.entries().size() - 1);
-            log.stableTo(last.index(), last.term());
+            log.stableTo(ready.entries());
         }
         if (!ready.committedEntries().isEmpty()) {
             log.appliedTo(ready.committedEntries().get(ready.committedEntries().size() - 1).index());

@@ -132,6 +132,7 @@ class InvariantTest {
         assertEquals(1, node.status().commitIndex());
         Ready second = node.ready();
         assertEquals(1, second.committedEntries().size());
+        storage.persist(second); // its hard state carries the new commit index
         node.advance(second);
         assertEquals(1, node.status().appliedIndex());
     }

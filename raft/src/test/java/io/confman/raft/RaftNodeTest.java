@@ -1,6 +1,8 @@
 package io.confman.raft;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -130,5 +132,85 @@ class RaftNodeTest {
         assertEquals(6, snapshotOffsetAnswered(sent));
         assertEquals(snapshot, storage.snapshot());
         assertEquals(5, b.status().commitIndex());
+    }
+
+    /** A disk that reports another term at one index than the one written there. */
+    private static final class MisreadingStorage implements LogStorage {
+        final MemoryLogStorage disk = new MemoryLogStorage();
+        long misreadIndex = -1;
+
+        @Override
+        public HardState hardState() {
+            return disk.hardState();
+        }
+
+        @Override
+        public SnapshotMetadata snapshot() {
+            return disk.snapshot();
+        }
+
+        @Override
+        public long firstIndex() {
+            return disk.firstIndex();
+        }
+
+        @Override
+        public long lastIndex() {
+            return disk.lastIndex();
+        }
+
+        @Override
+        public long term(long index) {
+            return index == misreadIndex ? disk.term(index) + 1 : disk.term(index);
+        }
+
+        @Override
+        public List<Entry> entries(long lo, long hi, long maxBytes) {
+            return disk.entries(lo, hi, maxBytes);
+        }
+    }
+
+    private static void assertAdvanceRefuses(RaftNode node, Ready ready) {
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> node.advance(ready));
+        assertTrue(e.getMessage().contains("storage does not hold"), e.getMessage());
+    }
+
+    @Test
+    void advanceRefusesAHardStateThatStorageDoesNotHold() {
+        MemoryLogStorage storage = new MemoryLogStorage();
+        RaftNode b = node("b", storage);
+        b.step(new Message.RequestVote(CLUSTER, "a", "b", 1, 0, 0, false));
+        Ready ready = b.ready();
+        assertEquals("a", ready.hardState().votedFor());
+        storage.persist(ready);
+        storage.setHardState(new HardState(1, null, 0)); // the disk lost the vote
+        assertAdvanceRefuses(b, ready);
+    }
+
+    @Test
+    void advanceChecksTheFirstEntryOfTheReadyToo() {
+        MisreadingStorage storage = new MisreadingStorage();
+        RaftConfig config = RaftConfig.defaults("b", MEMBERS);
+        RaftNode b = new RaftNode(config, storage, SnapshotSource.NONE, new SplittableRandom(1));
+        b.step(new Message.AppendEntries(CLUSTER, "a", "b", 1, 0, 0,
+                List.of(Entry.noOp(1, 1), Entry.normal(2, 1, new byte[1]), Entry.normal(3, 1, new byte[1])), 0));
+        Ready ready = b.ready();
+        assertEquals(3, ready.entries().size());
+        storage.disk.persist(ready);
+        storage.misreadIndex = 1;
+        assertAdvanceRefuses(b, ready);
+    }
+
+    @Test
+    void advanceRefusesAnotherSnapshotThanTheOneInstalled() {
+        MemoryLogStorage storage = new MemoryLogStorage();
+        RaftNode b = followerWithOneEntry(storage);
+        SnapshotMetadata snapshot = new SnapshotMetadata(5, 1, 2);
+        b.step(new Message.InstallSnapshot(CLUSTER, "a", "b", 1, snapshot, 0, new byte[2], true));
+        Ready ready = b.ready();
+        assertEquals(snapshot, ready.snapshotToInstall());
+        storage.persist(ready);
+        storage.installSnapshot(new SnapshotMetadata(6, 1, 2));
+        assertAdvanceRefuses(b, ready);
     }
 }
