@@ -866,6 +866,7 @@ public class RaftNode {
 
     /** Figure 2, AppendEntries receiver implementation (term already checked in step). */
     private void handleAppendEntries(AppendEntries append) {
+        requirePrevAgreesWithCommitted(append);
         if (append.prevLogIndex() < log.commitIndex()) {
             // What we committed agrees with every later leader (Leader Completeness); report it
             // so the leader resumes from there, after checking that claim on what we were sent.
@@ -900,6 +901,23 @@ public class RaftNode {
                         + entry.index() + " has term " + log.term(entry.index())
                         + " (State Machine Safety violated)");
             }
+        }
+    }
+
+    /**
+     * A leader's prevLogTerm at a committed index must be the term we committed there (State
+     * Machine Safety, thesis §3.6.3): every later leader holds every committed entry. A leader
+     * that names another term there has another entry there, so a safety rule was broken.
+     */
+    private void requirePrevAgreesWithCommitted(AppendEntries append) {
+        long prevLogIndex = append.prevLogIndex();
+        if (prevLogIndex > log.commitIndex() || !log.hasTerm(prevLogIndex)) {
+            return; // Not committed here, or compacted into a snapshot, where terms are gone.
+        }
+        if (log.term(prevLogIndex) != append.prevLogTerm()) {
+            throw new IllegalStateException("leader " + append.from() + " has term " + append.prevLogTerm()
+                    + " at committed index " + prevLogIndex + ", where we committed term "
+                    + log.term(prevLogIndex) + " (State Machine Safety violated)");
         }
     }
 

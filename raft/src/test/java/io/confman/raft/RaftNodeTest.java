@@ -213,4 +213,19 @@ class RaftNodeTest {
         storage.installSnapshot(new SnapshotMetadata(6, 1, 2));
         assertAdvanceRefuses(b, ready);
     }
+
+    @Test
+    void aLeaderDisagreeingAboutACommittedPrevLogTermStopsTheFollower() {
+        MemoryLogStorage storage = new MemoryLogStorage();
+        RaftNode b = node("b", storage);
+        b.step(new Message.AppendEntries(CLUSTER, "a", "b", 1, 0, 0,
+                List.of(Entry.noOp(1, 1), Entry.normal(2, 1, new byte[1])), 2));
+        process(b, storage);
+        assertEquals(2, b.status().commitIndex());
+        for (long prevLogIndex : new long[] {1, 2}) {
+            IllegalStateException e = assertThrows(IllegalStateException.class, () -> b.step(
+                    new Message.AppendEntries(CLUSTER, "c", "b", 2, prevLogIndex, 2, List.of(), 2)));
+            assertTrue(e.getMessage().contains("State Machine Safety"), e.getMessage());
+        }
+    }
 }
