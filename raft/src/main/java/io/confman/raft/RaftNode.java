@@ -65,6 +65,7 @@ public class RaftNode {
     private final Map<String, Boolean> votes = new LinkedHashMap<>();
 
     // Leader state. Invariant: (role == LEADER) == (tracker != null) == (reads != null)
+    // == (uncommitted != null)
     private ProgressTracker tracker;
     private ReadIndexQueue reads;
     private UncommittedBytes uncommitted;
@@ -99,6 +100,8 @@ public class RaftNode {
     private final List<RejectedMessage> rejectedMessages = new ArrayList<>();
     private long rejectedMessageCount;
     private HardState handedOutHardState;
+    /** The commit index at the last invariant check. Invariant: commitIndex never decreases. */
+    private long checkedCommitIndex;
     /** The Ready handed out and not yet advanced, or null. */
     private Ready outstanding;
 
@@ -117,6 +120,7 @@ public class RaftNode {
         this.currentTerm = hardState.term();
         this.votedFor = hardState.votedFor();
         this.handedOutHardState = hardState;
+        this.checkedCommitIndex = log.commitIndex();
         becomeFollower(currentTerm, null);
     }
 
@@ -1021,6 +1025,14 @@ public class RaftNode {
         if ((role == Role.LEADER) != (reads != null)) {
             throw new IllegalStateException("role " + role + " with read queue " + reads);
         }
+        if ((role == Role.LEADER) != (uncommitted != null)) {
+            throw new IllegalStateException("role " + role + " with uncommitted bytes " + uncommitted);
+        }
+        if (log.commitIndex() < checkedCommitIndex) {
+            throw new IllegalStateException("commitIndex went back from " + checkedCommitIndex
+                    + " to " + log.commitIndex() + " (committed entries are never lost, §3.6.3)");
+        }
+        checkedCommitIndex = log.commitIndex();
         if (role == Role.LEADER && !id.equals(leaderId)) {
             throw new IllegalStateException("leader " + id + " believes the leader is " + leaderId);
         }
