@@ -16,10 +16,12 @@ import java.util.Objects;
  *                                (thesis §3.4), and check-quorum runs once per this many ticks
  * @param requestTimeoutTicks     how long the runtime lets a client request wait
  * @param snapshotBudgetTicks     the longest the runtime may spend taking a snapshot
- * @param preVote                 run the pre-vote phase before an election (thesis §9.6)
+ * @param preVote                 run the pre-vote phase before an election (thesis §9.6); a node
+ *                                that heard from a leader within the election timeout grants no
+ *                                pre-vote, with or without check-quorum
  * @param checkQuorum             a leader that has not heard from a majority within an election
  *                                timeout steps down (thesis §6.2), which also enables leader
- *                                stickiness (§4.2.3)
+ *                                stickiness for RequestVote (§4.2.3)
  * @param inflightMessagesMax     AppendEntries messages a leader pipelines to one follower
  *                                before waiting for an acknowledgement
  * @param inflightBytesMax        entry bytes a leader pipelines to one follower before waiting

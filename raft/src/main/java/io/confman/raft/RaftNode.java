@@ -344,16 +344,18 @@ public class RaftNode {
      * false if the message must be dropped.
      */
     private boolean stepToHigherTerm(Message message) {
-        boolean voteRequest = message instanceof PreVote || message instanceof RequestVote;
+        if (message instanceof PreVote) {
+            // Thesis §9.6: a server grants a pre-vote only if it has not heard from a valid
+            // leader for at least a baseline election timeout; this holds with or without
+            // check-quorum. A pre-vote never changes the receiver's term.
+            return !heardFromLeaderRecently();
+        }
         boolean transfer = message instanceof RequestVote request && request.leadershipTransfer();
-        if (voteRequest && !transfer && inLease()) {
+        if (message instanceof RequestVote && !transfer && inLease()) {
             // Leader stickiness (thesis §4.2.3): we heard from a leader within the minimum
             // election timeout, so this candidate is disrupting a working cluster; ignore it
             // without adopting its term.
             return false;
-        }
-        if (message instanceof PreVote) {
-            return true; // A pre-vote never changes the receiver's term (§9.6).
         }
         if (message instanceof PreVoteResponse response && response.voteGranted()) {
             return true; // A grant carries the term we asked about, not a newer one we must adopt.
@@ -362,8 +364,18 @@ public class RaftNode {
         return true;
     }
 
+    /**
+     * Leader stickiness for real votes (§4.2.3) needs check-quorum, as in etcd: without it a
+     * leader cut off from the majority never steps down, and followers that still hear from
+     * it would refuse every election the majority holds.
+     */
     private boolean inLease() {
-        return config.checkQuorum() && leaderId != null && electionElapsed < config.electionTimeoutTicks();
+        return config.checkQuorum() && heardFromLeaderRecently();
+    }
+
+    /** We know a leader and heard from it (or are it) within the minimum election timeout. */
+    private boolean heardFromLeaderRecently() {
+        return leaderId != null && electionElapsed < config.electionTimeoutTicks();
     }
 
     /**

@@ -228,4 +228,18 @@ class RaftNodeTest {
             assertTrue(e.getMessage().contains("State Machine Safety"), e.getMessage());
         }
     }
+
+    @Test
+    void preVoteIsRefusedWithinTheElectionTimeoutOfHearingFromALeaderEvenWithoutCheckQuorum() {
+        MemoryLogStorage storage = new MemoryLogStorage();
+        RaftConfig config = RaftConfig.defaults("b", MEMBERS).withElectionOptions(true, false);
+        RaftNode b = new RaftNode(config, storage, SnapshotSource.NONE, new SplittableRandom(1));
+        b.step(new Message.Heartbeat(CLUSTER, "a", "b", 1, 0, 0));
+        process(b, storage);
+        b.step(new Message.PreVote(CLUSTER, "c", "b", 2, 0, 0));
+        List<Message> sent = process(b, storage);
+        assertTrue(sent.stream().noneMatch(m -> m instanceof Message.PreVoteResponse r && r.voteGranted()),
+                sent.toString());
+        assertEquals(1, b.status().term());
+    }
 }
