@@ -790,7 +790,26 @@ public class RaftNode {
     private void sendHeartbeat(String peer, long readRound) {
         // The follower may not hold everything committed; it can only apply what it holds.
         long commit = Math.min(tracker.get(peer).matchIndex, log.commitIndex());
-        send(new Heartbeat(cluster, id, peer, currentTerm, commit, readRound));
+        Heartbeat heartbeat = new Heartbeat(cluster, id, peer, currentTerm, commit, readRound);
+        if (!replaceQueuedHeartbeat(heartbeat)) {
+            send(heartbeat);
+        }
+    }
+
+    /**
+     * Keeps at most one heartbeat per peer in the outbox (STYLE 9: no unbounded queue). While
+     * the runtime waits on a slow fsync it takes no Ready, and a heartbeat per tick would pile
+     * up. The newest says all the older ones do: its commit index and read round are at least
+     * theirs, and an answer to it confirms every read of older rounds (§6.4).
+     */
+    private boolean replaceQueuedHeartbeat(Heartbeat heartbeat) {
+        for (int i = 0; i < messages.size(); i++) {
+            if (messages.get(i) instanceof Heartbeat queued && queued.to().equals(heartbeat.to())) {
+                messages.set(i, heartbeat);
+                return true;
+            }
+        }
+        return false;
     }
 
     private void handleHeartbeatResponse(HeartbeatResponse response) {

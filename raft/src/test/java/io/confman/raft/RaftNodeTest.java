@@ -242,4 +242,20 @@ class RaftNodeTest {
                 sent.toString());
         assertEquals(1, b.status().term());
     }
+
+    @Test
+    void aLeaderWaitingOnASlowDiskKeepsOneHeartbeatPerPeer() {
+        MemoryLogStorage storage = new MemoryLogStorage();
+        RaftNode a = leader(storage);
+        a.propose(new byte[1]);
+        Ready slow = a.ready(); // its fsync takes a long time
+        for (int tick = 0; tick < 3 * a.config().heartbeatIntervalTicks() + 5; tick++) {
+            a.tick();
+        }
+        storage.persist(slow);
+        a.advance(slow);
+        List<Message> heartbeats = a.ready().messages().stream()
+                .filter(m -> m instanceof Message.Heartbeat).toList();
+        assertEquals(List.of("b", "c"), heartbeats.stream().map(Message::to).toList());
+    }
 }
