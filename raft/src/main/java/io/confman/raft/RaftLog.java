@@ -74,7 +74,7 @@ final class RaftLog {
 
     long term(long index) {
         if (!hasTerm(index)) {
-            throw new IllegalArgumentException("no term known at " + index + ": log holds ["
+            throw new IllegalStateException("no term known at " + index + ": log holds ["
                     + firstIndex() + ", " + lastIndex() + "]");
         }
         if (index == 0) {
@@ -173,7 +173,7 @@ final class RaftLog {
             return List.of();
         }
         if (lo < firstIndex() || hi > lastIndex() + 1) {
-            throw new IllegalArgumentException("entries [" + lo + ", " + hi + ") outside ["
+            throw new IllegalStateException("entries [" + lo + ", " + hi + ") outside ["
                     + firstIndex() + ", " + lastIndex() + "]");
         }
         List<Entry> out = new ArrayList<>();

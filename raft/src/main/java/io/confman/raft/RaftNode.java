@@ -199,8 +199,11 @@ public class RaftNode {
      * Asks for a linearizable read (thesis §6.4). The read comes back in a later Ready, in
      * {@link Ready#readStates()} once safe, or in {@link Ready#failedReads()}.
      */
-    public void readIndex(byte[] context) {
-        Objects.requireNonNull(context, "context");
+    public void readIndex(byte[] callerContext) {
+        Objects.requireNonNull(callerContext, "context");
+        // Our own copy, as propose copies its command: the caller may reuse its array before
+        // the read comes back in a Ready.
+        byte[] context = callerContext.clone();
         if (role != Role.LEADER) {
             failedReads.add(new FailedRead(context, FailedRead.Reason.NOT_LEADER));
         } else if (transferee != null) {

@@ -271,4 +271,12 @@ class InvariantTest {
         corrupt(field(node, "log"), "commitIndex", 0L);
         assertThrows(IllegalStateException.class, node::tick);
     }
+
+    /** Asking the log about what it does not hold is a bug in the core: a panic, not bad input. */
+    @Test
+    void theLogRefusesIndexesItDoesNotHoldAsImpossibleStates() {
+        RaftLog log = logWith(Entry.noOp(1, 1));
+        assertThrows(IllegalStateException.class, () -> log.term(5));
+        assertThrows(IllegalStateException.class, () -> log.entries(1, 5, Long.MAX_VALUE));
+    }
 }

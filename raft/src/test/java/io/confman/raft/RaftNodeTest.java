@@ -258,4 +258,18 @@ class RaftNodeTest {
                 .filter(m -> m instanceof Message.Heartbeat).toList();
         assertEquals(List.of("b", "c"), heartbeats.stream().map(Message::to).toList());
     }
+
+    @Test
+    void aReadKeepsItsOwnCopyOfTheContext() {
+        MemoryLogStorage storage = new MemoryLogStorage();
+        RaftNode single = new RaftNode(RaftConfig.defaults("a", List.of("a")), storage,
+                SnapshotSource.NONE, new SplittableRandom(1));
+        single.campaign();
+        process(single, storage);
+        byte[] context = {'r'};
+        single.readIndex(context);
+        context[0] = 'x'; // the caller reuses its buffer
+        Ready ready = single.ready();
+        assertEquals('r', ready.readStates().get(0).context()[0]);
+    }
 }
