@@ -34,6 +34,10 @@ final class Inflights {
         if (count == lastIndexes.length) {
             throw new IllegalStateException("inflight window of " + count + " messages is full");
         }
+        // The byte bound is soft by this one message (PROTOCOL.md), never by more.
+        if (bytes >= bytesMax) {
+            throw new IllegalStateException("inflight window of " + bytes + " bytes is full");
+        }
         if (count > 0 && lastIndex <= lastIndexes[(start + count - 1) % lastIndexes.length]) {
             throw new IllegalStateException("inflight last indexes must increase, got " + lastIndex);
         }

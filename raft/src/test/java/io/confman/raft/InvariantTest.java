@@ -72,6 +72,8 @@ class InvariantTest {
         assertTrue(!inflights.full());
         inflights.add(2, 20);
         assertTrue(inflights.full());
+        // Past the bound by one message at most: nothing more goes in.
+        assertThrows(IllegalStateException.class, () -> inflights.add(3, 1));
     }
 
     @Test

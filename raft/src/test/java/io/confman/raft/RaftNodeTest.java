@@ -272,4 +272,29 @@ class RaftNodeTest {
         Ready ready = single.ready();
         assertEquals('r', ready.readStates().get(0).context()[0]);
     }
+
+    /** Ticks after an answer from b (the last a majority gives) until a steps down. */
+    private static int ticksUntilSteppingDown(int ticksBeforeAnswer) {
+        MemoryLogStorage storage = new MemoryLogStorage();
+        RaftNode a = leader(storage);
+        a.step(new Message.HeartbeatResponse(CLUSTER, "b", "a", 1, 0)); // the first check passes
+        for (int tick = 0; tick < ticksBeforeAnswer; tick++) {
+            a.tick();
+        }
+        a.step(new Message.HeartbeatResponse(CLUSTER, "b", "a", 1, 0));
+        int ticks = 0;
+        while (a.status().role() == Role.LEADER) {
+            a.tick();
+            ticks++;
+        }
+        return ticks;
+    }
+
+    /** PROTOCOL.md: more than one and at most two election timeouts (E + 1 to 2E ticks). */
+    @Test
+    void checkQuorumStepsDownBetweenOneAndTwoElectionTimeoutsAfterTheLastMajority() {
+        int electionTimeoutTicks = RaftConfig.defaults("a", MEMBERS).electionTimeoutTicks();
+        assertEquals(electionTimeoutTicks + 1, ticksUntilSteppingDown(electionTimeoutTicks - 1));
+        assertEquals(2 * electionTimeoutTicks, ticksUntilSteppingDown(electionTimeoutTicks));
+    }
 }
