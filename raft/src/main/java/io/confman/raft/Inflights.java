@@ -34,6 +34,10 @@ final class Inflights {
         if (count == lastIndexes.length) {
             throw new IllegalStateException("inflight window of " + count + " messages is full");
         }
+        // The byte bound is soft by this one message (PROTOCOL.md), never by more.
+        if (bytes >= bytesMax) {
+            throw new IllegalStateException("inflight window of " + bytes + " bytes is full");
+        }
         if (count > 0 && lastIndex <= lastIndexes[(start + count - 1) % lastIndexes.length]) {
             throw new IllegalStateException("inflight last indexes must increase, got " + lastIndex);
         }
@@ -42,6 +46,7 @@ final class Inflights {
         sizes[slot] = sizeBytes;
         count++;
         bytes += sizeBytes;
+        checkInvariants();
     }
 
     /** Forgets every message whose entries end at or before {@code index}: they arrived. */
@@ -51,6 +56,7 @@ final class Inflights {
             start = (start + 1) % lastIndexes.length;
             count--;
         }
+        checkInvariants();
     }
 
     /** Forgets the oldest message, so that a lost one cannot stall the pipeline forever. */
@@ -64,5 +70,20 @@ final class Inflights {
         start = 0;
         count = 0;
         bytes = 0;
+        checkInvariants();
+    }
+
+    /** Called at the end of every mutator; the sum costs at most inflightMessagesMax additions. */
+    private void checkInvariants() {
+        if (count < 0 || count > lastIndexes.length) {
+            throw new IllegalStateException("inflight count " + count + " outside [0, " + lastIndexes.length + "]");
+        }
+        long sum = 0;
+        for (int i = 0; i < count; i++) {
+            sum += sizes[(start + i) % sizes.length];
+        }
+        if (bytes != sum) {
+            throw new IllegalStateException("inflight bytes " + bytes + " != " + sum + ", the sum of their sizes");
+        }
     }
 }

@@ -13,10 +13,18 @@ import java.util.List;
  */
 public interface LogStorage {
 
-    /** The hard state last persisted, read once when a node starts. */
+    /**
+     * The hard state last persisted. Read when a node starts, and by {@link RaftNode#advance},
+     * which throws unless it equals the {@link Ready#hardState()} the runtime acknowledges.
+     */
     HardState hardState();
 
-    /** The metadata of the latest snapshot, {@link SnapshotMetadata#EMPTY} if none. */
+    /**
+     * The metadata of the latest snapshot, {@link SnapshotMetadata#EMPTY} if none.
+     * {@link RaftNode#advance} throws unless it equals the {@link Ready#snapshotToInstall()}
+     * the runtime acknowledges, so the runtime must not compact the log between persisting a
+     * Ready that installs a snapshot and advancing it.
+     */
     SnapshotMetadata snapshot();
 
     /** The first index that holds an entry: {@code snapshot().lastIncludedIndex() + 1}. */
@@ -27,7 +35,9 @@ public interface LogStorage {
 
     /**
      * The term of the entry at {@code index}, for {@code firstIndex() - 1 <= index <= lastIndex()}
-     * (index 0 has term 0). Other indexes are a bug in the caller.
+     * (index 0 has term 0). Other indexes are a bug in the caller. {@link RaftNode#advance}
+     * reads the terms of the first and the last of a Ready's {@link Ready#entries()} and throws
+     * unless they are the ones acknowledged (entries compacted away meanwhile are not read).
      */
     long term(long index);
 

@@ -144,11 +144,29 @@ public sealed interface Message {
         }
     }
 
-    /** "Start an election now": the last step of a leadership transfer (thesis §3.10). */
-    record TimeoutNow(ClusterIdentity cluster, String from, String to, long term)
-            implements Message {
+    /**
+     * "Start an election now": the last step of a leadership transfer (thesis §3.10).
+     * ({@code lastLogIndex}, {@code lastLogTerm}) is the leader's last log entry when it sent
+     * this; the target campaigns only if its own last entry is exactly that one, so a copy
+     * left in the network by an aborted transfer, after which the leader appended more
+     * entries, starts no election.
+     */
+    record TimeoutNow(ClusterIdentity cluster, String from, String to, long term,
+                      long lastLogIndex, long lastLogTerm) implements Message {
+
+        /** The log position of a TimeoutNow built without one; no log ends there. */
+        public static final long NO_POSITION = -1;
+
         public TimeoutNow {
             requireAddressed(cluster, from, to);
+        }
+
+        /**
+         * The form without the leader's log position (the first published form). Its target
+         * cannot tell it is current, so it starts no election.
+         */
+        public TimeoutNow(ClusterIdentity cluster, String from, String to, long term) {
+            this(cluster, from, to, term, NO_POSITION, NO_POSITION);
         }
     }
 

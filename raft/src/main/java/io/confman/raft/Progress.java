@@ -69,6 +69,7 @@ final class Progress {
                 return false;
             }
             nextIndex = matchIndex + 1;
+            checkInvariants();
             return true;
         }
         if (nextIndex - 1 != rejected) {
@@ -92,6 +93,7 @@ final class Progress {
         } else {
             throw new IllegalStateException("sent entries to a follower receiving a snapshot");
         }
+        checkInvariants();
     }
 
     void becomeProbe() {
@@ -104,6 +106,7 @@ final class Progress {
         state = State.PROBE;
         probeSent = false;
         inflights.reset();
+        checkInvariants();
     }
 
     void becomeReplicate() {
@@ -111,6 +114,7 @@ final class Progress {
         nextIndex = matchIndex + 1;
         pendingSnapshot = null;
         inflights.reset();
+        checkInvariants();
     }
 
     void becomeSnapshot(SnapshotMetadata snapshot) {
@@ -119,11 +123,16 @@ final class Progress {
         snapshotOffset = 0;
         snapshotStallTicks = 0;
         inflights.reset();
+        checkInvariants();
     }
 
+    /** Called at the end of every mutator. */
     private void checkInvariants() {
         if (matchIndex >= nextIndex) {
             throw new IllegalStateException("matchIndex " + matchIndex + " >= nextIndex " + nextIndex);
+        }
+        if ((state == State.SNAPSHOT) != (pendingSnapshot != null)) {
+            throw new IllegalStateException("state " + state + " with pending snapshot " + pendingSnapshot);
         }
     }
 

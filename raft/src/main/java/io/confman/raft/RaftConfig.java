@@ -16,13 +16,19 @@ import java.util.Objects;
  *                                (thesis §3.4), and check-quorum runs once per this many ticks
  * @param requestTimeoutTicks     how long the runtime lets a client request wait
  * @param snapshotBudgetTicks     the longest the runtime may spend taking a snapshot
- * @param preVote                 run the pre-vote phase before an election (thesis §9.6)
- * @param checkQuorum             a leader that has not heard from a majority within an election
- *                                timeout steps down (thesis §6.2), which also enables leader
- *                                stickiness (§4.2.3)
+ * @param preVote                 run the pre-vote phase before an election (thesis §9.6); a node
+ *                                that heard from a leader within the election timeout grants no
+ *                                pre-vote, with or without check-quorum
+ * @param checkQuorum             a leader checks every electionTimeoutTicks ticks that it heard
+ *                                from a majority since the last check, and steps down if not
+ *                                (thesis §6.2): more than one and at most two election timeouts
+ *                                after it lost contact. This also enables leader
+ *                                stickiness for RequestVote (§4.2.3)
  * @param inflightMessagesMax     AppendEntries messages a leader pipelines to one follower
  *                                before waiting for an acknowledgement
- * @param inflightBytesMax        entry bytes a leader pipelines to one follower before waiting
+ * @param inflightBytesMax        entry bytes a leader pipelines to one follower before waiting; a
+ *                                message goes out while fewer are in flight, so the bound is soft
+ *                                by one message
  * @param appendEntriesBytesMax   entry bytes in one AppendEntries (at least one entry is sent)
  * @param applyBytesMax           committed entry bytes handed out in one {@link Ready}
  * @param snapshotChunkBytesMax   bytes in one InstallSnapshot chunk

@@ -74,7 +74,7 @@ final class RaftLog {
 
     long term(long index) {
         if (!hasTerm(index)) {
-            throw new IllegalArgumentException("no term known at " + index + ": log holds ["
+            throw new IllegalStateException("no term known at " + index + ": log holds ["
                     + firstIndex() + ", " + lastIndex() + "]");
         }
         if (index == 0) {
@@ -173,7 +173,7 @@ final class RaftLog {
             return List.of();
         }
         if (lo < firstIndex() || hi > lastIndex() + 1) {
-            throw new IllegalArgumentException("entries [" + lo + ", " + hi + ") outside ["
+            throw new IllegalStateException("entries [" + lo + ", " + hi + ") outside ["
                     + firstIndex() + ", " + lastIndex() + "]");
         }
         List<Entry> out = new ArrayList<>();
@@ -230,25 +230,51 @@ final class RaftLog {
     }
 
     /**
-     * The runtime says entries up to ({@code index}, {@code term}) are durable. Checked against
-     * what storage now holds, the other side of the disk (unless already compacted away).
+     * The runtime says the contiguous {@code entries} of a Ready are durable. Checked against
+     * what storage now holds, the other side of the disk (STYLE 8): the first and the last
+     * entry, which between them catch a write that was cut short or began in the wrong place.
      */
-    void stableTo(long index, long term) {
-        boolean readable = index >= storage.firstIndex() - 1;
-        if (storage.lastIndex() < index || (readable && storage.term(index) != term)) {
-            throw new IllegalStateException("advance() acknowledged entry " + term + "/" + index
-                    + " that storage does not hold (its last index is " + storage.lastIndex() + ")");
-        }
-        unstable.stableTo(index, term);
+    void stableTo(List<Entry> entries) {
+        Entry first = entries.get(0);
+        Entry last = entries.get(entries.size() - 1);
+        requireStored(first);
+        requireStored(last);
+        unstable.stableTo(last.index(), last.term());
     }
 
-    void stableSnapshotTo(long index) {
-        if (storage.snapshot().lastIncludedIndex() < index) {
-            throw new IllegalStateException("advance() acknowledged a snapshot at " + index
+    /** Storage holds {@code entry}, or held it and compacted it away since. */
+    private void requireStored(Entry entry) {
+        if (storage.lastIndex() < entry.index()) {
+            throw new IllegalStateException("advance() acknowledged entry " + entry.term() + "/" + entry.index()
+                    + " that storage does not hold (its last index is " + storage.lastIndex() + ")");
+        }
+        boolean readable = entry.index() >= storage.firstIndex() - 1;
+        if (readable && storage.term(entry.index()) != entry.term()) {
+            throw new IllegalStateException("advance() acknowledged entry " + entry.term() + "/" + entry.index()
+                    + " that storage does not hold (it holds term " + storage.term(entry.index()) + " there)");
+        }
+    }
+
+    /**
+     * The runtime says it installed {@code snapshot}. Storage must hold exactly that one: the
+     * runtime compacts only up to what it applied, and nothing past the snapshot was applied
+     * before this acknowledgement, so any other snapshot there is a runtime bug.
+     */
+    void stableSnapshotTo(SnapshotMetadata snapshot) {
+        if (!storage.snapshot().equals(snapshot)) {
+            throw new IllegalStateException("advance() acknowledged snapshot " + snapshot
                     + " that storage does not hold (its snapshot is " + storage.snapshot() + ")");
         }
-        unstable.stableSnapshotTo(index);
-        appliedIndex = Math.max(appliedIndex, index);
+        unstable.stableSnapshotTo(snapshot.lastIncludedIndex());
+        appliedIndex = Math.max(appliedIndex, snapshot.lastIncludedIndex());
+    }
+
+    /** The runtime says {@code hardState} is durable; storage must hold exactly it. */
+    void stableHardState(HardState hardState) {
+        if (!storage.hardState().equals(hardState)) {
+            throw new IllegalStateException("advance() acknowledged hard state " + hardState
+                    + " that storage does not hold (it holds " + storage.hardState() + ")");
+        }
     }
 
     /**

@@ -16,6 +16,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.function.Predicate;
 import java.util.random.RandomGenerator;
 
 /**
@@ -64,6 +65,7 @@ public class RaftNode {
     private final Map<String, Boolean> votes = new LinkedHashMap<>();
 
     // Leader state. Invariant: (role == LEADER) == (tracker != null) == (reads != null)
+    // == (uncommitted != null)
     private ProgressTracker tracker;
     private ReadIndexQueue reads;
     private UncommittedBytes uncommitted;
@@ -76,6 +78,14 @@ public class RaftNode {
     private boolean readRoundUnsent;
     /** The member a leadership transfer goes to, or null (thesis §3.10). */
     private String transferee;
+    /**
+     * Ticks since the transfer to {@code transferee} started; at electionTimeoutTicks it is
+     * aborted (§3.10). Kept apart from {@code electionElapsed}, which times check-quorum: if
+     * each transfer restarted that, a leader cut off from its followers that keeps being asked
+     * to transfer would never step down.
+     * Invariant: transferElapsedTicks < electionTimeoutTicks, and 0 when transferee == null.
+     */
+    private int transferElapsedTicks;
 
     /** Followers: the snapshot being received chunk by chunk, or null. */
     private SnapshotMetadata receivingSnapshot;
@@ -90,6 +100,8 @@ public class RaftNode {
     private final List<RejectedMessage> rejectedMessages = new ArrayList<>();
     private long rejectedMessageCount;
     private HardState handedOutHardState;
+    /** The commit index at the last invariant check. Invariant: commitIndex never decreases. */
+    private long checkedCommitIndex;
     /** The Ready handed out and not yet advanced, or null. */
     private Ready outstanding;
 
@@ -108,6 +120,7 @@ public class RaftNode {
         this.currentTerm = hardState.term();
         this.votedFor = hardState.votedFor();
         this.handedOutHardState = hardState;
+        this.checkedCommitIndex = log.commitIndex();
         becomeFollower(currentTerm, null);
     }
 
@@ -186,8 +199,11 @@ public class RaftNode {
      * Asks for a linearizable read (thesis §6.4). The read comes back in a later Ready, in
      * {@link Ready#readStates()} once safe, or in {@link Ready#failedReads()}.
      */
-    public void readIndex(byte[] context) {
-        Objects.requireNonNull(context, "context");
+    public void readIndex(byte[] callerContext) {
+        Objects.requireNonNull(callerContext, "context");
+        // Our own copy, as propose copies its command: the caller may reuse its array before
+        // the read comes back in a Ready.
+        byte[] context = callerContext.clone();
         if (role != Role.LEADER) {
             failedReads.add(new FailedRead(context, FailedRead.Reason.NOT_LEADER));
         } else if (transferee != null) {
@@ -216,11 +232,12 @@ public class RaftNode {
         if (role != Role.LEADER || target.equals(id) || target.equals(transferee)) {
             return;
         }
+        abortTransfer(); // A new target replaces the old one, whose TimeoutNow must not leave.
         transferee = target;
-        electionElapsed = 0; // The transfer gets one full election timeout.
+        transferElapsedTicks = 0; // The transfer gets one full election timeout.
         Progress pr = tracker.get(target);
         if (pr.matchIndex == log.lastIndex()) {
-            send(new TimeoutNow(cluster, id, target, currentTerm));
+            sendTimeoutNow(target);
         } else {
             sendAppend(target, true);
         }
@@ -275,12 +292,16 @@ public class RaftNode {
             throw new IllegalArgumentException("advance() takes the Ready of the last ready() call");
         }
         outstanding = null;
+        // Check both sides of the disk (STYLE 8): storage must hold what the Ready asked it to
+        // keep, since the votes and acknowledgements already sent promise it (thesis §3.8).
+        if (ready.hardState() != null) {
+            log.stableHardState(ready.hardState());
+        }
         if (ready.snapshotToInstall() != null) {
-            log.stableSnapshotTo(ready.snapshotToInstall().lastIncludedIndex());
+            log.stableSnapshotTo(ready.snapshotToInstall());
         }
         if (!ready.entries().isEmpty()) {
-            Entry last = ready.entries().get(ready.entries().size() - 1);
-            log.stableTo(last.index(), last.term());
+            log.stableTo(ready.entries());
         }
         if (!ready.committedEntries().isEmpty()) {
             log.appliedTo(ready.committedEntries().get(ready.committedEntries().size() - 1).index());
@@ -326,16 +347,18 @@ public class RaftNode {
      * false if the message must be dropped.
      */
     private boolean stepToHigherTerm(Message message) {
-        boolean voteRequest = message instanceof PreVote || message instanceof RequestVote;
+        if (message instanceof PreVote) {
+            // Thesis §9.6: a server grants a pre-vote only if it has not heard from a valid
+            // leader for at least a baseline election timeout; this holds with or without
+            // check-quorum. A pre-vote never changes the receiver's term.
+            return !heardFromLeaderRecently();
+        }
         boolean transfer = message instanceof RequestVote request && request.leadershipTransfer();
-        if (voteRequest && !transfer && inLease()) {
+        if (message instanceof RequestVote && !transfer && inLease()) {
             // Leader stickiness (thesis §4.2.3): we heard from a leader within the minimum
             // election timeout, so this candidate is disrupting a working cluster; ignore it
             // without adopting its term.
             return false;
-        }
-        if (message instanceof PreVote) {
-            return true; // A pre-vote never changes the receiver's term (§9.6).
         }
         if (message instanceof PreVoteResponse response && response.voteGranted()) {
             return true; // A grant carries the term we asked about, not a newer one we must adopt.
@@ -344,8 +367,18 @@ public class RaftNode {
         return true;
     }
 
+    /**
+     * Leader stickiness for real votes (§4.2.3) needs check-quorum, as in etcd: without it a
+     * leader cut off from the majority never steps down, and followers that still hear from
+     * it would refuse every election the majority holds.
+     */
     private boolean inLease() {
-        return config.checkQuorum() && leaderId != null && electionElapsed < config.electionTimeoutTicks();
+        return config.checkQuorum() && heardFromLeaderRecently();
+    }
+
+    /** We know a leader and heard from it (or are it) within the minimum election timeout. */
+    private boolean heardFromLeaderRecently() {
+        return leaderId != null && electionElapsed < config.electionTimeoutTicks();
     }
 
     /**
@@ -398,7 +431,11 @@ public class RaftNode {
             handleHeartbeat(heartbeat);
         } else if (message instanceof InstallSnapshot chunk) {
             handleInstallSnapshot(chunk);
-        } else if (message instanceof TimeoutNow) {
+        } else if (message instanceof TimeoutNow timeoutNow && log.lastPosition().equals(
+                new LogPosition(timeoutNow.lastLogIndex(), timeoutNow.lastLogTerm()))) {
+            // Thesis §3.10: the leader sends TimeoutNow once our log matches its own. If the
+            // logs differ now, the leader moved on (it aborted the transfer and appended more),
+            // and this is a stale copy: an election started from it would only disrupt.
             becomeCandidate(true);
         }
         // Any reply reaching a follower answers what it sent in an earlier role: stale.
@@ -409,7 +446,8 @@ public class RaftNode {
             // Thesis §3.4: a candidate that hears from a leader of its own term steps down.
             becomeFollower(currentTerm, message.from());
             stepFollower(message);
-        } else if (message instanceof PreVoteResponse response && role == Role.PRE_CANDIDATE) {
+        } else if (message instanceof PreVoteResponse response && role == Role.PRE_CANDIDATE
+                && answersThisPreVote(response)) {
             handleVote(response.from(), response.voteGranted());
         } else if (message instanceof RequestVoteResponse response && role == Role.CANDIDATE) {
             handleVote(response.from(), response.voteGranted());
@@ -454,7 +492,9 @@ public class RaftNode {
                 }
                 tracker.resetRecentActive();
             }
-            transferee = null; // §3.10: a transfer not done in an election timeout is aborted.
+        }
+        if (transferee != null && ++transferElapsedTicks >= config.electionTimeoutTicks()) {
+            abortTransfer(); // §3.10: a transfer not done in an election timeout is aborted.
         }
         tickSnapshotStreams();
         if (heartbeatElapsed >= config.heartbeatIntervalTicks()) {
@@ -523,6 +563,12 @@ public class RaftNode {
         if (term < currentTerm) {
             throw new IllegalStateException("term going back from " + currentTerm + " to " + term);
         }
+        if (role == Role.LEADER) {
+            // What a leader queued speaks for a leadership that is over. None of it promises
+            // anything durable (§3.8), so dropping it loses nothing; sent, it would tell
+            // followers to wait for a leader that no longer leads.
+            dropQueued(RaftNode::isFromLeader);
+        }
         if (term != currentTerm) {
             currentTerm = term;
             votedFor = null;
@@ -543,7 +589,7 @@ public class RaftNode {
         uncommitted = null;
         commitToBroadcast = false;
         readRoundUnsent = false;
-        transferee = null;
+        abortTransfer();
     }
 
     private void randomizeElectionTimeout() {
@@ -584,6 +630,19 @@ public class RaftNode {
         } else if (hasLostVote()) {
             becomeFollower(currentTerm, null);
         }
+    }
+
+    /**
+     * A pre-candidate asks about {@code currentTerm + 1} (§9.6), and a grant carries the term
+     * asked about, so only a grant of exactly that term answers this round. A grant of
+     * {@code currentTerm} answers a round held before we reached this term, about an election
+     * at a term we have since passed; counting it could start an election no majority agreed
+     * to. A refusal carries the voter's term: one of ours counts; a newer one made us a
+     * follower in {@link #stepToHigherTerm}, and an older one was dropped as stale.
+     */
+    private boolean answersThisPreVote(PreVoteResponse response) {
+        long expected = response.voteGranted() ? currentTerm + 1 : currentTerm;
+        return response.term() == expected;
     }
 
     private boolean hasWonVote() {
@@ -656,8 +715,28 @@ public class RaftNode {
             // Fill the pipeline up to the inflight bounds.
         }
         if (peer.equals(transferee) && pr.matchIndex == log.lastIndex()) {
-            send(new TimeoutNow(cluster, id, peer, currentTerm));
+            sendTimeoutNow(peer);
         }
+    }
+
+    /**
+     * The last step of a transfer (thesis §3.10): the target's log matches ours, so tell it to
+     * campaign. Our last log position goes along, so that the target can tell a stale copy.
+     */
+    private void sendTimeoutNow(String target) {
+        LogPosition last = log.lastPosition();
+        send(new TimeoutNow(cluster, id, target, currentTerm, last.index(), last.term()));
+    }
+
+    /**
+     * Ends the transfer under way, if any. A TimeoutNow still in the outbox is dropped: the
+     * leader has taken leadership back, and an election started now would only disrupt
+     * (thesis §3.10: the leader "aborts the transfer and resumes accepting client requests").
+     */
+    private void abortTransfer() {
+        transferee = null;
+        transferElapsedTicks = 0;
+        dropQueued(message -> message instanceof TimeoutNow);
     }
 
     /**
@@ -714,7 +793,26 @@ public class RaftNode {
     private void sendHeartbeat(String peer, long readRound) {
         // The follower may not hold everything committed; it can only apply what it holds.
         long commit = Math.min(tracker.get(peer).matchIndex, log.commitIndex());
-        send(new Heartbeat(cluster, id, peer, currentTerm, commit, readRound));
+        Heartbeat heartbeat = new Heartbeat(cluster, id, peer, currentTerm, commit, readRound);
+        if (!replaceQueuedHeartbeat(heartbeat)) {
+            send(heartbeat);
+        }
+    }
+
+    /**
+     * Keeps at most one heartbeat per peer in the outbox (STYLE 9: no unbounded queue). While
+     * the runtime waits on a slow fsync it takes no Ready, and a heartbeat per tick would pile
+     * up. The newest says all the older ones do: its commit index and read round are at least
+     * theirs, and an answer to it confirms every read of older rounds (§6.4).
+     */
+    private boolean replaceQueuedHeartbeat(Heartbeat heartbeat) {
+        for (int i = 0; i < messages.size(); i++) {
+            if (messages.get(i) instanceof Heartbeat queued && queued.to().equals(heartbeat.to())) {
+                messages.set(i, heartbeat);
+                return true;
+            }
+        }
+        return false;
     }
 
     private void handleHeartbeatResponse(HeartbeatResponse response) {
@@ -806,6 +904,7 @@ public class RaftNode {
 
     /** Figure 2, AppendEntries receiver implementation (term already checked in step). */
     private void handleAppendEntries(AppendEntries append) {
+        requirePrevAgreesWithCommitted(append);
         if (append.prevLogIndex() < log.commitIndex()) {
             // What we committed agrees with every later leader (Leader Completeness); report it
             // so the leader resumes from there, after checking that claim on what we were sent.
@@ -843,6 +942,23 @@ public class RaftNode {
         }
     }
 
+    /**
+     * A leader's prevLogTerm at a committed index must be the term we committed there (State
+     * Machine Safety, thesis §3.6.3): every later leader holds every committed entry. A leader
+     * that names another term there has another entry there, so a safety rule was broken.
+     */
+    private void requirePrevAgreesWithCommitted(AppendEntries append) {
+        long prevLogIndex = append.prevLogIndex();
+        if (prevLogIndex > log.commitIndex() || !log.hasTerm(prevLogIndex)) {
+            return; // Not committed here, or compacted into a snapshot, where terms are gone.
+        }
+        if (log.term(prevLogIndex) != append.prevLogTerm()) {
+            throw new IllegalStateException("leader " + append.from() + " has term " + append.prevLogTerm()
+                    + " at committed index " + prevLogIndex + ", where we committed term "
+                    + log.term(prevLogIndex) + " (State Machine Safety violated)");
+        }
+    }
+
     private void acknowledgeAppend(String leader, long matchIndex) {
         send(new AppendEntriesResponse(cluster, id, leader, currentTerm, true, matchIndex, 0, 0, 0));
     }
@@ -856,7 +972,7 @@ public class RaftNode {
     private void handleInstallSnapshot(InstallSnapshot chunk) {
         SnapshotMetadata snapshot = chunk.snapshot();
         if (snapshot.lastIncludedIndex() <= log.commitIndex()) {
-            receivingSnapshot = null; // We already hold all it covers.
+            endReceiving(snapshot); // We already hold all it covers.
             acknowledgeAppend(chunk.from(), log.commitIndex());
             return;
         }
@@ -864,12 +980,15 @@ public class RaftNode {
             // Paper Figure 13, step 6, checked before any byte moves rather than after the last
             // chunk: our log holds the snapshot's last entry, so it agrees with the leader up to
             // there (Log Matching); keep our entries and skip the snapshot.
-            receivingSnapshot = null;
+            endReceiving(snapshot);
             log.commitTo(snapshot.lastIncludedIndex());
             acknowledgeAppend(chunk.from(), snapshot.lastIncludedIndex());
             return;
         }
-        if (chunk.offset() == 0) {
+        if (chunk.offset() == 0 && !snapshot.equals(receivingSnapshot)) {
+            // A new transfer. A chunk at offset 0 of the snapshot we are receiving is a late or
+            // duplicated copy: restarting for it would throw away chunks already written, and
+            // the answer below tells the leader where we are.
             receivingSnapshot = snapshot;
             receivingOffset = 0;
         }
@@ -891,6 +1010,17 @@ public class RaftNode {
                 chunk.offset() + chunk.data().length, chunk.done()));
     }
 
+    /**
+     * The chunks of {@code snapshot} are no longer needed. A chunk of another snapshot (a
+     * stale one, say) says nothing about the transfer under way, which goes on.
+     */
+    private void endReceiving(SnapshotMetadata snapshot) {
+        if (snapshot.equals(receivingSnapshot)) {
+            receivingSnapshot = null;
+            receivingOffset = 0;
+        }
+    }
+
     // ---------------------------------------------------------------- helpers
 
     private HardState hardState() {
@@ -909,6 +1039,12 @@ public class RaftNode {
         }
     }
 
+    /** Removes from the outbox the messages not yet handed out that match {@code filter}. */
+    private void dropQueued(Predicate<Message> filter) {
+        messages.removeIf(filter);
+        messagesAfterPersist.removeIf(filter);
+    }
+
     private static <T> List<T> drain(List<T> list) {
         List<T> out = List.copyOf(list);
         list.clear();
@@ -923,8 +1059,23 @@ public class RaftNode {
         if ((role == Role.LEADER) != (reads != null)) {
             throw new IllegalStateException("role " + role + " with read queue " + reads);
         }
+        if ((role == Role.LEADER) != (uncommitted != null)) {
+            throw new IllegalStateException("role " + role + " with uncommitted bytes " + uncommitted);
+        }
+        if (log.commitIndex() < checkedCommitIndex) {
+            throw new IllegalStateException("commitIndex went back from " + checkedCommitIndex
+                    + " to " + log.commitIndex() + " (committed entries are never lost, §3.6.3)");
+        }
+        checkedCommitIndex = log.commitIndex();
         if (role == Role.LEADER && !id.equals(leaderId)) {
             throw new IllegalStateException("leader " + id + " believes the leader is " + leaderId);
+        }
+        if (transferElapsedTicks >= config.electionTimeoutTicks()) {
+            throw new IllegalStateException("transfer to " + transferee + " running for "
+                    + transferElapsedTicks + " ticks, past the election timeout");
+        }
+        if (transferee == null && transferElapsedTicks != 0) {
+            throw new IllegalStateException("no transfer, yet " + transferElapsedTicks + " ticks of one");
         }
         if (role == Role.CANDIDATE && !id.equals(votedFor)) {
             throw new IllegalStateException("candidate " + id + " voted for " + votedFor);

@@ -51,6 +51,7 @@ final class ReadIndexQueue {
 
     void waitForCommit(byte[] context) {
         waitingForCommit.add(context);
+        checkInvariants();
     }
 
     List<byte[]> drainWaitingForCommit() {
@@ -64,6 +65,7 @@ final class ReadIndexQueue {
         latestRound++;
         ackedRound.put(selfId, latestRound);
         pending.add(new PendingRead(context, readIndex, latestRound));
+        checkInvariants();
         return latestRound;
     }
 
@@ -73,6 +75,14 @@ final class ReadIndexQueue {
             throw new IllegalStateException("no round to join");
         }
         pending.add(new PendingRead(context, readIndex, latestRound));
+        checkInvariants();
+    }
+
+    /** Called at the end of every mutator that adds a read. */
+    private void checkInvariants() {
+        if (size() > pendingReadsMax) {
+            throw new IllegalStateException(size() + " pending reads exceed pendingReadsMax " + pendingReadsMax);
+        }
     }
 
     /** Records that {@code member} answered round {@code round}; returns the reads now safe. */

@@ -16,6 +16,8 @@ final class UncommittedBytes {
     // Invariant: bytes == the sum of appended bytes; indexes increase along the queue. The
     // queue is bounded because every entry counts at least Entry.HEADER_BYTES.
     private final ArrayDeque<Appended> appended = new ArrayDeque<>();
+    // Invariant: (bytes == 0) == appended.isEmpty(), and bytes <= bytesMax unless a single
+    // entry larger than bytesMax is pending (admits lets one in when none is).
     private long bytes;
 
     UncommittedBytes(long bytesMax) {
@@ -33,11 +35,28 @@ final class UncommittedBytes {
         }
         appended.add(new Appended(index, entryBytes));
         bytes += entryBytes;
+        checkInvariants();
     }
 
     void committedTo(long commitIndex) {
         while (!appended.isEmpty() && appended.peek().index() <= commitIndex) {
             bytes -= appended.poll().bytes();
+        }
+        checkInvariants();
+    }
+
+    /**
+     * Called at the end of every mutator. Summing the queue would cost a pass over every
+     * uncommitted entry per proposal, so this checks what follows from the sum instead: every
+     * entry counts at least one byte, and the bound holds.
+     */
+    private void checkInvariants() {
+        if ((bytes == 0) != appended.isEmpty()) {
+            throw new IllegalStateException(bytes + " uncommitted bytes in " + appended.size() + " entries");
+        }
+        if (bytes > bytesMax && appended.size() > 1) {
+            throw new IllegalStateException(bytes + " uncommitted bytes in " + appended.size()
+                    + " entries exceed uncommittedBytesMax " + bytesMax);
         }
     }
 }

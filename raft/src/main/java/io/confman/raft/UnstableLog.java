@@ -68,6 +68,10 @@ final class UnstableLog {
      */
     void truncateAndAppend(List<Entry> newEntries) {
         long first = newEntries.get(0).index();
+        if (first > offset + entries.size()) {
+            throw new IllegalStateException("entries starting at " + first + " leave a gap after "
+                    + (offset + entries.size() - 1));
+        }
         if (first == offset + entries.size()) {
             entries.addAll(newEntries);
         } else if (first <= offset) {
@@ -78,6 +82,7 @@ final class UnstableLog {
             entries.subList(Math.toIntExact(first - offset), entries.size()).clear();
             entries.addAll(newEntries);
         }
+        checkInvariants();
     }
 
     /**
@@ -91,12 +96,14 @@ final class UnstableLog {
         }
         entries.subList(0, Math.toIntExact(index + 1 - offset)).clear();
         offset = index + 1;
+        checkInvariants();
     }
 
     void stableSnapshotTo(long index) {
         if (snapshot != null && snapshot.lastIncludedIndex() == index) {
             snapshot = null;
         }
+        checkInvariants();
     }
 
     /** Replaces the whole log with a received snapshot. */
@@ -104,6 +111,24 @@ final class UnstableLog {
         offset = received.lastIncludedIndex() + 1;
         entries.clear();
         snapshot = received;
+        checkInvariants();
+    }
+
+    /**
+     * Called at the end of every mutator. The entries are checked at both ends, which costs
+     * nothing per entry; AppendEntries checks that the entries it carries have no gaps.
+     */
+    private void checkInvariants() {
+        if (snapshot != null && offset != snapshot.lastIncludedIndex() + 1) {
+            throw new IllegalStateException("unstable offset " + offset + " does not follow snapshot " + snapshot);
+        }
+        if (!entries.isEmpty() && entries.get(0).index() != offset) {
+            throw new IllegalStateException("first unstable entry " + entries.get(0) + " is not at offset " + offset);
+        }
+        if (!entries.isEmpty() && entries.get(entries.size() - 1).index() != offset + entries.size() - 1) {
+            throw new IllegalStateException("last unstable entry " + entries.get(entries.size() - 1)
+                    + " is not at " + (offset + entries.size() - 1));
+        }
     }
 
     /** Entries {@code [lo, hi)}, all of which lie in this part. */

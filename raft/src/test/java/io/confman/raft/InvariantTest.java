@@ -72,6 +72,8 @@ class InvariantTest {
         assertTrue(!inflights.full());
         inflights.add(2, 20);
         assertTrue(inflights.full());
+        // Past the bound by one message at most: nothing more goes in.
+        assertThrows(IllegalStateException.class, () -> inflights.add(3, 1));
     }
 
     @Test
@@ -132,6 +134,7 @@ class InvariantTest {
         assertEquals(1, node.status().commitIndex());
         Ready second = node.ready();
         assertEquals(1, second.committedEntries().size());
+        storage.persist(second); // its hard state carries the new commit index
         node.advance(second);
         assertEquals(1, node.status().appliedIndex());
     }
@@ -181,5 +184,101 @@ class InvariantTest {
         ProposeResult refused = node.propose(command);
         assertTrue(refused instanceof ProposeResult.Rejected r && r.reason().contains("uncommittedBytesMax"),
                 refused.toString());
+    }
+
+    /** Breaks a private field the way a bug would, so that the next mutator's check can fire. */
+    private static void corrupt(Object target, String field, Object value) {
+        try {
+            java.lang.reflect.Field f = target.getClass().getDeclaredField(field);
+            f.setAccessible(true);
+            f.set(target, value);
+        } catch (ReflectiveOperationException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    private static Object field(Object target, String field) {
+        try {
+            java.lang.reflect.Field f = target.getClass().getDeclaredField(field);
+            f.setAccessible(true);
+            return f.get(target);
+        } catch (ReflectiveOperationException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    @Test
+    void progressChecksItsInvariantsAfterEveryMutator() {
+        Progress snapshotWithoutSnapshot = new Progress(5, 4, 100);
+        snapshotWithoutSnapshot.state = Progress.State.SNAPSHOT;
+        assertThrows(IllegalStateException.class, () -> snapshotWithoutSnapshot.maybeUpdate(6));
+        Progress matchPastNext = new Progress(5, 4, 100);
+        matchPastNext.matchIndex = 9;
+        assertThrows(IllegalStateException.class,
+                () -> matchPastNext.becomeSnapshot(new SnapshotMetadata(3, 1, 10)));
+    }
+
+    @Test
+    void unstableEntriesMustFollowTheOffset() {
+        UnstableLog unstable = new UnstableLog(1);
+        assertThrows(IllegalStateException.class,
+                () -> unstable.truncateAndAppend(List.of(Entry.noOp(1, 1), Entry.noOp(3, 1))));
+        UnstableLog gap = new UnstableLog(1);
+        assertThrows(IllegalStateException.class, () -> gap.truncateAndAppend(List.of(Entry.noOp(3, 1))));
+    }
+
+    @Test
+    void inflightBytesAreTheSumOfTheirSizes() {
+        Inflights inflights = new Inflights(4, 1000);
+        inflights.add(1, 10);
+        corrupt(inflights, "bytes", 7L);
+        assertThrows(IllegalStateException.class, () -> inflights.freeLE(0));
+    }
+
+    @Test
+    void uncommittedBytesStayWithinTheirBound() {
+        UncommittedBytes uncommitted = new UncommittedBytes(100);
+        uncommitted.add(1, 60);
+        // The caller skipped admits(): the bound would break.
+        assertThrows(IllegalStateException.class, () -> uncommitted.add(2, 60));
+        UncommittedBytes empty = new UncommittedBytes(100);
+        assertThrows(IllegalStateException.class, () -> empty.add(1, 0));
+    }
+
+    @Test
+    void pendingReadsStayWithinTheirBound() {
+        ReadIndexQueue reads = new ReadIndexQueue("a", List.of("a", "b", "c"), 1);
+        reads.add(bytes("r1"), 0);
+        // The caller skipped isFull().
+        assertThrows(IllegalStateException.class, () -> reads.add(bytes("r2"), 0));
+    }
+
+    @Test
+    void aLeaderKeepsItsUncommittedBytes() {
+        RaftNode node = singleNode();
+        node.campaign();
+        corrupt(node, "uncommitted", null);
+        assertThrows(IllegalStateException.class, node::tick);
+    }
+
+    @Test
+    void commitIndexNeverDecreases() {
+        MemoryLogStorage storage = new MemoryLogStorage();
+        RaftNode node = singleNode(storage);
+        node.campaign();
+        Ready ready = node.ready();
+        storage.persist(ready);
+        node.advance(ready);
+        assertEquals(1, node.status().commitIndex());
+        corrupt(field(node, "log"), "commitIndex", 0L);
+        assertThrows(IllegalStateException.class, node::tick);
+    }
+
+    /** Asking the log about what it does not hold is a bug in the core: a panic, not bad input. */
+    @Test
+    void theLogRefusesIndexesItDoesNotHoldAsImpossibleStates() {
+        RaftLog log = logWith(Entry.noOp(1, 1));
+        assertThrows(IllegalStateException.class, () -> log.term(5));
+        assertThrows(IllegalStateException.class, () -> log.entries(1, 5, Long.MAX_VALUE));
     }
 }

@@ -66,8 +66,8 @@ final class Printer {
                     + (s.done() ? " done" : "");
         } else if (m instanceof InstallSnapshotResponse r) {
             return " snapshot=" + snapshot(r.snapshot()) + " next=" + r.nextOffset() + (r.done() ? " done" : "");
-        } else if (m instanceof TimeoutNow) {
-            return "";
+        } else if (m instanceof TimeoutNow t) {
+            return " last=" + t.lastLogTerm() + "/" + t.lastLogIndex();
         }
         throw new IllegalArgumentException("unknown message " + m);
     }
