@@ -129,6 +129,13 @@ final class LogWriter implements Runnable {
         }
     }
 
+    /**
+     * Adds one frame to the current write batch. A batch is what one fdatasync covers, and
+     * it is either at most writeBatchBytesMax bytes or a single larger frame: recovery
+     * relies on that bound (FORMAT.md section 4), so a frame that would push the batch past
+     * it first ends the batch with an fdatasync. The first frame of every batch carries
+     * FLAG_BATCH_START.
+     */
     private void writeRecord(LogRecord record) throws IOException {
         long frameBytes = Format.frameBytes(record.payload().length);
         Segment open = index.openSegment();
@@ -138,17 +145,21 @@ final class LogWriter implements Runnable {
             open = index.openSegment();
         }
         if (frameBytes > buffer.remaining()) {
-            writeBuffer(open);
+            writeBufferAndSync();
         }
+        int flags = unsynced.size() == 0 ? Format.FLAG_BATCH_START : 0;
         long offset = open.writePosition + buffer.position();
-        if (frameBytes > buffer.capacity()) {
-            ByteBuffer large = ByteBuffer.allocate((int) frameBytes).order(ByteOrder.LITTLE_ENDIAN);
-            Format.encodeFrame(large, record);
-            open.advance(SegmentFiles.writeFully(open.channel, large.flip(), offset));
-        } else {
-            Format.encodeFrame(buffer, record);
-        }
         unsynced.add((int) offset, record.term());
+        if (frameBytes > buffer.capacity()) {
+            // A frame larger than the batch buffer is a batch of its own: written in slices
+            // and synced at once, so that no other frame shares its batch.
+            ByteBuffer large = ByteBuffer.allocate((int) frameBytes).order(ByteOrder.LITTLE_ENDIAN);
+            Format.encodeFrame(large, record, flags);
+            open.advance(SegmentFiles.writeFully(open.channel, large.flip(), offset));
+            writeBufferAndSync();
+        } else {
+            Format.encodeFrame(buffer, record, flags);
+        }
     }
 
     private void writeBuffer(Segment open) throws IOException {

@@ -72,7 +72,8 @@ public final class SegmentedLog implements AutoCloseable {
      */
     public static SegmentedLog open(Path dir, WalOptions options) throws IOException {
         Files.createDirectories(dir);
-        LogScanner.ScanResult scan = LogScanner.scan(dir, (segment, frame, payload) -> { });
+        LogScanner.ScanResult scan = LogScanner.scan(dir, options.writeBatchBytesMax(),
+                (segment, frame, payload) -> { });
         if (scan.tail() instanceof TailState.Corrupt corrupt) {
             throw new WalCorruptionException(corrupt.segment(), corrupt.offset(), corrupt.reason());
         }

@@ -41,12 +41,15 @@ class WalCommandTest {
         return new Result(exit, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
     }
 
+    /** Three records, each appended and awaited alone, so that each starts a write batch. */
     private static void writeLog(Path dir) throws Exception {
         try (SegmentedLog log = SegmentedLog.open(dir, OPTIONS)) {
-            log.append(List.of(new LogRecord(1, 1, 1, "hello".getBytes(StandardCharsets.UTF_8)),
+            for (LogRecord record : List.of(new LogRecord(1, 1, 1, "hello".getBytes(StandardCharsets.UTF_8)),
                     new LogRecord(2, 1, 2, new byte[] {0, 1, (byte) 0xff, 'k'}),
                     new LogRecord(3, 2, 1, "a payload longer than thirty-two bytes is cut short"
-                            .getBytes(StandardCharsets.UTF_8)))).get(10, TimeUnit.SECONDS);
+                            .getBytes(StandardCharsets.UTF_8)))) {
+                log.append(List.of(record)).get(10, TimeUnit.SECONDS);
+            }
         }
     }
 
