@@ -25,6 +25,11 @@ public final class Format {
     /** Type 0 is invalid so that zero bytes (padding, unwritten space) never start a frame. */
     public static final int TYPE_INVALID = 0;
     public static final int TYPE_MAX = 255;
+    /**
+     * The largest entry index: indexes and terms are signed-positive 63-bit values (Java
+     * longs), and one less than Long.MAX_VALUE keeps "next index" representable.
+     */
+    public static final long INDEX_MAX = Long.MAX_VALUE - 1;
     /** Offset of the frame's {@code flags} byte. */
     public static final int FRAME_FLAGS_OFFSET = 1;
     /**

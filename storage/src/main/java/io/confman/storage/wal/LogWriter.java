@@ -43,6 +43,8 @@ final class LogWriter implements Runnable {
     private final ByteBuffer buffer;
     /** Frames written but not yet fsynced: offset and term, published to the index after the fsync. */
     private final IntLongList unsynced = new IntLongList();
+    /** The thread that runs this writer; set once before it starts. */
+    private volatile Thread writerThread;
 
     LogWriter(Path dir, WalOptions options, LogIndex index, BlockingQueue<Command> commands, long counterNext,
               AtomicLong fsyncCount, AtomicLong appendedRecordCount, Consumer<Throwable> onFailure) {
@@ -61,6 +63,62 @@ final class LogWriter implements Runnable {
             return thread;
         });
         startPreparing();
+    }
+
+    void setWriterThread(Thread thread) {
+        if (writerThread != null) {
+            throw new IllegalStateException("the writer thread is set once");
+        }
+        writerThread = thread;
+    }
+
+    /** A future for a command, which refuses to be waited for on the writer thread. */
+    <T> CompletableFuture<T> newFuture() {
+        return new LogFuture<>(writerThread);
+    }
+
+    /**
+     * Futures complete on the writer thread, so a callback that waits there for a future
+     * of the log that is not done would wait for itself. Such a wait throws instead, and
+     * futures derived from this one (thenApply and so on) inherit the check.
+     */
+    static final class LogFuture<T> extends CompletableFuture<T> {
+        private final Thread writerThread;
+
+        LogFuture(Thread writerThread) {
+            this.writerThread = writerThread;
+        }
+
+        @Override
+        public <U> CompletableFuture<U> newIncompleteFuture() {
+            return new LogFuture<>(writerThread);
+        }
+
+        @Override
+        public T join() {
+            checkMayWait();
+            return super.join();
+        }
+
+        @Override
+        public T get() throws InterruptedException, ExecutionException {
+            checkMayWait();
+            return super.get();
+        }
+
+        @Override
+        public T get(long timeout, TimeUnit unit)
+                throws InterruptedException, ExecutionException, java.util.concurrent.TimeoutException {
+            checkMayWait();
+            return super.get(timeout, unit);
+        }
+
+        private void checkMayWait() {
+            if (!isDone() && Thread.currentThread() == writerThread) {
+                throw new IllegalStateException("waiting for a log future on the log's writer thread would hang;"
+                        + " use the *Async methods to continue on another thread");
+            }
+        }
     }
 
     @Override
@@ -84,6 +142,13 @@ final class LogWriter implements Runnable {
             groupCommit(append);
             return;
         }
+        IllegalArgumentException invalid = argumentError(command);
+        if (invalid != null) {
+            // Arguments are checked when a command is submitted; should one still be wrong
+            // here, nothing has been changed yet, so only this command fails.
+            command.done().completeExceptionally(invalid);
+            return;
+        }
         try {
             if (command instanceof Command.TruncateSuffix truncate) {
                 truncateSuffix(truncate.fromIndex());
@@ -101,6 +166,28 @@ final class LogWriter implements Runnable {
             throw failure;
         }
         command.done().complete(null);
+    }
+
+    /** The reason the command's arguments do not fit the log as it is now, or null; no I/O. */
+    private IllegalArgumentException argumentError(Command command) {
+        if (command instanceof Command.TruncateSuffix truncate) {
+            long firstIndex = index.firstIndex();
+            long lastIndex = index.lastIndex();
+            if (truncate.fromIndex() < firstIndex || truncate.fromIndex() > lastIndex + 1) {
+                return new IllegalArgumentException("truncateSuffix(" + truncate.fromIndex() + ") outside "
+                        + firstIndex + ".." + (lastIndex + 1));
+            }
+        } else if (command instanceof Command.CompactPrefix compact) {
+            if (compact.snapshotIndex() < 0) {
+                return new IllegalArgumentException("compactPrefix(" + compact.snapshotIndex() + ")");
+            }
+        } else if (command instanceof Command.Reset reset) {
+            if (reset.snapshotIndex() < 0 || reset.snapshotIndex() > Format.INDEX_MAX) {
+                return new IllegalArgumentException("reset(" + reset.snapshotIndex() + ") outside 0.."
+                        + Format.INDEX_MAX);
+            }
+        }
+        return null;
     }
 
     /** Writes this append and every append queued behind it (up to the batch bound), then one fsync. */
@@ -252,12 +339,7 @@ final class LogWriter implements Runnable {
     /** FORMAT.md section 5, "Truncate suffix". */
     private void truncateSuffix(long fromIndex) throws IOException {
         List<Segment> segments = index.snapshot();
-        long firstIndex = segments.get(0).firstIndex;
         long lastIndex = segments.get(segments.size() - 1).lastIndex();
-        if (fromIndex < firstIndex || fromIndex > lastIndex + 1) {
-            throw new IllegalArgumentException("truncateSuffix(" + fromIndex + ") outside " + firstIndex + ".."
-                    + (lastIndex + 1));
-        }
         if (fromIndex == lastIndex + 1) {
             return;
         }
