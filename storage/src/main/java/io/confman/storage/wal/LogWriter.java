@@ -26,6 +26,8 @@ import java.util.function.Consumer;
  * in one thread keeps disk I/O out of any lock that readers take.
  */
 final class LogWriter implements Runnable {
+    /** How long stopping waits for the segment preparer; it writes at most one segment. */
+    private static final long PREPARER_STOP_MS = 60_000;
     private final Path dir;
     private final WalOptions options;
     private final LogIndex index;
@@ -43,6 +45,8 @@ final class LogWriter implements Runnable {
     private final ByteBuffer buffer;
     /** Frames written but not yet fsynced: offset and term, published to the index after the fsync. */
     private final IntLongList unsynced = new IntLongList();
+    /** Commands taken from the queue whose futures are not complete yet; failed if the writer stops. */
+    private final List<Command> inFlight = new ArrayList<>();
     /** The thread that runs this writer; set once before it starts. */
     private volatile Thread writerThread;
 
@@ -132,8 +136,31 @@ final class LogWriter implements Runnable {
                 }
             }
         } catch (Throwable failure) {
-            preparer.shutdownNow();
+            // The log is marked failed before any future fails, so that whoever sees a
+            // failed future also finds the log refusing work.
             onFailure.accept(failure);
+            for (Command command : inFlight) {
+                command.done().completeExceptionally(failure);
+            }
+            inFlight.clear();
+            stopPreparer(failure);
+        }
+    }
+
+    /**
+     * Interrupts the segment being prepared and waits for it, so that no prepared file is
+     * still being written once the writer thread has ended (close joins that thread).
+     */
+    private void stopPreparer(Throwable failure) {
+        preparer.shutdownNow();
+        try {
+            if (!preparer.awaitTermination(PREPARER_STOP_MS, TimeUnit.MILLISECONDS)) {
+                failure.addSuppressed(new IOException("the segment preparer did not stop within "
+                        + PREPARER_STOP_MS + " ms"));
+            }
+        } catch (InterruptedException interrupted) {
+            Thread.currentThread().interrupt();
+            failure.addSuppressed(interrupted);
         }
     }
 
@@ -149,22 +176,19 @@ final class LogWriter implements Runnable {
             command.done().completeExceptionally(invalid);
             return;
         }
-        try {
-            if (command instanceof Command.TruncateSuffix truncate) {
-                truncateSuffix(truncate.fromIndex());
-            } else if (command instanceof Command.CompactPrefix compact) {
-                compactPrefix(compact.snapshotIndex());
-            } else if (command instanceof Command.Reset reset) {
-                reset(reset.snapshotIndex());
-            } else if (command instanceof Command.Close) {
-                shutdown();
-            } else {
-                throw new IllegalStateException("unknown command " + command);
-            }
-        } catch (Throwable failure) {
-            command.done().completeExceptionally(failure);
-            throw failure;
+        inFlight.add(command);
+        if (command instanceof Command.TruncateSuffix truncate) {
+            truncateSuffix(truncate.fromIndex());
+        } else if (command instanceof Command.CompactPrefix compact) {
+            compactPrefix(compact.snapshotIndex());
+        } else if (command instanceof Command.Reset reset) {
+            reset(reset.snapshotIndex());
+        } else if (command instanceof Command.Close) {
+            shutdown();
+        } else {
+            throw new IllegalStateException("unknown command " + command);
         }
+        inFlight.clear();
         command.done().complete(null);
     }
 
@@ -200,17 +224,14 @@ final class LogWriter implements Runnable {
             batch.add((Command.Append) commands.poll());
             bytes += next.frameBytes();
         }
-        try {
-            for (Command.Append append : batch) {
-                for (LogRecord record : append.records()) {
-                    writeRecord(record);
-                }
+        inFlight.addAll(batch);
+        for (Command.Append append : batch) {
+            for (LogRecord record : append.records()) {
+                writeRecord(record);
             }
-            writeBufferAndSync();
-        } catch (Throwable failure) {
-            batch.forEach(append -> append.done().completeExceptionally(failure));
-            throw failure;
         }
+        writeBufferAndSync();
+        inFlight.clear();
         for (Command.Append append : batch) {
             append.done().complete(append.records().get(append.records().size() - 1).index());
         }
@@ -433,16 +454,10 @@ final class LogWriter implements Runnable {
 
     private void shutdown() throws IOException, InterruptedException {
         preparer.shutdown();
-        if (!preparer.awaitTermination(1, TimeUnit.MINUTES)) {
-            throw new IOException("preparing the next segment did not finish within a minute");
+        if (!preparer.awaitTermination(PREPARER_STOP_MS, TimeUnit.MILLISECONDS)) {
+            throw new IOException("preparing the next segment did not finish within " + PREPARER_STOP_MS + " ms");
         }
-        closeChannels();
+        index.close();
         takePrepared();
-    }
-
-    void closeChannels() throws IOException {
-        for (Segment segment : index.snapshot()) {
-            segment.closeChannel();
-        }
     }
 }

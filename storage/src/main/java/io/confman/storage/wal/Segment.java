@@ -3,6 +3,7 @@ package io.confman.storage.wal;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 
 /**
  * One segment file as the log holds it in memory: where each of its frames starts and the
@@ -14,7 +15,14 @@ final class Segment {
     /** Frame offsets (ints) and entry terms (longs), one pair per entry, in index order. */
     final IntLongList frames;
     Path path;
+    /** The writer's channel; only the writer thread uses it, so no reader can close it. */
     FileChannel channel;
+    /**
+     * The readers' own channel, opened on first use. A reader whose thread is interrupted
+     * during a read closes the channel it reads with (ClosedByInterruptException); with a
+     * channel apart from the writer's, that costs only a reopen, never the writer.
+     */
+    private FileChannel readChannel;
     // Invariant: open == (this is the last segment of the log); only the open one is written.
     boolean open;
     // Invariant: SEGMENT_HEADER_BYTES <= writePosition <= capacityBytes (meaningful while open)
@@ -76,7 +84,32 @@ final class Segment {
         return path.getFileName().toString();
     }
 
+    /** The readers' channel, (re)opened when a reader finds it closed. */
+    synchronized FileChannel readChannel() throws IOException {
+        if (readChannel == null || !readChannel.isOpen()) {
+            readChannel = FileChannel.open(path, StandardOpenOption.READ);
+        }
+        return readChannel;
+    }
+
+    /** Closes both channels; the writer's is closed even when the readers' fails to close. */
     void closeChannel() throws IOException {
-        channel.close();
+        try {
+            synchronized (this) {
+                if (readChannel != null) {
+                    readChannel.close();
+                }
+            }
+        } finally {
+            channel.close();
+        }
+    }
+
+    /** Closes the readers' channel only: the file behind it is about to change name or go. */
+    synchronized void closeReadChannel() throws IOException {
+        if (readChannel != null) {
+            readChannel.close();
+            readChannel = null;
+        }
     }
 }

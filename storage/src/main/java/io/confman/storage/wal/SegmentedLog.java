@@ -355,9 +355,7 @@ public final class SegmentedLog implements AutoCloseable {
             if (closed) {
                 return;
             }
-            if (failure == null) {
-                enqueue(new Command.Close(done));
-            }
+            queueClose(new Command.Close(done));
             closed = true;
         }
         try {
@@ -366,11 +364,33 @@ public final class SegmentedLog implements AutoCloseable {
             Thread.currentThread().interrupt();
             throw new IOException("interrupted while closing the log", interrupted);
         }
-        if (failure != null) {
-            writer.closeChannels();
-            throw new IOException("the write-ahead log had failed", failure);
+        // The writer has ended: it closed the channels, or it failed (before or during the
+        // close) and they are closed here, so that no path out of close leaks them.
+        Throwable failed = failure;
+        if (failed != null) {
+            IOException thrown = new IOException("the write-ahead log had failed", failed);
+            try {
+                index.close();
+            } catch (IOException closeFailure) {
+                thrown.addSuppressed(closeFailure);
+            }
+            throw thrown;
         }
-        done.join();
+        if (!done.isDone()) {
+            throw new IllegalStateException("the writer ended without finishing close");
+        }
+    }
+
+    /** Queues the close command unless the writer has failed, which also ends it; under submitLock. */
+    private void queueClose(Command.Close close) {
+        try {
+            while (failure == null && !commands.offer(close, QUEUE_POLL_MS, TimeUnit.MILLISECONDS)) {
+                // The queue is full: wait for the writer to take work, or to fail.
+            }
+        } catch (InterruptedException interrupted) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while queueing close; the log stays open", interrupted);
+        }
     }
 
     private void setAcceptedNextIndex(long nextIndex) {
