@@ -60,6 +60,11 @@ public final class WalCommand {
         } catch (IOException failure) {
             err.println("confman wal dump: cannot read " + dir + ": " + failure);
             return EXIT_USAGE;
+        } catch (RuntimeException unexpected) {
+            // A tool run on a damaged directory must answer with one line, never a stack
+            // trace; the exception's class and message say what went wrong.
+            err.println("confman wal dump: cannot dump " + dir + ": " + unexpected);
+            return EXIT_USAGE;
         }
     }
 
@@ -68,8 +73,8 @@ public final class WalCommand {
                 out.printf("segment=%s offset=%d index=%d term=%d type=%d length=%d payload=%s%n", segment,
                         frame.offset(), frame.index(), frame.term(), frame.type(), frame.payloadLength(),
                         preview(payload)));
-        if (scan.segmentFileCount() == 0) {
-            err.println("confman wal dump: " + dir + " is not a write-ahead log (it holds no .seg file)");
+        if (scan.logSegmentCount() == 0) {
+            err.println("confman wal dump: " + dir + " is not a write-ahead log (it holds no closed or open segment)");
             return EXIT_USAGE;
         }
         TailState tail = scan.tail();

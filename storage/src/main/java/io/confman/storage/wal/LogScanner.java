@@ -41,10 +41,11 @@ public final class LogScanner {
      * @param tail how the log ends
      * @param preparedSegments prepared segments (no entries, deleted on open)
      * @param counterMax the largest open or prepared counter seen, 0 if none
-     * @param segmentFileCount how many segment files (of any kind) the directory holds
+     * @param logSegmentCount how many closed and open segment files the directory holds;
+     *     0 means it is not a log (prepared segments hold no entries)
      */
     public record ScanResult(List<ScannedSegment> segments, TailState tail,
-                             List<Path> preparedSegments, long counterMax, int segmentFileCount) {
+                             List<Path> preparedSegments, long counterMax, int logSegmentCount) {
     }
 
     private LogScanner() {
@@ -66,7 +67,7 @@ public final class LogScanner {
         List<Path> prepared = new ArrayList<>();
         long counterMax = listSegments(dir, closed, open, prepared);
         List<ScannedSegment> scanned = new ArrayList<>();
-        int fileCount = closed.size() + open.size() + prepared.size();
+        int fileCount = closed.size() + open.size();
         if (open.size() > 1) {
             return new ScanResult(scanned, new TailState.Corrupt(name(open.get(1)), 0,
                     "more than one open segment (" + name(open.get(0)) + ", " + name(open.get(1)) + ")"),

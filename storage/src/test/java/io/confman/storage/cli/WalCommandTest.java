@@ -114,6 +114,39 @@ class WalCommandTest {
         assertEquals(2, run("dump", dir.toString()).exit());
     }
 
+    /** Twenty digits above Long.MAX_VALUE are not a segment's name: ignored, as any other file. */
+    @Test
+    void segmentNameAboveLongMaxIsIgnoredByDumpAndOpen(@TempDir Path dir) throws Exception {
+        writeLog(dir);
+        Files.write(dir.resolve("99999999999999999999-99999999999999999999.seg"), new byte[64]);
+        Result result = run("dump", dir.toString());
+        assertEquals(0, result.exit(), result.err());
+        assertEquals("tail: clean", result.lines().get(result.lines().size() - 1));
+        try (SegmentedLog log = SegmentedLog.open(dir, OPTIONS)) {
+            assertEquals(3, log.lastIndex());
+        }
+    }
+
+    @Test
+    void directoryWithOnlyPreparedSegmentsIsNotALog(@TempDir Path dir) throws IOException {
+        Files.write(dir.resolve("prepared-3.seg"), new byte[8192]);
+        Result result = run("dump", dir.toString());
+        assertEquals(2, result.exit());
+        assertEquals(1, result.err().lines().count(), result.err());
+        assertTrue(result.err().contains("not a write-ahead log"), result.err());
+    }
+
+    /** An unexpected runtime error (here a segment that is a directory) is one line and exit 2. */
+    @Test
+    void unexpectedErrorIsOneLineAndExitTwo(@TempDir Path dir) throws Exception {
+        writeLog(dir);
+        Files.createDirectory(dir.resolve(String.format("%020d-%020d.seg", 4, 5)));
+        Result result = run("dump", dir.toString());
+        assertEquals(2, result.exit());
+        assertEquals(1, result.err().lines().count(), result.err());
+        assertTrue(!result.err().contains("\tat "), result.err());
+    }
+
     private static TreeMap<String, String> digests(Path dir) throws IOException {
         TreeMap<String, String> digests = new TreeMap<>();
         try (Stream<Path> files = Files.list(dir)) {
