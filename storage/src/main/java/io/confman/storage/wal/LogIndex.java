@@ -72,12 +72,15 @@ final class LogIndex {
             long bytes = 0;
             for (long index = fromIndex; index < toIndexExclusive; index++) {
                 Segment segment = find(index);
-                LogRecord record = readFrame(segment, index);
-                bytes += record.payload().length;
-                if (!records.isEmpty() && bytes > bytesMax) {
+                ByteBuffer header = readHeader(segment, index);
+                long payloadLength = Integer.toUnsignedLong(header.getInt(4));
+                // Decided on the header alone, so that the payload of an entry that will not
+                // be returned is never read.
+                if (!records.isEmpty() && bytes + payloadLength > bytesMax) {
                     break;
                 }
-                records.add(record);
+                bytes += payloadLength;
+                records.add(readFrame(segment, index, header));
             }
             return records;
         } finally {
@@ -89,15 +92,9 @@ final class LogIndex {
      * Reads one frame back and checks it as recovery would: the CRC and the index are
      * verified after every read, not only when the log is opened (a disk can rot later).
      */
-    private static LogRecord readFrame(Segment segment, long index) throws IOException {
+    private static LogRecord readFrame(Segment segment, long index, ByteBuffer header) throws IOException {
         int offset = segment.offsetOf(index);
-        ByteBuffer header = ByteBuffer.allocate(Format.FRAME_HEADER_BYTES).order(ByteOrder.LITTLE_ENDIAN);
-        readFully(segment, header, offset);
         long payloadLength = Integer.toUnsignedLong(header.getInt(4));
-        if (offset + Format.FRAME_HEADER_BYTES + payloadLength > segment.capacityBytes) {
-            throw new WalCorruptionException(segment.fileName(), offset, "frame length " + payloadLength
-                    + " runs past the segment");
-        }
         ByteBuffer frame = ByteBuffer.allocate(Format.FRAME_HEADER_BYTES + (int) payloadLength);
         frame.put(header.flip());
         readFully(segment, frame, offset + Format.FRAME_HEADER_BYTES);
@@ -114,6 +111,24 @@ final class LogIndex {
         byte[] payload = new byte[decoded.payloadLength()];
         frame.get(Format.FRAME_HEADER_BYTES, payload);
         return new LogRecord(index, decoded.term(), decoded.type(), payload);
+    }
+
+    /**
+     * Reads a frame's header and checks its payloadLength against the frame's extent, which
+     * the index knows (up to the next frame, or the segment's write position), so that a
+     * damaged length is reported as corruption and never sizes a buffer.
+     */
+    private static ByteBuffer readHeader(Segment segment, long index) throws IOException {
+        int offset = segment.offsetOf(index);
+        ByteBuffer header = ByteBuffer.allocate(Format.FRAME_HEADER_BYTES).order(ByteOrder.LITTLE_ENDIAN);
+        readFully(segment, header, offset);
+        long payloadLength = Integer.toUnsignedLong(header.getInt(4));
+        long extentBytes = segment.extentBytes(index);
+        if (Format.FRAME_HEADER_BYTES + payloadLength > extentBytes) {
+            throw new WalCorruptionException(segment.fileName(), offset, "frame of index " + index + " claims "
+                    + payloadLength + " payload bytes, more than its extent of " + extentBytes + " bytes holds");
+        }
+        return header;
     }
 
     /**

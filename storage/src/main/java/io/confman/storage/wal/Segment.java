@@ -25,8 +25,11 @@ final class Segment {
     private FileChannel readChannel;
     // Invariant: open == (this is the last segment of the log); only the open one is written.
     boolean open;
-    // Invariant: SEGMENT_HEADER_BYTES <= writePosition <= capacityBytes (meaningful while open)
-    long writePosition;
+    // Invariant: SEGMENT_HEADER_BYTES <= writePosition <= capacityBytes, and writePosition is at
+    // or past the end (padding included) of the last frame written: the end of a closed
+    // segment's last frame, or where the open segment's next frame goes. Written by the
+    // writer thread, read by readers to bound the last frame's extent, hence volatile.
+    volatile long writePosition;
     final long capacityBytes;
 
     Segment(Path path, FileChannel channel, long firstIndex, IntLongList frames, boolean open,
@@ -63,6 +66,16 @@ final class Segment {
 
     boolean contains(long index) {
         return index >= firstIndex && index <= lastIndex();
+    }
+
+    /**
+     * The bytes from the frame of {@code index} to the next frame, or to the write position
+     * for the last one: an upper bound of the frame's size, padding included.
+     */
+    long extentBytes(long index) {
+        int position = position(index);
+        long end = position + 1 < frames.size() ? frames.intAt(position + 1) : writePosition;
+        return end - frames.intAt(position);
     }
 
     int offsetOf(long index) {

@@ -68,25 +68,42 @@ final class SegmentFiles {
         }
     }
 
-    /** Writes all of {@code buffer} at {@code position}; returns the bytes written. */
+    /**
+     * The most bytes one read or write system call is handed. For a heap buffer the JDK
+     * copies through a temporary direct buffer as large as the request and keeps it cached
+     * per thread, so unsliced I/O of a large frame would pin that much native memory.
+     */
+    static final int IO_SLICE_BYTES_MAX = 1 << 20;
+
+    /** Writes all of {@code buffer} at {@code position}, in slices; returns the bytes written. */
     static int writeFully(FileChannel channel, ByteBuffer buffer, long position) throws IOException {
         int written = 0;
         while (buffer.hasRemaining()) {
-            written += channel.write(buffer, position + written);
+            ByteBuffer slice = slice(buffer);
+            int count = channel.write(slice, position + written);
+            buffer.position(buffer.position() + count);
+            written += count;
         }
         return written;
     }
 
-    /** Reads exactly {@code buffer.remaining()} bytes at {@code position}, failing on a short file. */
+    /** Reads exactly {@code buffer.remaining()} bytes at {@code position} in slices, failing on a short file. */
     static void readFully(FileChannel channel, ByteBuffer buffer, long position, String what) throws IOException {
         long at = position;
         while (buffer.hasRemaining()) {
-            int read = channel.read(buffer, at);
+            int read = channel.read(slice(buffer), at);
             if (read < 0) {
                 throw new IOException("unexpected end of file reading " + what + " at offset " + at);
             }
+            buffer.position(buffer.position() + read);
             at += read;
         }
+    }
+
+    /** A view of at most IO_SLICE_BYTES_MAX of the buffer's remaining bytes. */
+    private static ByteBuffer slice(ByteBuffer buffer) {
+        int length = Math.min(buffer.remaining(), IO_SLICE_BYTES_MAX);
+        return buffer.slice(buffer.position(), length);
     }
 
     /** Atomic rename, then the directory fsync that makes it durable. */

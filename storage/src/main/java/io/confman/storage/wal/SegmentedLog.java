@@ -125,7 +125,7 @@ public final class SegmentedLog implements AutoCloseable {
         if (scanned.name().kind() == SegmentName.Kind.CLOSED) {
             FileChannel channel = FileChannel.open(scanned.path(), StandardOpenOption.READ);
             return new Segment(scanned.path(), channel, scanned.firstIndex(), frames, false,
-                    Format.SEGMENT_HEADER_BYTES, scanned.fileLengthBytes());
+                    scanned.writePosition(), scanned.fileLengthBytes());
         }
         long capacityBytes = Math.max(scanned.fileLengthBytes(), options.segmentSizeBytes());
         FileChannel channel = FileChannel.open(scanned.path(), StandardOpenOption.READ, StandardOpenOption.WRITE);
