@@ -5,7 +5,6 @@ import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
@@ -302,7 +301,7 @@ final class LogWriter implements Runnable {
             throw new IllegalStateException("a frame does not fit in the empty segment " + full.fileName());
         }
         Path closedPath = dir.resolve(SegmentName.closed(full.firstIndex, full.lastIndex()).fileName());
-        SegmentFiles.renameDurably(full.path, closedPath);
+        SegmentFiles.renameDurably(options.io(), full.path, closedPath);
         Segment next = createOpenSegment(full.lastIndex() + 1);
         index.update(segments -> {
             full.path = closedPath;
@@ -315,13 +314,13 @@ final class LogWriter implements Runnable {
     private Segment createOpenSegment(long firstIndex) throws IOException {
         Path preparedPath = takePrepared();
         Path openPath = dir.resolve(SegmentName.open(preparedCounter).fileName());
-        FileChannel channel = FileChannel.open(preparedPath, StandardOpenOption.READ, StandardOpenOption.WRITE);
+        FileChannel channel = options.io().open(preparedPath, StandardOpenOption.READ, StandardOpenOption.WRITE);
         try {
             ByteBuffer header = ByteBuffer.allocate(Format.SEGMENT_HEADER_BYTES);
             Format.encodeSegmentHeader(header, firstIndex);
             SegmentFiles.writeFully(channel, header.flip(), 0);
             channel.force(false);
-            SegmentFiles.renameDurably(preparedPath, openPath);
+            SegmentFiles.renameDurably(options.io(), preparedPath, openPath);
         } catch (IOException | RuntimeException failure) {
             channel.close();
             throw failure;
@@ -349,7 +348,7 @@ final class LogWriter implements Runnable {
         long sizeBytes = options.segmentSizeBytes();
         prepared = CompletableFuture.supplyAsync(() -> {
             try {
-                SegmentFiles.preallocate(path, sizeBytes);
+                SegmentFiles.preallocate(options.io(), path, sizeBytes);
                 return path;
             } catch (IOException failure) {
                 throw new UncheckedIOException(failure);
@@ -385,8 +384,8 @@ final class LogWriter implements Runnable {
         if (!target.open) {
             // A closed segment is never modified: it becomes open again first.
             path = dir.resolve(SegmentName.open(counterNext++).fileName());
-            SegmentFiles.renameDurably(target.path, path);
-            channel = FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE);
+            SegmentFiles.renameDurably(options.io(), target.path, path);
+            channel = options.io().open(path, StandardOpenOption.READ, StandardOpenOption.WRITE);
         }
         int cutOffset = target.offsetOf(fromIndex);
         Path openPath = path;
@@ -448,8 +447,8 @@ final class LogWriter implements Runnable {
     }
 
     private void deleteDurably(Path path) throws IOException {
-        Files.delete(path);
-        SegmentFiles.fsyncDirectory(dir);
+        options.io().delete(path);
+        options.io().fsyncDirectory(dir);
     }
 
     private void shutdown() throws IOException, InterruptedException {

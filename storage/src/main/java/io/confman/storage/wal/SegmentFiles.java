@@ -3,9 +3,7 @@ package io.confman.storage.wal;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 
 /** The few file-system operations the log needs, each durable when it returns. */
@@ -17,26 +15,17 @@ final class SegmentFiles {
     private SegmentFiles() {
     }
 
-    /**
-     * Makes a new directory entry, rename or unlink durable. On Linux fsync on a directory
-     * file descriptor is how that is done; Java allows it through a read-only channel.
-     */
-    static void fsyncDirectory(Path dir) throws IOException {
-        try (FileChannel channel = FileChannel.open(dir, StandardOpenOption.READ)) {
-            channel.force(true);
-        }
-    }
 
     /**
      * Creates {@code path} and really writes {@code sizeBytes} zeros into it (not a sparse
      * {@code setLength}), so that later fdatasyncs never have to allocate blocks.
      */
-    static void preallocate(Path path, long sizeBytes) throws IOException {
-        try (FileChannel channel = FileChannel.open(path, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+    static void preallocate(StorageIo io, Path path, long sizeBytes) throws IOException {
+        try (FileChannel channel = io.open(path, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
             writeZeros(channel, 0, sizeBytes);
             channel.force(true);
         }
-        fsyncDirectory(path.getParent());
+        io.fsyncDirectory(path.getParent());
     }
 
     /**
@@ -107,8 +96,8 @@ final class SegmentFiles {
     }
 
     /** Atomic rename, then the directory fsync that makes it durable. */
-    static void renameDurably(Path from, Path to) throws IOException {
-        Files.move(from, to, StandardCopyOption.ATOMIC_MOVE);
-        fsyncDirectory(from.getParent());
+    static void renameDurably(StorageIo io, Path from, Path to) throws IOException {
+        io.move(from, to);
+        io.fsyncDirectory(from.getParent());
     }
 }

@@ -2,7 +2,6 @@ package io.confman.storage.wal;
 
 import java.io.IOException;
 import java.nio.channels.FileChannel;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
@@ -80,16 +79,16 @@ public final class SegmentedLog implements AutoCloseable {
      *     is damaged in a way that is not an interrupted append; nothing is changed then
      */
     public static SegmentedLog open(Path dir, WalOptions options) throws IOException {
-        Files.createDirectories(dir);
+        options.io().createDirectoriesDurably(dir);
         LogScanner.ScanResult scan = LogScanner.scan(dir, options.writeBatchBytesMax(),
                 (segment, frame, payload) -> { });
         if (scan.tail() instanceof TailState.Corrupt corrupt) {
             throw new WalCorruptionException(corrupt.segment(), corrupt.offset(), corrupt.reason());
         }
         for (Path prepared : scan.preparedSegments()) {
-            Files.delete(prepared);
+            options.io().delete(prepared);
         }
-        SegmentFiles.fsyncDirectory(dir);
+        options.io().fsyncDirectory(dir);
         long counterNext = scan.counterMax() + 1;
         List<Segment> segments = new ArrayList<>();
         try {
@@ -123,12 +122,12 @@ public final class SegmentedLog implements AutoCloseable {
             throws IOException {
         IntLongList frames = new IntLongList(scanned.offsets(), scanned.terms(), scanned.count());
         if (scanned.name().kind() == SegmentName.Kind.CLOSED) {
-            FileChannel channel = FileChannel.open(scanned.path(), StandardOpenOption.READ);
+            FileChannel channel = options.io().open(scanned.path(), StandardOpenOption.READ);
             return new Segment(scanned.path(), channel, scanned.firstIndex(), frames, false,
                     scanned.writePosition(), scanned.fileLengthBytes());
         }
         long capacityBytes = Math.max(scanned.fileLengthBytes(), options.segmentSizeBytes());
-        FileChannel channel = FileChannel.open(scanned.path(), StandardOpenOption.READ, StandardOpenOption.WRITE);
+        FileChannel channel = options.io().open(scanned.path(), StandardOpenOption.READ, StandardOpenOption.WRITE);
         try {
             if (tail instanceof TailState.TornTail torn) {
                 SegmentFiles.cutAndRefill(channel, torn.offset(), capacityBytes);
@@ -146,15 +145,15 @@ public final class SegmentedLog implements AutoCloseable {
     private static Segment createFirstOpenSegment(Path dir, long counter, long firstIndex, WalOptions options)
             throws IOException {
         Path prepared = dir.resolve(SegmentName.prepared(counter).fileName());
-        SegmentFiles.preallocate(prepared, options.segmentSizeBytes());
-        FileChannel channel = FileChannel.open(prepared, StandardOpenOption.READ, StandardOpenOption.WRITE);
+        SegmentFiles.preallocate(options.io(), prepared, options.segmentSizeBytes());
+        FileChannel channel = options.io().open(prepared, StandardOpenOption.READ, StandardOpenOption.WRITE);
         Path open = dir.resolve(SegmentName.open(counter).fileName());
         try {
             java.nio.ByteBuffer header = java.nio.ByteBuffer.allocate(Format.SEGMENT_HEADER_BYTES);
             Format.encodeSegmentHeader(header, firstIndex);
             SegmentFiles.writeFully(channel, header.flip(), 0);
             channel.force(false);
-            SegmentFiles.renameDurably(prepared, open);
+            SegmentFiles.renameDurably(options.io(), prepared, open);
         } catch (IOException | RuntimeException failure) {
             channel.close();
             throw failure;
