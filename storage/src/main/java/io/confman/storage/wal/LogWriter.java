@@ -301,10 +301,10 @@ final class LogWriter implements Runnable {
             throw new IllegalStateException("a frame does not fit in the empty segment " + full.fileName());
         }
         Path closedPath = dir.resolve(SegmentName.closed(full.firstIndex, full.lastIndex()).fileName());
-        SegmentFiles.renameDurably(options.io(), full.path, closedPath);
+        full.rename(options.io(), closedPath);
+        options.io().fsyncDirectory(dir);
         Segment next = createOpenSegment(full.lastIndex() + 1);
         index.update(segments -> {
-            full.path = closedPath;
             full.open = false;
             segments.add(next);
         });
@@ -384,7 +384,8 @@ final class LogWriter implements Runnable {
         if (!target.open) {
             // A closed segment is never modified: it becomes open again first.
             path = dir.resolve(SegmentName.open(counterNext++).fileName());
-            SegmentFiles.renameDurably(options.io(), target.path, path);
+            target.rename(options.io(), path);
+            options.io().fsyncDirectory(dir);
             channel = options.io().open(path, StandardOpenOption.READ, StandardOpenOption.WRITE);
         }
         int cutOffset = target.offsetOf(fromIndex);
@@ -394,7 +395,6 @@ final class LogWriter implements Runnable {
         // are about to disappear.
         index.update(segments -> {
             segments.removeAll(doomed);
-            target.path = openPath;
             target.channel = openChannel;
             target.open = true;
             target.frames.truncate((int) (fromIndex - target.firstIndex));

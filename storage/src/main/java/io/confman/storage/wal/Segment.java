@@ -14,13 +14,20 @@ final class Segment {
     final long firstIndex;
     /** Frame offsets (ints) and entry terms (longs), one pair per entry, in index order. */
     final IntLongList frames;
-    Path path;
+    /**
+     * The file's current name. It changes only in {@link #rename}, together with the file,
+     * under this segment's monitor, so that a reader (re)opening its channel by name never
+     * uses the old name of a renamed file.
+     */
+    volatile Path path;
     /** The writer's channel; only the writer thread uses it, so no reader can close it. */
     FileChannel channel;
     /**
-     * The readers' own channel, opened on first use. A reader whose thread is interrupted
-     * during a read closes the channel it reads with (ClosedByInterruptException); with a
-     * channel apart from the writer's, that costs only a reopen, never the writer.
+     * The readers' own channel. A reader whose thread is interrupted during a read closes
+     * the channel it reads with (ClosedByInterruptException); with a channel apart from the
+     * writer's, that costs only a reopen, never the writer. It is opened with the segment,
+     * not on first read, because truncation and reset unlink files before they drop them
+     * from the index: an open channel still reads an unlinked file, a name no longer opens.
      */
     private FileChannel readChannel;
     // Invariant: open == (this is the last segment of the log); only the open one is written.
@@ -32,14 +39,25 @@ final class Segment {
     volatile long writePosition;
     final long capacityBytes;
 
+    /** The segment owns {@code channel} from here on: it is closed when construction fails. */
     Segment(Path path, FileChannel channel, long firstIndex, IntLongList frames, boolean open,
-            long writePosition, long capacityBytes) {
-        if (firstIndex < 1) {
-            throw new IllegalArgumentException("firstIndex must be >= 1, was " + firstIndex);
-        }
-        if (writePosition < Format.SEGMENT_HEADER_BYTES || writePosition > capacityBytes) {
-            throw new IllegalArgumentException("writePosition " + writePosition + " outside the segment of "
-                    + capacityBytes + " bytes");
+            long writePosition, long capacityBytes) throws IOException {
+        try {
+            if (firstIndex < 1) {
+                throw new IllegalArgumentException("firstIndex must be >= 1, was " + firstIndex);
+            }
+            if (writePosition < Format.SEGMENT_HEADER_BYTES || writePosition > capacityBytes) {
+                throw new IllegalArgumentException("writePosition " + writePosition + " outside the segment of "
+                        + capacityBytes + " bytes");
+            }
+            this.readChannel = FileChannel.open(path, StandardOpenOption.READ);
+        } catch (IOException | RuntimeException failure) {
+            try {
+                channel.close();
+            } catch (IOException closeFailure) {
+                failure.addSuppressed(closeFailure);
+            }
+            throw failure;
         }
         this.path = path;
         this.channel = channel;
@@ -95,6 +113,12 @@ final class Segment {
 
     String fileName() {
         return path.getFileName().toString();
+    }
+
+    /** Renames the file and its path at once; durable only once the directory is fsynced. */
+    synchronized void rename(StorageIo io, Path to) throws IOException {
+        io.move(path, to);
+        path = to;
     }
 
     /** The readers' channel, (re)opened when a reader finds it closed. */

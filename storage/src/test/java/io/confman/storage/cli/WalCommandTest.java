@@ -72,7 +72,7 @@ class WalCommandTest {
         writeLog(dir);
         Path segment = dir.resolve("open-1.seg");
         byte[] bytes = Files.readAllBytes(segment);
-        Arrays2.zero(bytes, 104 + 40);
+        java.util.Arrays.fill(bytes, 104 + 40, bytes.length, (byte) 0);
         Files.write(segment, bytes);
         TreeMap<String, String> before = digests(dir);
         Result result = run("dump", dir.toString());
@@ -163,12 +163,6 @@ class WalCommandTest {
             return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
         } catch (NoSuchAlgorithmException impossible) {
             throw new AssertionError(impossible);
-        }
-    }
-
-    private static final class Arrays2 {
-        static void zero(byte[] bytes, int from) {
-            java.util.Arrays.fill(bytes, from, bytes.length, (byte) 0);
         }
     }
 }

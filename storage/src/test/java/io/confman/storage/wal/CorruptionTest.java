@@ -6,7 +6,6 @@ import org.junit.jupiter.api.io.TempDir;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Arrays;
 import java.util.List;
 
 import static io.confman.storage.wal.WalTesting.record;
@@ -100,6 +99,7 @@ class CorruptionTest {
         WalCorruptionException thrown = assertThrows(WalCorruptionException.class,
                 () -> SegmentedLog.open(dir, WalTesting.options(WalTesting.SMALL_SEGMENT_BYTES)));
         assertEquals(segments.get(2).getFileName().toString(), thrown.segment());
+        assertEquals(0, thrown.offset(), "a gap is reported at the header of the segment after it");
     }
 
     @Test
@@ -145,9 +145,5 @@ class CorruptionTest {
                 Files.delete(path);
             }
         }
-    }
-
-    static boolean same(byte[] a, byte[] b) {
-        return Arrays.equals(a, b);
     }
 }

@@ -69,13 +69,18 @@ class CrashStatesTest {
         WalCorruptionException thrown = assertThrows(WalCorruptionException.class,
                 () -> SegmentedLog.open(dir, WalTesting.options(SEGMENT_BYTES)));
         assertTrue(thrown.getMessage().contains("more than one open segment"), thrown.getMessage());
+        assertEquals("open-2.seg", thrown.segment());
+        assertEquals(0, thrown.offset());
     }
 
     @Test
     void closedSegmentHoldingFewerEntriesThanItsNameIsCorruption(@TempDir Path dir) throws IOException {
         new SegmentImage(SEGMENT_BYTES, 1).frame(record(1, 1, "a"))
                 .write(dir.resolve(SegmentName.closed(1, 2).fileName()));
-        assertThrows(WalCorruptionException.class, () -> SegmentedLog.open(dir, WalTesting.options(SEGMENT_BYTES)));
+        WalCorruptionException thrown = assertThrows(WalCorruptionException.class,
+                () -> SegmentedLog.open(dir, WalTesting.options(SEGMENT_BYTES)));
+        assertEquals(SegmentName.closed(1, 2).fileName(), thrown.segment());
+        assertEquals(SEGMENT_BYTES, thrown.offset(), "reported where the scan ended: the end of the file");
     }
 
     @Test
