@@ -2,9 +2,13 @@ package io.confman.storage.wal;
 
 import org.junit.jupiter.api.Test;
 
+import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.HexFormat;
+import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -25,6 +29,21 @@ class FormatTest {
                 Format.FLAG_BATCH_START);
         assertEquals(72, bytes.position());
         assertEquals(WORKED_EXAMPLE, HexFormat.of().formatHex(bytes.array()));
+    }
+
+    /** The bytes column of the worked example in FORMAT.md is the same image. */
+    @Test
+    void documentShowsTheWorkedExample() throws IOException {
+        List<String> lines = Files.readAllLines(Path.of("FORMAT.md"));
+        int start = lines.indexOf("offset  bytes                     meaning");
+        StringBuilder hex = new StringBuilder();
+        for (String line : lines.subList(start + 1, lines.size())) {
+            if (line.trim().startsWith("72 ")) {
+                break;
+            }
+            hex.append(line.substring(8, 34).replace(" ", ""));
+        }
+        assertEquals(WORKED_EXAMPLE, hex.toString());
     }
 
     @Test
