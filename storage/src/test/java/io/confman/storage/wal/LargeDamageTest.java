@@ -21,8 +21,8 @@ import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
  * (FORMAT.md section 4, step 6), not with a CRC over megabytes at every offset.
  */
 class LargeDamageTest {
-    private static final long SEGMENT_BYTES = 4L << 20;
-    private static final int PAYLOAD_BYTES = 3 << 20;
+    private static final long SEGMENT_BYTES = 8L << 20;
+    private static final int PAYLOAD_BYTES = 7 << 20;
 
     @Test
     void largeDamagedLastFrameRecoversQuickly(@TempDir Path dir) throws IOException {
@@ -33,7 +33,7 @@ class LargeDamageTest {
         }
         Format.Frame large = WalTesting.frames(dir).get(1);
         WalTesting.flipBit(WalTesting.openSegment(dir), large.offset() + Format.FRAME_HEADER_BYTES + 5, 0);
-        assertTimeoutPreemptively(Duration.ofSeconds(8), () -> {
+        assertTimeoutPreemptively(Duration.ofSeconds(5), () -> {
             try (SegmentedLog log = SegmentedLog.open(dir, options)) {
                 assertEquals(new TailState.TornTail("open-1.seg", large.offset()), log.recoveredTail());
                 assertEquals(1, log.lastIndex());
@@ -42,13 +42,13 @@ class LargeDamageTest {
     }
 
     /**
-     * 32-byte records: u32 1, u32 1 MiB, u64 term 5, u64 index 2^40, u64 0. At every record
+     * 32-byte records: u32 1, u32 4 MiB, u64 term 5, u64 index 2^40, u64 0. At every record
      * start the bytes pass the type, flags, reserved and length checks of a frame header.
      */
     private static byte[] lookalikeHeaders(int bytes) {
         ByteBuffer payload = ByteBuffer.allocate(bytes).order(ByteOrder.LITTLE_ENDIAN);
         while (payload.remaining() >= 32) {
-            payload.putInt(1).putInt(1 << 20).putLong(5).putLong(1L << 40).putLong(0);
+            payload.putInt(1).putInt(4 << 20).putLong(5).putLong(1L << 40).putLong(0);
         }
         return payload.array();
     }
