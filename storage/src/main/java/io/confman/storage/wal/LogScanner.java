@@ -21,7 +21,11 @@ import java.util.stream.Stream;
  * what makes the dump's report the truth about what recovery will do.
  */
 public final class LogScanner {
-    /** Receives each valid, in-place frame in log order, with its payload. */
+    /**
+     * Receives each valid, in-place frame in log order, with its payload. The payload is a
+     * view of the segment's mapping, which is unmapped once the segment is scanned: it is
+     * valid only during the call, and must be copied to be kept.
+     */
     public interface RecordVisitor {
         void record(String segment, Format.Frame frame, ByteBuffer payload);
     }
@@ -125,7 +129,17 @@ public final class LogScanner {
         if (length > WalOptions.SEGMENT_SIZE_BYTES_MAX) {
             return corrupt(path, 0, "segment file of " + length + " bytes is larger than any segment can be");
         }
-        ByteBuffer bytes = map(path, length);
+        MappedByteBuffer mapped = map(path, length);
+        try {
+            return scanMapped(path, name, mapped.order(ByteOrder.LITTLE_ENDIAN), expectedFirst, lastTerm,
+                    writeBatchBytesMax, visitor);
+        } finally {
+            Unmapper.unmap(mapped);
+        }
+    }
+
+    private static SegmentScan scanMapped(Path path, SegmentName name, ByteBuffer bytes, long expectedFirst,
+                                          long lastTerm, long writeBatchBytesMax, RecordVisitor visitor) {
         long firstIndex;
         try {
             firstIndex = Format.decodeSegmentHeader(bytes);
@@ -297,11 +311,10 @@ public final class LogScanner {
         return new SegmentScan(null, new TailState.Corrupt(name(path), offset, reason));
     }
 
-    private static ByteBuffer map(Path path, long length) throws IOException {
+    /** Maps the file; absolute reads of header fields then set the format's byte order. */
+    private static MappedByteBuffer map(Path path, long length) throws IOException {
         try (FileChannel channel = FileChannel.open(path, StandardOpenOption.READ)) {
-            MappedByteBuffer mapped = channel.map(FileChannel.MapMode.READ_ONLY, 0, length);
-            // Absolute reads of header fields assume the format's byte order.
-            return mapped.order(ByteOrder.LITTLE_ENDIAN);
+            return channel.map(FileChannel.MapMode.READ_ONLY, 0, length);
         }
     }
 
