@@ -34,7 +34,9 @@ import java.util.stream.Stream;
  * shows how many were taken, so records per fsync = ops / fsyncs.
  *
  * <p>The primary score is records per second. Run it on the disk you care about with
- * {@code -p dir=PATH}; by default it uses a fresh temporary directory.
+ * {@code -p dir=PATH}. By default the log goes in a fresh directory under
+ * {@code target/wal-bench} of the working directory, not under {@code java.io.tmpdir}:
+ * that is often a tmpfs, where fsync costs nothing and the figures would mean nothing.
  */
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)
@@ -42,11 +44,13 @@ import java.util.stream.Stream;
 public class WalAppendBenchmark {
     /** Compact every this many records, as a node taking snapshots would, so the disk use stays bounded. */
     static final long COMPACTION_INTERVAL_RECORDS = 65_536;
+    /** Where the log goes by default: on the disk of the build, never on a tmpfs by accident. */
+    static final Path DEFAULT_PARENT = Path.of("target", "wal-bench");
 
     @Param("1024")
     public int recordBytes;
 
-    /** Directory to create the log in; empty means a new temporary directory. */
+    /** Directory to create the log in; empty means under {@link #DEFAULT_PARENT} of the working directory. */
     @Param("")
     public String dir;
 
@@ -63,7 +67,8 @@ public class WalAppendBenchmark {
 
     @Setup(Level.Trial)
     public void open() throws IOException {
-        Path parent = dir.isEmpty() ? Path.of(System.getProperty("java.io.tmpdir")) : Path.of(dir);
+        Path parent = dir.isEmpty() ? DEFAULT_PARENT : Path.of(dir);
+        Files.createDirectories(parent);
         logDir = Files.createTempDirectory(parent, "wal-bench-");
         log = SegmentedLog.open(logDir, new WalOptions(segmentSizeBytes, 1024, 4 << 20));
         nextIndex = log.lastIndex() + 1;
@@ -97,27 +102,39 @@ public class WalAppendBenchmark {
             baseline = benchmark.log.fsyncCount();
             fsyncs = 0;
         }
+
+        /**
+         * Samples the log's fsync count once the iteration is over, so that the figure
+         * covers every thread's appends in it, not only those until thread 0's last one.
+         */
+        @TearDown(Level.Iteration)
+        public void stop(WalAppendBenchmark benchmark) {
+            if (reporter) {
+                fsyncs = benchmark.log.fsyncCount() - baseline;
+            }
+        }
     }
 
     @Benchmark
     @Threads(1)
     public long appenders01(FsyncCounter counter) {
-        return appendAndWait(counter);
+        return appendAndWait();
     }
 
     @Benchmark
     @Threads(16)
     public long appenders16(FsyncCounter counter) {
-        return appendAndWait(counter);
+        return appendAndWait();
     }
 
     @Benchmark
     @Threads(64)
     public long appenders64(FsyncCounter counter) {
-        return appendAndWait(counter);
+        return appendAndWait();
     }
 
-    private long appendAndWait(FsyncCounter counter) {
+    /** The counter parameter of each benchmark method only makes JMH keep an FsyncCounter per thread. */
+    private long appendAndWait() {
         CompletableFuture<Long> done;
         synchronized (indexLock) {
             long index = nextIndex++;
@@ -127,10 +144,6 @@ public class WalAppendBenchmark {
                 lastCompaction = log.compactPrefix(index - COMPACTION_INTERVAL_RECORDS);
             }
         }
-        long durableIndex = done.join();
-        if (counter.reporter) {
-            counter.fsyncs = log.fsyncCount() - counter.baseline;
-        }
-        return durableIndex;
+        return done.join();
     }
 }

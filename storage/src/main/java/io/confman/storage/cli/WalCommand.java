@@ -2,6 +2,7 @@ package io.confman.storage.cli;
 
 import io.confman.storage.wal.LogScanner;
 import io.confman.storage.wal.TailState;
+import io.confman.storage.wal.WalOptions;
 
 import java.io.IOException;
 import java.io.PrintStream;
@@ -23,7 +24,8 @@ public final class WalCommand {
     public static final int EXIT_USAGE = 2;
     /** Payload bytes shown per record; enough to recognise a key, short enough for one line. */
     static final int PREVIEW_BYTES_MAX = 32;
-    private static final String USAGE = "usage: confman wal dump DIR";
+    private static final String USAGE = "usage: confman wal dump [--write-batch-bytes-max N] DIR";
+    private static final String BATCH_OPTION = "--write-batch-bytes-max";
 
     private WalCommand() {
     }
@@ -34,7 +36,17 @@ public final class WalCommand {
 
     /** Runs the command with the given streams and returns the exit status (tests call this). */
     public static int run(String[] args, PrintStream out, PrintStream err) {
-        if (args.length != 2 || !args[0].equals("dump")) {
+        long writeBatchBytesMax = WalOptions.defaults().writeBatchBytesMax();
+        if (args.length == 4 && args[0].equals("dump") && args[1].equals(BATCH_OPTION)) {
+            try {
+                writeBatchBytesMax = Long.parseLong(args[2]);
+            } catch (NumberFormatException notANumber) {
+                err.println(USAGE);
+                return EXIT_USAGE;
+            }
+            args = new String[] {args[0], args[3]};
+        }
+        if (args.length != 2 || !args[0].equals("dump") || writeBatchBytesMax < 1) {
             err.println(USAGE);
             return EXIT_USAGE;
         }
@@ -44,20 +56,25 @@ public final class WalCommand {
             return EXIT_USAGE;
         }
         try {
-            return dump(dir, out, err);
+            return dump(dir, writeBatchBytesMax, out, err);
         } catch (IOException failure) {
             err.println("confman wal dump: cannot read " + dir + ": " + failure);
+            return EXIT_USAGE;
+        } catch (RuntimeException unexpected) {
+            // A tool run on a damaged directory must answer with one line, never a stack
+            // trace; the exception's class and message say what went wrong.
+            err.println("confman wal dump: cannot dump " + dir + ": " + unexpected);
             return EXIT_USAGE;
         }
     }
 
-    private static int dump(Path dir, PrintStream out, PrintStream err) throws IOException {
-        LogScanner.ScanResult scan = LogScanner.scan(dir, (segment, frame, payload) ->
+    private static int dump(Path dir, long writeBatchBytesMax, PrintStream out, PrintStream err) throws IOException {
+        LogScanner.ScanResult scan = LogScanner.scan(dir, writeBatchBytesMax, (segment, frame, payload) ->
                 out.printf("segment=%s offset=%d index=%d term=%d type=%d length=%d payload=%s%n", segment,
                         frame.offset(), frame.index(), frame.term(), frame.type(), frame.payloadLength(),
                         preview(payload)));
-        if (scan.segmentFileCount() == 0) {
-            err.println("confman wal dump: " + dir + " is not a write-ahead log (it holds no .seg file)");
+        if (scan.logSegmentCount() == 0) {
+            err.println("confman wal dump: " + dir + " is not a write-ahead log (it holds no closed or open segment)");
             return EXIT_USAGE;
         }
         TailState tail = scan.tail();

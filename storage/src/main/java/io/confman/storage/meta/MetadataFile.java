@@ -1,5 +1,7 @@
 package io.confman.storage.meta;
 
+import io.confman.storage.wal.StorageIo;
+
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -83,7 +85,8 @@ public final class MetadataFile {
      * @throws MetadataMismatchException when the stored cluster or node id differs
      */
     public static Metadata openForNode(Path dir, String clusterId, String nodeId) throws IOException {
-        Files.createDirectories(dir);
+        // The directory's own entry must be durable too, or a crash could take it away.
+        StorageIo.fileSystem().createDirectoriesDurably(dir);
         Optional<Metadata> stored = load(dir);
         if (stored.isEmpty()) {
             Metadata initial = Metadata.initial(clusterId, nodeId);

@@ -25,6 +25,23 @@ public final class Format {
     /** Type 0 is invalid so that zero bytes (padding, unwritten space) never start a frame. */
     public static final int TYPE_INVALID = 0;
     public static final int TYPE_MAX = 255;
+    /**
+     * The largest entry index: indexes and terms are signed-positive 63-bit values (Java
+     * longs), and one less than Long.MAX_VALUE keeps "next index" representable.
+     */
+    public static final long INDEX_MAX = Long.MAX_VALUE - 1;
+    /** Offset of the frame's {@code flags} byte. */
+    public static final int FRAME_FLAGS_OFFSET = 1;
+    /**
+     * Set on the first frame of every write batch (the frames one fdatasync covers). Recovery
+     * uses it to tell a torn last batch from damage followed by later, durable data
+     * (FORMAT.md section 4).
+     */
+    public static final int FLAG_BATCH_START = 1;
+    /** The flag bits this version defines; any other set bit makes a frame invalid. */
+    public static final int FLAGS_KNOWN = FLAG_BATCH_START;
+    /** The smallest frame (empty payload, padded): no two frames start closer than this. */
+    public static final int FRAME_BYTES_MIN = FRAME_HEADER_BYTES + 4;
 
     private Format() {
     }
@@ -72,13 +89,18 @@ public final class Format {
         return firstIndex;
     }
 
-    /** Writes one frame (header, payload, zero padding) at the buffer's position. */
-    public static void encodeFrame(ByteBuffer out, LogRecord record) {
+    /**
+     * Writes one frame (header, payload, zero padding) at the buffer's position.
+     *
+     * @param flags {@link #FLAG_BATCH_START} for the first frame of a write batch, else 0
+     */
+    public static void encodeFrame(ByteBuffer out, LogRecord record, int flags) {
+        check((flags & ~FLAGS_KNOWN) == 0, "unknown frame flags " + flags);
         int start = out.position();
         byte[] payload = record.payload();
         ByteBuffer header = out.duplicate().order(ByteOrder.LITTLE_ENDIAN);
         header.put(start, (byte) record.type());
-        header.put(start + 1, (byte) 0).put(start + 2, (byte) 0).put(start + 3, (byte) 0);
+        header.put(start + FRAME_FLAGS_OFFSET, (byte) flags).put(start + 2, (byte) 0).put(start + 3, (byte) 0);
         header.putInt(start + 4, payload.length);
         header.putLong(start + 8, record.term());
         header.putLong(start + 16, record.index());
@@ -105,7 +127,9 @@ public final class Format {
             return null;
         }
         int type = Byte.toUnsignedInt(in.get(offset));
-        if (type == TYPE_INVALID || in.get(offset + 1) != 0 || in.get(offset + 2) != 0 || in.get(offset + 3) != 0) {
+        int flags = Byte.toUnsignedInt(in.get(offset + FRAME_FLAGS_OFFSET));
+        if (type == TYPE_INVALID || (flags & ~FLAGS_KNOWN) != 0 || in.get(offset + 2) != 0
+                || in.get(offset + 3) != 0) {
             return null;
         }
         long payloadLength = Integer.toUnsignedLong(in.getInt(offset + 4));
@@ -124,14 +148,23 @@ public final class Format {
         if ((int) crc.getValue() != in.getInt(offset + FRAME_CRC_OFFSET)) {
             return null;
         }
-        return new Frame(offset, type, term, index, (int) payloadLength);
+        return new Frame(offset, type, flags, term, index, (int) payloadLength);
     }
 
     /** A valid frame found in a segment; the payload starts at {@code offset + FRAME_HEADER_BYTES}. */
-    public record Frame(int offset, int type, long term, long index, int payloadLength) {
+    public record Frame(int offset, int type, int flags, long term, long index, int payloadLength) {
         /** The offset just past the payload, where padding (if any) starts. */
         public int endOffset() {
             return offset + FRAME_HEADER_BYTES + payloadLength;
+        }
+
+        /** The offset just past the padding: where the next frame of the same write starts. */
+        public long alignedEndOffset() {
+            return offset + frameBytes(payloadLength);
+        }
+
+        public boolean batchStart() {
+            return (flags & FLAG_BATCH_START) != 0;
         }
     }
 

@@ -3,6 +3,7 @@ package io.confman.storage.wal;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.channels.ClosedChannelException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
@@ -19,6 +20,8 @@ final class LogIndex {
     // Invariant: non-empty; contiguous (each firstIndex is the previous lastIndex + 1);
     // the last segment, and only it, is open.
     private final List<Segment> segments = new ArrayList<>();
+    /** Set once the channels are closed; reads fail from then on. Guarded by the lock. */
+    private boolean closed;
 
     LogIndex(List<Segment> initial) {
         segments.addAll(initial);
@@ -62,16 +65,22 @@ final class LogIndex {
         // read delays a group commit by at most one read of bytesMax.
         lock.readLock().lock();
         try {
+            if (closed) {
+                throw new IllegalStateException("the write-ahead log is closed");
+            }
             List<LogRecord> records = new ArrayList<>();
             long bytes = 0;
             for (long index = fromIndex; index < toIndexExclusive; index++) {
                 Segment segment = find(index);
-                LogRecord record = readFrame(segment, index);
-                bytes += record.payload().length;
-                if (!records.isEmpty() && bytes > bytesMax) {
+                ByteBuffer header = readHeader(segment, index);
+                long payloadLength = Integer.toUnsignedLong(header.getInt(4));
+                // Decided on the header alone, so that the payload of an entry that will not
+                // be returned is never read.
+                if (!records.isEmpty() && bytes + payloadLength > bytesMax) {
                     break;
                 }
-                records.add(record);
+                bytes += payloadLength;
+                records.add(readFrame(segment, index, header));
             }
             return records;
         } finally {
@@ -83,18 +92,12 @@ final class LogIndex {
      * Reads one frame back and checks it as recovery would: the CRC and the index are
      * verified after every read, not only when the log is opened (a disk can rot later).
      */
-    private static LogRecord readFrame(Segment segment, long index) throws IOException {
+    private static LogRecord readFrame(Segment segment, long index, ByteBuffer header) throws IOException {
         int offset = segment.offsetOf(index);
-        ByteBuffer header = ByteBuffer.allocate(Format.FRAME_HEADER_BYTES).order(ByteOrder.LITTLE_ENDIAN);
-        SegmentFiles.readFully(segment.channel, header, offset, segment.fileName());
         long payloadLength = Integer.toUnsignedLong(header.getInt(4));
-        if (offset + Format.FRAME_HEADER_BYTES + payloadLength > segment.capacityBytes) {
-            throw new WalCorruptionException(segment.fileName(), offset, "frame length " + payloadLength
-                    + " runs past the segment");
-        }
         ByteBuffer frame = ByteBuffer.allocate(Format.FRAME_HEADER_BYTES + (int) payloadLength);
         frame.put(header.flip());
-        SegmentFiles.readFully(segment.channel, frame, offset + Format.FRAME_HEADER_BYTES, segment.fileName());
+        readFully(segment, frame, offset + Format.FRAME_HEADER_BYTES);
         Format.Frame decoded = Format.decodeFrame(frame, 0, frame.capacity());
         if (decoded == null) {
             throw new WalCorruptionException(segment.fileName(), offset, "frame of index " + index
@@ -108,6 +111,42 @@ final class LogIndex {
         byte[] payload = new byte[decoded.payloadLength()];
         frame.get(Format.FRAME_HEADER_BYTES, payload);
         return new LogRecord(index, decoded.term(), decoded.type(), payload);
+    }
+
+    /**
+     * Reads a frame's header and checks its payloadLength against the frame's extent, which
+     * the index knows (up to the next frame, or the segment's write position), so that a
+     * damaged length is reported as corruption and never sizes a buffer.
+     */
+    private static ByteBuffer readHeader(Segment segment, long index) throws IOException {
+        int offset = segment.offsetOf(index);
+        ByteBuffer header = ByteBuffer.allocate(Format.FRAME_HEADER_BYTES).order(ByteOrder.LITTLE_ENDIAN);
+        readFully(segment, header, offset);
+        long payloadLength = Integer.toUnsignedLong(header.getInt(4));
+        long extentBytes = segment.extentBytes(index);
+        if (Format.FRAME_HEADER_BYTES + payloadLength > extentBytes) {
+            throw new WalCorruptionException(segment.fileName(), offset, "frame of index " + index + " claims "
+                    + payloadLength + " payload bytes, more than its extent of " + extentBytes + " bytes holds");
+        }
+        return header;
+    }
+
+    /**
+     * Reads through the segment's readers' channel. When another reader's interrupt closed
+     * it, it is reopened and the read retried; a reader that is itself interrupted gets the
+     * ClosedByInterruptException, and the channel is left for the next reader to reopen.
+     */
+    private static void readFully(Segment segment, ByteBuffer buffer, long position) throws IOException {
+        int start = buffer.position();
+        try {
+            SegmentFiles.readFully(segment.readChannel(), buffer, position, segment.fileName());
+        } catch (ClosedChannelException closed) {
+            if (Thread.currentThread().isInterrupted()) {
+                throw closed;
+            }
+            buffer.position(start);
+            SegmentFiles.readFully(segment.readChannel(), buffer, position, segment.fileName());
+        }
     }
 
     /** The segment holding {@code index}, by binary search on first indexes. */
@@ -146,6 +185,38 @@ final class LogIndex {
             return new ArrayList<>(segments);
         } finally {
             lock.readLock().unlock();
+        }
+    }
+
+    /**
+     * Closes every segment's channels under the exclusive lock, so that no reader is between
+     * finding a segment and reading from it; later reads fail. A failure to close one
+     * channel does not keep the others open: all are tried and the first error is thrown.
+     */
+    void close() throws IOException {
+        lock.writeLock().lock();
+        try {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            IOException failure = null;
+            for (Segment segment : segments) {
+                try {
+                    segment.closeChannel();
+                } catch (IOException closeFailure) {
+                    if (failure == null) {
+                        failure = closeFailure;
+                    } else {
+                        failure.addSuppressed(closeFailure);
+                    }
+                }
+            }
+            if (failure != null) {
+                throw failure;
+            }
+        } finally {
+            lock.writeLock().unlock();
         }
     }
 

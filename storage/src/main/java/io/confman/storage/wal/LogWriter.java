@@ -5,7 +5,6 @@ import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
@@ -26,6 +25,8 @@ import java.util.function.Consumer;
  * in one thread keeps disk I/O out of any lock that readers take.
  */
 final class LogWriter implements Runnable {
+    /** How long stopping waits for the segment preparer; it writes at most one segment. */
+    private static final long PREPARER_STOP_MS = 60_000;
     private final Path dir;
     private final WalOptions options;
     private final LogIndex index;
@@ -43,6 +44,10 @@ final class LogWriter implements Runnable {
     private final ByteBuffer buffer;
     /** Frames written but not yet fsynced: offset and term, published to the index after the fsync. */
     private final IntLongList unsynced = new IntLongList();
+    /** Commands taken from the queue whose futures are not complete yet; failed if the writer stops. */
+    private final List<Command> inFlight = new ArrayList<>();
+    /** The thread that runs this writer; set once before it starts. */
+    private volatile Thread writerThread;
 
     LogWriter(Path dir, WalOptions options, LogIndex index, BlockingQueue<Command> commands, long counterNext,
               AtomicLong fsyncCount, AtomicLong appendedRecordCount, Consumer<Throwable> onFailure) {
@@ -63,6 +68,62 @@ final class LogWriter implements Runnable {
         startPreparing();
     }
 
+    void setWriterThread(Thread thread) {
+        if (writerThread != null) {
+            throw new IllegalStateException("the writer thread is set once");
+        }
+        writerThread = thread;
+    }
+
+    /** A future for a command, which refuses to be waited for on the writer thread. */
+    <T> CompletableFuture<T> newFuture() {
+        return new LogFuture<>(writerThread);
+    }
+
+    /**
+     * Futures complete on the writer thread, so a callback that waits there for a future
+     * of the log that is not done would wait for itself. Such a wait throws instead, and
+     * futures derived from this one (thenApply and so on) inherit the check.
+     */
+    static final class LogFuture<T> extends CompletableFuture<T> {
+        private final Thread writerThread;
+
+        LogFuture(Thread writerThread) {
+            this.writerThread = writerThread;
+        }
+
+        @Override
+        public <U> CompletableFuture<U> newIncompleteFuture() {
+            return new LogFuture<>(writerThread);
+        }
+
+        @Override
+        public T join() {
+            checkMayWait();
+            return super.join();
+        }
+
+        @Override
+        public T get() throws InterruptedException, ExecutionException {
+            checkMayWait();
+            return super.get();
+        }
+
+        @Override
+        public T get(long timeout, TimeUnit unit)
+                throws InterruptedException, ExecutionException, java.util.concurrent.TimeoutException {
+            checkMayWait();
+            return super.get(timeout, unit);
+        }
+
+        private void checkMayWait() {
+            if (!isDone() && Thread.currentThread() == writerThread) {
+                throw new IllegalStateException("waiting for a log future on the log's writer thread would hang;"
+                        + " use the *Async methods to continue on another thread");
+            }
+        }
+    }
+
     @Override
     public void run() {
         try {
@@ -74,8 +135,31 @@ final class LogWriter implements Runnable {
                 }
             }
         } catch (Throwable failure) {
-            preparer.shutdownNow();
+            // The log is marked failed before any future fails, so that whoever sees a
+            // failed future also finds the log refusing work.
             onFailure.accept(failure);
+            for (Command command : inFlight) {
+                command.done().completeExceptionally(failure);
+            }
+            inFlight.clear();
+            stopPreparer(failure);
+        }
+    }
+
+    /**
+     * Interrupts the segment being prepared and waits for it, so that no prepared file is
+     * still being written once the writer thread has ended (close joins that thread).
+     */
+    private void stopPreparer(Throwable failure) {
+        preparer.shutdownNow();
+        try {
+            if (!preparer.awaitTermination(PREPARER_STOP_MS, TimeUnit.MILLISECONDS)) {
+                failure.addSuppressed(new IOException("the segment preparer did not stop within "
+                        + PREPARER_STOP_MS + " ms"));
+            }
+        } catch (InterruptedException interrupted) {
+            Thread.currentThread().interrupt();
+            failure.addSuppressed(interrupted);
         }
     }
 
@@ -84,23 +168,49 @@ final class LogWriter implements Runnable {
             groupCommit(append);
             return;
         }
-        try {
-            if (command instanceof Command.TruncateSuffix truncate) {
-                truncateSuffix(truncate.fromIndex());
-            } else if (command instanceof Command.CompactPrefix compact) {
-                compactPrefix(compact.snapshotIndex());
-            } else if (command instanceof Command.Reset reset) {
-                reset(reset.snapshotIndex());
-            } else if (command instanceof Command.Close) {
-                shutdown();
-            } else {
-                throw new IllegalStateException("unknown command " + command);
-            }
-        } catch (Throwable failure) {
-            command.done().completeExceptionally(failure);
-            throw failure;
+        IllegalArgumentException invalid = argumentError(command);
+        if (invalid != null) {
+            // Arguments are checked when a command is submitted; should one still be wrong
+            // here, nothing has been changed yet, so only this command fails.
+            command.done().completeExceptionally(invalid);
+            return;
         }
+        inFlight.add(command);
+        if (command instanceof Command.TruncateSuffix truncate) {
+            truncateSuffix(truncate.fromIndex());
+        } else if (command instanceof Command.CompactPrefix compact) {
+            compactPrefix(compact.snapshotIndex());
+        } else if (command instanceof Command.Reset reset) {
+            reset(reset.snapshotIndex());
+        } else if (command instanceof Command.Close) {
+            shutdown();
+        } else {
+            throw new IllegalStateException("unknown command " + command);
+        }
+        inFlight.clear();
         command.done().complete(null);
+    }
+
+    /** The reason the command's arguments do not fit the log as it is now, or null; no I/O. */
+    private IllegalArgumentException argumentError(Command command) {
+        if (command instanceof Command.TruncateSuffix truncate) {
+            long firstIndex = index.firstIndex();
+            long lastIndex = index.lastIndex();
+            if (truncate.fromIndex() < firstIndex || truncate.fromIndex() > lastIndex + 1) {
+                return new IllegalArgumentException("truncateSuffix(" + truncate.fromIndex() + ") outside "
+                        + firstIndex + ".." + (lastIndex + 1));
+            }
+        } else if (command instanceof Command.CompactPrefix compact) {
+            if (compact.snapshotIndex() < 0) {
+                return new IllegalArgumentException("compactPrefix(" + compact.snapshotIndex() + ")");
+            }
+        } else if (command instanceof Command.Reset reset) {
+            if (reset.snapshotIndex() < 0 || reset.snapshotIndex() > Format.INDEX_MAX) {
+                return new IllegalArgumentException("reset(" + reset.snapshotIndex() + ") outside 0.."
+                        + Format.INDEX_MAX);
+            }
+        }
+        return null;
     }
 
     /** Writes this append and every append queued behind it (up to the batch bound), then one fsync. */
@@ -113,22 +223,26 @@ final class LogWriter implements Runnable {
             batch.add((Command.Append) commands.poll());
             bytes += next.frameBytes();
         }
-        try {
-            for (Command.Append append : batch) {
-                for (LogRecord record : append.records()) {
-                    writeRecord(record);
-                }
+        inFlight.addAll(batch);
+        for (Command.Append append : batch) {
+            for (LogRecord record : append.records()) {
+                writeRecord(record);
             }
-            writeBufferAndSync();
-        } catch (Throwable failure) {
-            batch.forEach(append -> append.done().completeExceptionally(failure));
-            throw failure;
         }
+        writeBufferAndSync();
+        inFlight.clear();
         for (Command.Append append : batch) {
             append.done().complete(append.records().get(append.records().size() - 1).index());
         }
     }
 
+    /**
+     * Adds one frame to the current write batch. A batch is what one fdatasync covers, and
+     * it is either at most writeBatchBytesMax bytes or a single larger frame: recovery
+     * relies on that bound (FORMAT.md section 4), so a frame that would push the batch past
+     * it first ends the batch with an fdatasync. The first frame of every batch carries
+     * FLAG_BATCH_START.
+     */
     private void writeRecord(LogRecord record) throws IOException {
         long frameBytes = Format.frameBytes(record.payload().length);
         Segment open = index.openSegment();
@@ -138,17 +252,21 @@ final class LogWriter implements Runnable {
             open = index.openSegment();
         }
         if (frameBytes > buffer.remaining()) {
-            writeBuffer(open);
+            writeBufferAndSync();
         }
+        int flags = unsynced.size() == 0 ? Format.FLAG_BATCH_START : 0;
         long offset = open.writePosition + buffer.position();
-        if (frameBytes > buffer.capacity()) {
-            ByteBuffer large = ByteBuffer.allocate((int) frameBytes).order(ByteOrder.LITTLE_ENDIAN);
-            Format.encodeFrame(large, record);
-            open.advance(SegmentFiles.writeFully(open.channel, large.flip(), offset));
-        } else {
-            Format.encodeFrame(buffer, record);
-        }
         unsynced.add((int) offset, record.term());
+        if (frameBytes > buffer.capacity()) {
+            // A frame larger than the batch buffer is a batch of its own: written in slices
+            // and synced at once, so that no other frame shares its batch.
+            ByteBuffer large = ByteBuffer.allocate((int) frameBytes).order(ByteOrder.LITTLE_ENDIAN);
+            Format.encodeFrame(large, record, flags);
+            open.advance(SegmentFiles.writeFully(open.channel, large.flip(), offset));
+            writeBufferAndSync();
+        } else {
+            Format.encodeFrame(buffer, record, flags);
+        }
     }
 
     private void writeBuffer(Segment open) throws IOException {
@@ -183,10 +301,10 @@ final class LogWriter implements Runnable {
             throw new IllegalStateException("a frame does not fit in the empty segment " + full.fileName());
         }
         Path closedPath = dir.resolve(SegmentName.closed(full.firstIndex, full.lastIndex()).fileName());
-        SegmentFiles.renameDurably(full.path, closedPath);
+        full.rename(options.io(), closedPath);
+        options.io().fsyncDirectory(dir);
         Segment next = createOpenSegment(full.lastIndex() + 1);
         index.update(segments -> {
-            full.path = closedPath;
             full.open = false;
             segments.add(next);
         });
@@ -196,13 +314,13 @@ final class LogWriter implements Runnable {
     private Segment createOpenSegment(long firstIndex) throws IOException {
         Path preparedPath = takePrepared();
         Path openPath = dir.resolve(SegmentName.open(preparedCounter).fileName());
-        FileChannel channel = FileChannel.open(preparedPath, StandardOpenOption.READ, StandardOpenOption.WRITE);
+        FileChannel channel = options.io().open(preparedPath, StandardOpenOption.READ, StandardOpenOption.WRITE);
         try {
             ByteBuffer header = ByteBuffer.allocate(Format.SEGMENT_HEADER_BYTES);
             Format.encodeSegmentHeader(header, firstIndex);
             SegmentFiles.writeFully(channel, header.flip(), 0);
             channel.force(false);
-            SegmentFiles.renameDurably(preparedPath, openPath);
+            SegmentFiles.renameDurably(options.io(), preparedPath, openPath);
         } catch (IOException | RuntimeException failure) {
             channel.close();
             throw failure;
@@ -230,7 +348,7 @@ final class LogWriter implements Runnable {
         long sizeBytes = options.segmentSizeBytes();
         prepared = CompletableFuture.supplyAsync(() -> {
             try {
-                SegmentFiles.preallocate(path, sizeBytes);
+                SegmentFiles.preallocate(options.io(), path, sizeBytes);
                 return path;
             } catch (IOException failure) {
                 throw new UncheckedIOException(failure);
@@ -241,12 +359,7 @@ final class LogWriter implements Runnable {
     /** FORMAT.md section 5, "Truncate suffix". */
     private void truncateSuffix(long fromIndex) throws IOException {
         List<Segment> segments = index.snapshot();
-        long firstIndex = segments.get(0).firstIndex;
         long lastIndex = segments.get(segments.size() - 1).lastIndex();
-        if (fromIndex < firstIndex || fromIndex > lastIndex + 1) {
-            throw new IllegalArgumentException("truncateSuffix(" + fromIndex + ") outside " + firstIndex + ".."
-                    + (lastIndex + 1));
-        }
         if (fromIndex == lastIndex + 1) {
             return;
         }
@@ -271,8 +384,9 @@ final class LogWriter implements Runnable {
         if (!target.open) {
             // A closed segment is never modified: it becomes open again first.
             path = dir.resolve(SegmentName.open(counterNext++).fileName());
-            SegmentFiles.renameDurably(target.path, path);
-            channel = FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE);
+            target.rename(options.io(), path);
+            options.io().fsyncDirectory(dir);
+            channel = options.io().open(path, StandardOpenOption.READ, StandardOpenOption.WRITE);
         }
         int cutOffset = target.offsetOf(fromIndex);
         Path openPath = path;
@@ -281,7 +395,6 @@ final class LogWriter implements Runnable {
         // are about to disappear.
         index.update(segments -> {
             segments.removeAll(doomed);
-            target.path = openPath;
             target.channel = openChannel;
             target.open = true;
             target.frames.truncate((int) (fromIndex - target.firstIndex));
@@ -334,22 +447,16 @@ final class LogWriter implements Runnable {
     }
 
     private void deleteDurably(Path path) throws IOException {
-        Files.delete(path);
-        SegmentFiles.fsyncDirectory(dir);
+        options.io().delete(path);
+        options.io().fsyncDirectory(dir);
     }
 
     private void shutdown() throws IOException, InterruptedException {
         preparer.shutdown();
-        if (!preparer.awaitTermination(1, TimeUnit.MINUTES)) {
-            throw new IOException("preparing the next segment did not finish within a minute");
+        if (!preparer.awaitTermination(PREPARER_STOP_MS, TimeUnit.MILLISECONDS)) {
+            throw new IOException("preparing the next segment did not finish within " + PREPARER_STOP_MS + " ms");
         }
-        closeChannels();
+        index.close();
         takePrepared();
-    }
-
-    void closeChannels() throws IOException {
-        for (Segment segment : index.snapshot()) {
-            segment.closeChannel();
-        }
     }
 }

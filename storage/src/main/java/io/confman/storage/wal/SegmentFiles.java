@@ -3,9 +3,7 @@ package io.confman.storage.wal;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 
 /** The few file-system operations the log needs, each durable when it returns. */
@@ -17,26 +15,17 @@ final class SegmentFiles {
     private SegmentFiles() {
     }
 
-    /**
-     * Makes a new directory entry, rename or unlink durable. On Linux fsync on a directory
-     * file descriptor is how that is done; Java allows it through a read-only channel.
-     */
-    static void fsyncDirectory(Path dir) throws IOException {
-        try (FileChannel channel = FileChannel.open(dir, StandardOpenOption.READ)) {
-            channel.force(true);
-        }
-    }
 
     /**
      * Creates {@code path} and really writes {@code sizeBytes} zeros into it (not a sparse
      * {@code setLength}), so that later fdatasyncs never have to allocate blocks.
      */
-    static void preallocate(Path path, long sizeBytes) throws IOException {
-        try (FileChannel channel = FileChannel.open(path, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+    static void preallocate(StorageIo io, Path path, long sizeBytes) throws IOException {
+        try (FileChannel channel = io.open(path, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
             writeZeros(channel, 0, sizeBytes);
             channel.force(true);
         }
-        fsyncDirectory(path.getParent());
+        io.fsyncDirectory(path.getParent());
     }
 
     /**
@@ -68,30 +57,47 @@ final class SegmentFiles {
         }
     }
 
-    /** Writes all of {@code buffer} at {@code position}; returns the bytes written. */
+    /**
+     * The most bytes one read or write system call is handed. For a heap buffer the JDK
+     * copies through a temporary direct buffer as large as the request and keeps it cached
+     * per thread, so unsliced I/O of a large frame would pin that much native memory.
+     */
+    static final int IO_SLICE_BYTES_MAX = 1 << 20;
+
+    /** Writes all of {@code buffer} at {@code position}, in slices; returns the bytes written. */
     static int writeFully(FileChannel channel, ByteBuffer buffer, long position) throws IOException {
         int written = 0;
         while (buffer.hasRemaining()) {
-            written += channel.write(buffer, position + written);
+            ByteBuffer slice = slice(buffer);
+            int count = channel.write(slice, position + written);
+            buffer.position(buffer.position() + count);
+            written += count;
         }
         return written;
     }
 
-    /** Reads exactly {@code buffer.remaining()} bytes at {@code position}, failing on a short file. */
+    /** Reads exactly {@code buffer.remaining()} bytes at {@code position} in slices, failing on a short file. */
     static void readFully(FileChannel channel, ByteBuffer buffer, long position, String what) throws IOException {
         long at = position;
         while (buffer.hasRemaining()) {
-            int read = channel.read(buffer, at);
+            int read = channel.read(slice(buffer), at);
             if (read < 0) {
                 throw new IOException("unexpected end of file reading " + what + " at offset " + at);
             }
+            buffer.position(buffer.position() + read);
             at += read;
         }
     }
 
+    /** A view of at most IO_SLICE_BYTES_MAX of the buffer's remaining bytes. */
+    private static ByteBuffer slice(ByteBuffer buffer) {
+        int length = Math.min(buffer.remaining(), IO_SLICE_BYTES_MAX);
+        return buffer.slice(buffer.position(), length);
+    }
+
     /** Atomic rename, then the directory fsync that makes it durable. */
-    static void renameDurably(Path from, Path to) throws IOException {
-        Files.move(from, to, StandardCopyOption.ATOMIC_MOVE);
-        fsyncDirectory(from.getParent());
+    static void renameDurably(StorageIo io, Path from, Path to) throws IOException {
+        io.move(from, to);
+        io.fsyncDirectory(from.getParent());
     }
 }

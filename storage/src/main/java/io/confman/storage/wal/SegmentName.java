@@ -14,6 +14,7 @@ public record SegmentName(Kind kind, long firstIndex, long lastIndex, long count
     private static final Pattern CLOSED = Pattern.compile("(\\d{20})-(\\d{20})\\.seg");
     private static final Pattern OPEN = Pattern.compile("open-(\\d{1,18})\\.seg");
     private static final Pattern PREPARED = Pattern.compile("prepared-(\\d{1,18})\\.seg");
+    private static final String LONG_MAX_20_DIGITS = String.format("%020d", Long.MAX_VALUE);
 
     /** The name a segment gets when it is full: its index range, which never changes again. */
     public static SegmentName closed(long firstIndex, long lastIndex) {
@@ -37,6 +38,11 @@ public record SegmentName(Kind kind, long firstIndex, long lastIndex, long count
     public static Optional<SegmentName> parse(String fileName) {
         Matcher m = CLOSED.matcher(fileName);
         if (m.matches()) {
+            // Twenty digits can exceed Long.MAX_VALUE; such a name is no segment's (FORMAT.md
+            // section 1 says other files are ignored), not an error.
+            if (!fitsInLong(m.group(1)) || !fitsInLong(m.group(2))) {
+                return Optional.empty();
+            }
             long first = Long.parseLong(m.group(1));
             long last = Long.parseLong(m.group(2));
             return first >= 1 && last >= first ? Optional.of(closed(first, last)) : Optional.empty();
@@ -50,6 +56,11 @@ public record SegmentName(Kind kind, long firstIndex, long lastIndex, long count
             return Optional.of(prepared(Long.parseLong(m.group(1))));
         }
         return Optional.empty();
+    }
+
+    /** Whether a zero-padded 20-digit decimal is at most Long.MAX_VALUE (compared as text). */
+    private static boolean fitsInLong(String twentyDigits) {
+        return twentyDigits.compareTo(LONG_MAX_20_DIGITS) <= 0;
     }
 
     /** The file name, e.g. {@code 00000000000000000001-00000000000000004096.seg}. */

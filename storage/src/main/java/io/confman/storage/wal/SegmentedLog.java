@@ -2,7 +2,6 @@ package io.confman.storage.wal;
 
 import java.io.IOException;
 import java.nio.channels.FileChannel;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
@@ -40,10 +39,17 @@ public final class SegmentedLog implements AutoCloseable {
     private final BlockingQueue<Command> commands;
     private final AtomicLong fsyncCount = new AtomicLong();
     private final AtomicLong appendedRecordCount = new AtomicLong();
-    /** Orders submissions; guards acceptedNextIndex and closed. */
+    /** Orders submissions; guards acceptedNextIndex, acceptedTruncateIndexMin and closed. */
     private final Object submitLock = new Object();
-    // Invariant: acceptedNextIndex >= 1, and the next append must start exactly here.
+    // The accepted state is the log as it will be once every submitted command has run;
+    // arguments are checked against it before a command is queued, so that the writer
+    // never meets an argument error half-way through a sequence of commands.
+    // Invariant: 1 <= acceptedNextIndex <= INDEX_MAX + 1; the next append starts exactly here.
     private long acceptedNextIndex;
+    // Invariant: acceptedTruncateIndexMin >= 1. No submitted command leaves an entry below it
+    // that may be truncated: it is the first index at open or after a reset, raised past
+    // every snapshot index given to compactPrefix (those entries are committed).
+    private long acceptedTruncateIndexMin;
     private boolean closed;
     private volatile Throwable failure;
 
@@ -54,10 +60,12 @@ public final class SegmentedLog implements AutoCloseable {
         this.recoveredTail = recoveredTail;
         this.index = new LogIndex(segments);
         this.acceptedNextIndex = index.lastIndex() + 1;
+        this.acceptedTruncateIndexMin = index.firstIndex();
         this.commands = new ArrayBlockingQueue<>(options.commandQueueCommandsMax());
         this.writer = new LogWriter(dir, options, index, commands, counterNext, fsyncCount, appendedRecordCount,
                 this::fail);
         this.writerThread = new Thread(writer, "wal-writer-" + dir.getFileName());
+        writer.setWriterThread(writerThread);
         this.writerThread.setDaemon(true);
         this.writerThread.start();
     }
@@ -71,15 +79,16 @@ public final class SegmentedLog implements AutoCloseable {
      *     is damaged in a way that is not an interrupted append; nothing is changed then
      */
     public static SegmentedLog open(Path dir, WalOptions options) throws IOException {
-        Files.createDirectories(dir);
-        LogScanner.ScanResult scan = LogScanner.scan(dir, (segment, frame, payload) -> { });
+        options.io().createDirectoriesDurably(dir);
+        LogScanner.ScanResult scan = LogScanner.scan(dir, options.writeBatchBytesMax(),
+                (segment, frame, payload) -> { });
         if (scan.tail() instanceof TailState.Corrupt corrupt) {
             throw new WalCorruptionException(corrupt.segment(), corrupt.offset(), corrupt.reason());
         }
         for (Path prepared : scan.preparedSegments()) {
-            Files.delete(prepared);
+            options.io().delete(prepared);
         }
-        SegmentFiles.fsyncDirectory(dir);
+        options.io().fsyncDirectory(dir);
         long counterNext = scan.counterMax() + 1;
         List<Segment> segments = new ArrayList<>();
         try {
@@ -113,12 +122,12 @@ public final class SegmentedLog implements AutoCloseable {
             throws IOException {
         IntLongList frames = new IntLongList(scanned.offsets(), scanned.terms(), scanned.count());
         if (scanned.name().kind() == SegmentName.Kind.CLOSED) {
-            FileChannel channel = FileChannel.open(scanned.path(), StandardOpenOption.READ);
+            FileChannel channel = options.io().open(scanned.path(), StandardOpenOption.READ);
             return new Segment(scanned.path(), channel, scanned.firstIndex(), frames, false,
-                    Format.SEGMENT_HEADER_BYTES, scanned.fileLengthBytes());
+                    scanned.writePosition(), scanned.fileLengthBytes());
         }
         long capacityBytes = Math.max(scanned.fileLengthBytes(), options.segmentSizeBytes());
-        FileChannel channel = FileChannel.open(scanned.path(), StandardOpenOption.READ, StandardOpenOption.WRITE);
+        FileChannel channel = options.io().open(scanned.path(), StandardOpenOption.READ, StandardOpenOption.WRITE);
         try {
             if (tail instanceof TailState.TornTail torn) {
                 SegmentFiles.cutAndRefill(channel, torn.offset(), capacityBytes);
@@ -136,15 +145,15 @@ public final class SegmentedLog implements AutoCloseable {
     private static Segment createFirstOpenSegment(Path dir, long counter, long firstIndex, WalOptions options)
             throws IOException {
         Path prepared = dir.resolve(SegmentName.prepared(counter).fileName());
-        SegmentFiles.preallocate(prepared, options.segmentSizeBytes());
-        FileChannel channel = FileChannel.open(prepared, StandardOpenOption.READ, StandardOpenOption.WRITE);
+        SegmentFiles.preallocate(options.io(), prepared, options.segmentSizeBytes());
+        FileChannel channel = options.io().open(prepared, StandardOpenOption.READ, StandardOpenOption.WRITE);
         Path open = dir.resolve(SegmentName.open(counter).fileName());
         try {
             java.nio.ByteBuffer header = java.nio.ByteBuffer.allocate(Format.SEGMENT_HEADER_BYTES);
             Format.encodeSegmentHeader(header, firstIndex);
             SegmentFiles.writeFully(channel, header.flip(), 0);
             channel.force(false);
-            SegmentFiles.renameDurably(prepared, open);
+            SegmentFiles.renameDurably(options.io(), prepared, open);
         } catch (IOException | RuntimeException failure) {
             channel.close();
             throw failure;
@@ -156,14 +165,22 @@ public final class SegmentedLog implements AutoCloseable {
     /**
      * Appends records whose indexes continue the log exactly (the first is
      * {@code lastIndex() + 1}, counting appends still in flight, and each next one is one
-     * more). The future completes with the last index once an fdatasync covers them. It
-     * completes on the writer thread: attach slow work with the {@code *Async} methods so
-     * that it does not hold up the next group commit.
+     * more). The future completes with the last index once an fdatasync covers them.
      *
-     * @throws IllegalArgumentException on a gap, a repeated index or a payload larger than
-     *     {@link WalOptions#payloadBytesMax()}: these are programming errors
+     * <p>Futures of this log complete on the writer thread, so that a group commit's
+     * callers hear of it in log order without another thread. A callback must therefore not
+     * wait for the log: calling any method that changes the log, or {@code close}, from the
+     * writer thread throws {@link IllegalStateException}, and so does {@code join} or
+     * {@code get} there on a future of this log that is not yet done (it could only
+     * complete after the callback returns). Attach slow work with the {@code *Async}
+     * methods so that it does not hold up the next group commit.
+     *
+     * @throws IllegalArgumentException on a gap, a repeated index, an index above
+     *     {@link Format#INDEX_MAX} or a payload larger than {@link WalOptions#payloadBytesMax()}:
+     *     these are programming errors, reported before anything is queued
      */
     public CompletableFuture<Long> append(List<LogRecord> records) {
+        checkNotWriterThread("append");
         if (records.isEmpty()) {
             throw new IllegalArgumentException("append needs at least one record");
         }
@@ -176,6 +193,10 @@ public final class SegmentedLog implements AutoCloseable {
                     throw new IllegalArgumentException("append of index " + record.index() + " where index "
                             + expectedIndex + " must come next (indexes are contiguous)");
                 }
+                if (record.index() > Format.INDEX_MAX) {
+                    throw new IllegalArgumentException("index " + record.index() + " exceeds INDEX_MAX "
+                            + Format.INDEX_MAX);
+                }
                 if (record.payload().length > options.payloadBytesMax()) {
                     throw new IllegalArgumentException("payload of " + record.payload().length
                             + " bytes exceeds payloadBytesMax " + options.payloadBytesMax());
@@ -183,7 +204,7 @@ public final class SegmentedLog implements AutoCloseable {
                 frameBytes += Format.frameBytes(record.payload().length);
                 expectedIndex++;
             }
-            Command.Append append = new Command.Append(List.copyOf(records), frameBytes, new CompletableFuture<>());
+            Command.Append append = new Command.Append(List.copyOf(records), frameBytes, writer.newFuture());
             enqueue(append);
             setAcceptedNextIndex(expectedIndex);
             return append.done();
@@ -194,18 +215,21 @@ public final class SegmentedLog implements AutoCloseable {
      * Removes every entry at and after {@code fromIndex}, as Raft does with a conflicting
      * suffix (thesis section 3.5). Done before any later append is acknowledged.
      *
-     * @throws IllegalArgumentException when {@code fromIndex} is below {@link #firstIndex()}
-     *     (compacted entries are committed and must never be truncated) or beyond the log
+     * @throws IllegalArgumentException when {@code fromIndex} is below {@link #firstIndex()},
+     *     or at or below a snapshot index already given to {@link #compactPrefix} (compacted
+     *     entries are committed and must never be truncated), or beyond the log, counting
+     *     changes still queued; checked before anything is queued
      */
     public CompletableFuture<Void> truncateSuffix(long fromIndex) {
+        checkNotWriterThread("truncateSuffix");
         synchronized (submitLock) {
             checkUsable();
-            long firstIndex = index.firstIndex();
-            if (fromIndex < firstIndex || fromIndex > acceptedNextIndex) {
-                throw new IllegalArgumentException("truncateSuffix(" + fromIndex + ") outside " + firstIndex + ".."
-                        + acceptedNextIndex);
+            if (fromIndex < acceptedTruncateIndexMin || fromIndex > acceptedNextIndex) {
+                throw new IllegalArgumentException("truncateSuffix(" + fromIndex + ") outside "
+                        + acceptedTruncateIndexMin + ".." + acceptedNextIndex
+                        + " (the log as it will be once every submitted change has run)");
             }
-            Command.TruncateSuffix truncate = new Command.TruncateSuffix(fromIndex, new CompletableFuture<>());
+            Command.TruncateSuffix truncate = new Command.TruncateSuffix(fromIndex, writer.newFuture());
             enqueue(truncate);
             setAcceptedNextIndex(fromIndex);
             return truncate.done();
@@ -218,12 +242,12 @@ public final class SegmentedLog implements AutoCloseable {
      * or below the snapshot index; that keeps the disk bounded without rewriting files.
      */
     public CompletableFuture<Void> compactPrefix(long snapshotIndex) {
-        if (snapshotIndex < 0) {
-            throw new IllegalArgumentException("snapshotIndex must be >= 0, was " + snapshotIndex);
-        }
+        checkNotWriterThread("compactPrefix");
+        checkSnapshotIndex(snapshotIndex);
         synchronized (submitLock) {
-            Command.CompactPrefix compact = new Command.CompactPrefix(snapshotIndex, new CompletableFuture<>());
+            Command.CompactPrefix compact = new Command.CompactPrefix(snapshotIndex, writer.newFuture());
             enqueue(compact);
+            acceptedTruncateIndexMin = Math.max(acceptedTruncateIndexMin, snapshotIndex + 1);
             return compact.done();
         }
     }
@@ -235,14 +259,33 @@ public final class SegmentedLog implements AutoCloseable {
      * again when the log does not continue it.
      */
     public CompletableFuture<Void> reset(long snapshotIndex) {
-        if (snapshotIndex < 0) {
-            throw new IllegalArgumentException("snapshotIndex must be >= 0, was " + snapshotIndex);
-        }
+        checkNotWriterThread("reset");
+        checkSnapshotIndex(snapshotIndex);
         synchronized (submitLock) {
-            Command.Reset reset = new Command.Reset(snapshotIndex, new CompletableFuture<>());
+            Command.Reset reset = new Command.Reset(snapshotIndex, writer.newFuture());
             enqueue(reset);
             setAcceptedNextIndex(snapshotIndex + 1);
+            acceptedTruncateIndexMin = snapshotIndex + 1;
             return reset.done();
+        }
+    }
+
+    /** A snapshot index is 0 (nothing) or the index of an entry, so at most INDEX_MAX. */
+    private static void checkSnapshotIndex(long snapshotIndex) {
+        if (snapshotIndex < 0 || snapshotIndex > Format.INDEX_MAX) {
+            throw new IllegalArgumentException("snapshotIndex must be in 0.." + Format.INDEX_MAX + ", was "
+                    + snapshotIndex);
+        }
+    }
+
+    /**
+     * Changes and close wait for the writer thread, so from the writer thread itself (a
+     * callback of one of this log's futures) they could only hang; they fail instead.
+     */
+    private void checkNotWriterThread(String operation) {
+        if (Thread.currentThread() == writerThread) {
+            throw new IllegalStateException(operation + " called on the log's writer thread (from a callback of "
+                    + "one of its futures); hand the work to another thread, e.g. with the *Async methods");
         }
     }
 
@@ -305,14 +348,13 @@ public final class SegmentedLog implements AutoCloseable {
     /** Finishes every change already submitted, then closes the files. */
     @Override
     public void close() throws IOException {
+        checkNotWriterThread("close");
         CompletableFuture<Void> done = new CompletableFuture<>();
         synchronized (submitLock) {
             if (closed) {
                 return;
             }
-            if (failure == null) {
-                enqueue(new Command.Close(done));
-            }
+            queueClose(new Command.Close(done));
             closed = true;
         }
         try {
@@ -321,15 +363,37 @@ public final class SegmentedLog implements AutoCloseable {
             Thread.currentThread().interrupt();
             throw new IOException("interrupted while closing the log", interrupted);
         }
-        if (failure != null) {
-            writer.closeChannels();
-            throw new IOException("the write-ahead log had failed", failure);
+        // The writer has ended: it closed the channels, or it failed (before or during the
+        // close) and they are closed here, so that no path out of close leaks them.
+        Throwable failed = failure;
+        if (failed != null) {
+            IOException thrown = new IOException("the write-ahead log had failed", failed);
+            try {
+                index.close();
+            } catch (IOException closeFailure) {
+                thrown.addSuppressed(closeFailure);
+            }
+            throw thrown;
         }
-        done.join();
+        if (!done.isDone()) {
+            throw new IllegalStateException("the writer ended without finishing close");
+        }
+    }
+
+    /** Queues the close command unless the writer has failed, which also ends it; under submitLock. */
+    private void queueClose(Command.Close close) {
+        try {
+            while (failure == null && !commands.offer(close, QUEUE_POLL_MS, TimeUnit.MILLISECONDS)) {
+                // The queue is full: wait for the writer to take work, or to fail.
+            }
+        } catch (InterruptedException interrupted) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while queueing close; the log stays open", interrupted);
+        }
     }
 
     private void setAcceptedNextIndex(long nextIndex) {
-        if (nextIndex < 1) {
+        if (nextIndex < 1 || nextIndex > Format.INDEX_MAX + 1) {
             throw new IllegalStateException("acceptedNextIndex would become " + nextIndex);
         }
         acceptedNextIndex = nextIndex;

@@ -8,9 +8,12 @@ package io.confman.storage.wal;
  * @param commandQueueCommandsMax bound of the queue between callers and the writer thread;
  *     a full queue blocks callers, which is the log's back-pressure
  * @param writeBatchBytesMax frames the writer gathers into one write before an fdatasync;
- *     bounds both memory and the latency one group commit can add
+ *     bounds both memory and the latency one group commit can add; recovery relies on it
+ *     (FORMAT.md section 4, step 6)
+ * @param io the file-system operations that change the disk; {@link StorageIo#fileSystem()}
+ *     except in tests that simulate crashes
  */
-public record WalOptions(long segmentSizeBytes, int commandQueueCommandsMax, int writeBatchBytesMax) {
+public record WalOptions(long segmentSizeBytes, int commandQueueCommandsMax, int writeBatchBytesMax, StorageIo io) {
     public static final long SEGMENT_SIZE_BYTES_MIN = 4096;
     /** Offsets inside a segment are Java ints. */
     public static final long SEGMENT_SIZE_BYTES_MAX = 1L << 30;
@@ -29,6 +32,19 @@ public record WalOptions(long segmentSizeBytes, int commandQueueCommandsMax, int
         if (writeBatchBytesMax < 4096) {
             throw new IllegalArgumentException("writeBatchBytesMax must be >= 4096, was " + writeBatchBytesMax);
         }
+        if (io == null) {
+            throw new IllegalArgumentException("io must not be null (use StorageIo.fileSystem())");
+        }
+    }
+
+    /** Options on the real file system. */
+    public WalOptions(long segmentSizeBytes, int commandQueueCommandsMax, int writeBatchBytesMax) {
+        this(segmentSizeBytes, commandQueueCommandsMax, writeBatchBytesMax, StorageIo.fileSystem());
+    }
+
+    /** The same limits, with the file-system operations done through {@code io}. */
+    public WalOptions withIo(StorageIo io) {
+        return new WalOptions(segmentSizeBytes, commandQueueCommandsMax, writeBatchBytesMax, io);
     }
 
     /** 64 MiB segments (as etcd), 1024 queued commands, 4 MiB per group commit. */

@@ -41,12 +41,15 @@ class WalCommandTest {
         return new Result(exit, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
     }
 
+    /** Three records, each appended and awaited alone, so that each starts a write batch. */
     private static void writeLog(Path dir) throws Exception {
         try (SegmentedLog log = SegmentedLog.open(dir, OPTIONS)) {
-            log.append(List.of(new LogRecord(1, 1, 1, "hello".getBytes(StandardCharsets.UTF_8)),
+            for (LogRecord record : List.of(new LogRecord(1, 1, 1, "hello".getBytes(StandardCharsets.UTF_8)),
                     new LogRecord(2, 1, 2, new byte[] {0, 1, (byte) 0xff, 'k'}),
                     new LogRecord(3, 2, 1, "a payload longer than thirty-two bytes is cut short"
-                            .getBytes(StandardCharsets.UTF_8)))).get(10, TimeUnit.SECONDS);
+                            .getBytes(StandardCharsets.UTF_8)))) {
+                log.append(List.of(record)).get(10, TimeUnit.SECONDS);
+            }
         }
     }
 
@@ -69,7 +72,7 @@ class WalCommandTest {
         writeLog(dir);
         Path segment = dir.resolve("open-1.seg");
         byte[] bytes = Files.readAllBytes(segment);
-        Arrays2.zero(bytes, 104 + 40);
+        java.util.Arrays.fill(bytes, 104 + 40, bytes.length, (byte) 0);
         Files.write(segment, bytes);
         TreeMap<String, String> before = digests(dir);
         Result result = run("dump", dir.toString());
@@ -111,6 +114,39 @@ class WalCommandTest {
         assertEquals(2, run("dump", dir.toString()).exit());
     }
 
+    /** Twenty digits above Long.MAX_VALUE are not a segment's name: ignored, as any other file. */
+    @Test
+    void segmentNameAboveLongMaxIsIgnoredByDumpAndOpen(@TempDir Path dir) throws Exception {
+        writeLog(dir);
+        Files.write(dir.resolve("99999999999999999999-99999999999999999999.seg"), new byte[64]);
+        Result result = run("dump", dir.toString());
+        assertEquals(0, result.exit(), result.err());
+        assertEquals("tail: clean", result.lines().get(result.lines().size() - 1));
+        try (SegmentedLog log = SegmentedLog.open(dir, OPTIONS)) {
+            assertEquals(3, log.lastIndex());
+        }
+    }
+
+    @Test
+    void directoryWithOnlyPreparedSegmentsIsNotALog(@TempDir Path dir) throws IOException {
+        Files.write(dir.resolve("prepared-3.seg"), new byte[8192]);
+        Result result = run("dump", dir.toString());
+        assertEquals(2, result.exit());
+        assertEquals(1, result.err().lines().count(), result.err());
+        assertTrue(result.err().contains("not a write-ahead log"), result.err());
+    }
+
+    /** An unexpected runtime error (here a segment that is a directory) is one line and exit 2. */
+    @Test
+    void unexpectedErrorIsOneLineAndExitTwo(@TempDir Path dir) throws Exception {
+        writeLog(dir);
+        Files.createDirectory(dir.resolve(String.format("%020d-%020d.seg", 4, 5)));
+        Result result = run("dump", dir.toString());
+        assertEquals(2, result.exit());
+        assertEquals(1, result.err().lines().count(), result.err());
+        assertTrue(!result.err().contains("\tat "), result.err());
+    }
+
     private static TreeMap<String, String> digests(Path dir) throws IOException {
         TreeMap<String, String> digests = new TreeMap<>();
         try (Stream<Path> files = Files.list(dir)) {
@@ -127,12 +163,6 @@ class WalCommandTest {
             return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
         } catch (NoSuchAlgorithmException impossible) {
             throw new AssertionError(impossible);
-        }
-    }
-
-    private static final class Arrays2 {
-        static void zero(byte[] bytes, int from) {
-            java.util.Arrays.fill(bytes, from, bytes.length, (byte) 0);
         }
     }
 }

@@ -6,6 +6,7 @@ import org.junit.jupiter.api.io.TempDir;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HexFormat;
 import java.util.Optional;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -27,14 +28,25 @@ class MetadataFileTest {
         assertFalse(Files.exists(dir.resolve(MetadataFile.TEMP_FILE_NAME)));
     }
 
+    /** The whole file, byte for byte, field by field as in FORMAT.md section 6. */
     @Test
     void layoutMatchesFormatDocument(@TempDir Path dir) throws IOException {
         MetadataFile.store(dir, new Metadata("c", "n1", 7, "n2"));
         byte[] bytes = Files.readAllBytes(dir.resolve(MetadataFile.FILE_NAME));
-        assertEquals("CONFMETA", new String(bytes, 0, 8, java.nio.charset.StandardCharsets.US_ASCII));
-        assertEquals(32 + 1 + 2 + 2 + 4, bytes.length);
-        assertEquals(7, bytes[16]);
-        assertEquals(bytes.length, bytes[12]);
+        String expected = ""
+                + "434f4e464d455441"   // META_MAGIC "CONFMETA"
+                + "01000000"           // META_FORMAT_VERSION 1
+                + "29000000"           // fileLength 41
+                + "0700000000000000"   // currentTerm 7
+                + "0100"               // clusterIdLength 1
+                + "0200"               // nodeIdLength 2
+                + "0200"               // votedForLength 2
+                + "0000"               // reserved
+                + "63"                 // clusterId "c"
+                + "6e31"               // nodeId "n1"
+                + "6e32"               // votedFor "n2"
+                + "e0e5f01f";          // metaCrc 0x1ff0e5e0, CRC32C of bytes 0..36
+        assertEquals(expected, HexFormat.of().formatHex(bytes));
     }
 
     @Test

@@ -6,7 +6,6 @@ import org.junit.jupiter.api.io.TempDir;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Arrays;
 import java.util.List;
 
 import static io.confman.storage.wal.WalTesting.record;
@@ -100,6 +99,7 @@ class CorruptionTest {
         WalCorruptionException thrown = assertThrows(WalCorruptionException.class,
                 () -> SegmentedLog.open(dir, WalTesting.options(WalTesting.SMALL_SEGMENT_BYTES)));
         assertEquals(segments.get(2).getFileName().toString(), thrown.segment());
+        assertEquals(0, thrown.offset(), "a gap is reported at the header of the segment after it");
     }
 
     @Test
@@ -114,15 +114,36 @@ class CorruptionTest {
         }
     }
 
+    /** A damaged payloadLength is checked against the frame's extent in the index, never trusted. */
+    @Test
+    void damagedLengthOnReadIsCorruptionNotAnAllocation(@TempDir Path dir) throws IOException {
+        try (SegmentedLog log = SegmentedLog.open(dir, WalTesting.options(8192))) {
+            WalTesting.appendEach(log, RECORDS);
+            Format.Frame second = WalTesting.frames(dir).get(1);
+            WalTesting.overwrite(WalTesting.openSegment(dir), second.offset() + 4, new byte[] {0, 0x1f, 0, 0});
+            WalCorruptionException thrown = assertThrows(WalCorruptionException.class, () -> log.read(2));
+            assertEquals(second.offset(), thrown.offset());
+            assertTrue(thrown.getMessage().contains("extent of 32 bytes"), thrown.getMessage());
+        }
+    }
+
+    /** A range read stops on the next header: the payload it will not return is not read. */
+    @Test
+    void rangeReadDoesNotReadThePayloadPastBytesMax(@TempDir Path dir) throws IOException {
+        try (SegmentedLog log = SegmentedLog.open(dir, WalTesting.options(8192))) {
+            WalTesting.appendEach(log, RECORDS);
+            Format.Frame second = WalTesting.frames(dir).get(1);
+            WalTesting.flipBit(WalTesting.openSegment(dir), second.offset() + Format.FRAME_HEADER_BYTES, 0);
+            assertEquals(List.of(record(1, 1, "one")), log.read(1, 5, 3));
+            assertThrows(WalCorruptionException.class, () -> log.read(1, 5, 6));
+        }
+    }
+
     static void deleteTree(Path dir) throws IOException {
         try (var files = Files.walk(dir)) {
             for (Path path : files.sorted((a, b) -> b.getNameCount() - a.getNameCount()).toList()) {
                 Files.delete(path);
             }
         }
-    }
-
-    static boolean same(byte[] a, byte[] b) {
-        return Arrays.equals(a, b);
     }
 }

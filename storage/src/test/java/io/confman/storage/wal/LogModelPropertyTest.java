@@ -33,10 +33,12 @@ class LogModelPropertyTest {
         // The model: the records from model.get(0) on; firstIndex when the list is empty.
         List<LogRecord> model = new ArrayList<>();
         long[] firstIndex = {1};
+        // The lowest index truncateSuffix may take: past every compacted snapshot index.
+        long[] truncateIndexMin = {1};
         SegmentedLog log = SegmentedLog.open(dir, WalTesting.options(SEGMENT_BYTES));
         try {
             for (int step = 0; step < STEPS; step++) {
-                log = step(log, dir, model, firstIndex, random);
+                log = step(log, dir, model, firstIndex, truncateIndexMin, random);
                 assertEquals(firstIndex[0], log.firstIndex(), "step " + step);
                 assertEquals(firstIndex[0] + model.size() - 1, log.lastIndex(), "step " + step);
                 assertEquals(model, readAll(log), "step " + step);
@@ -48,7 +50,7 @@ class LogModelPropertyTest {
     }
 
     private static SegmentedLog step(SegmentedLog log, Path dir, List<LogRecord> model, long[] firstIndex,
-                                     Random random) throws IOException {
+                                     long[] truncateIndexMin, Random random) throws IOException {
         long lastIndex = firstIndex[0] + model.size() - 1;
         switch (random.nextInt(10)) {
             case 0, 1, 2, 3 -> {
@@ -57,7 +59,11 @@ class LogModelPropertyTest {
                 model.addAll(records);
             }
             case 4, 5 -> {
-                long from = firstIndex[0] + random.nextInt(model.size() + 1);
+                long fromMin = Math.max(firstIndex[0], truncateIndexMin[0]);
+                if (fromMin > lastIndex + 1) {
+                    return log;
+                }
+                long from = fromMin + random.nextInt((int) (lastIndex + 1 - fromMin + 1));
                 await(log.truncateSuffix(from));
                 model.subList((int) (from - firstIndex[0]), model.size()).clear();
             }
@@ -69,12 +75,15 @@ class LogModelPropertyTest {
                 assertTrue(newFirst <= Math.max(firstIndex[0], snapshotIndex + 1), "compaction went past the snapshot");
                 model.subList(0, (int) (newFirst - firstIndex[0])).clear();
                 firstIndex[0] = newFirst;
+                truncateIndexMin[0] = Math.max(truncateIndexMin[0], snapshotIndex + 1);
             }
             case 7 -> {
-                long snapshotIndex = lastIndex + random.nextInt(50);
+                // Below, at or beyond the last index: a reset discards the whole log either way.
+                long snapshotIndex = Math.max(0, lastIndex - 20 + random.nextInt(70));
                 await(log.reset(snapshotIndex));
                 model.clear();
                 firstIndex[0] = snapshotIndex + 1;
+                truncateIndexMin[0] = snapshotIndex + 1;
             }
             default -> {
                 log.close();

@@ -60,7 +60,7 @@ class PaddingToleranceTest {
         String name = closed ? SegmentName.closed(1, 3).fileName() : SegmentName.open(1).fileName();
         image.write(dir.resolve(name));
 
-        LogScanner.ScanResult scan = LogScanner.scan(dir, (segment, frame, payload) -> { });
+        LogScanner.ScanResult scan = LogScanner.scan(dir, WalTesting.WRITE_BATCH_BYTES, (segment, frame, payload) -> { });
         assertInstanceOf(TailState.Clean.class, scan.tail());
         try (SegmentedLog log = SegmentedLog.open(dir, WalTesting.options(SEGMENT_BYTES))) {
             assertInstanceOf(TailState.Clean.class, log.recoveredTail());

@@ -19,8 +19,8 @@ import static io.confman.storage.wal.WalTesting.options;
 import static io.confman.storage.wal.WalTesting.readAll;
 import static io.confman.storage.wal.WalTesting.record;
 import static io.confman.storage.wal.WalTesting.records;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -266,8 +266,14 @@ class SegmentedLogTest {
         SegmentedLog log = SegmentedLog.open(dir, options(8192));
         log.close();
         log.close();
+        byte[] before = Files.readAllBytes(dir.resolve("open-1.seg"));
         assertThrows(IllegalStateException.class, () -> log.append(List.of(record(1, 1, "late"))));
-        assertFalse(Files.exists(dir.resolve("open-2.seg")));
+        assertThrows(IllegalStateException.class, () -> log.truncateSuffix(1));
+        assertThrows(IllegalStateException.class, () -> log.reset(5));
+        assertArrayEquals(before, Files.readAllBytes(dir.resolve("open-1.seg")), "nothing was written");
+        try (SegmentedLog reopened = SegmentedLog.open(dir, options(8192))) {
+            assertEquals(0, reopened.lastIndex(), "the refused append never reached the disk");
+        }
     }
 
     /** An I/O error in the writer fails the log for good; nothing is retried or swallowed. */

@@ -20,8 +20,11 @@ public final class WalTesting {
     private WalTesting() {
     }
 
+    /** The write batch bound of {@link #options}. */
+    public static final int WRITE_BATCH_BYTES = 64 * 1024;
+
     public static WalOptions options(long segmentSizeBytes) {
-        return new WalOptions(segmentSizeBytes, 64, 64 * 1024);
+        return new WalOptions(segmentSizeBytes, 64, WRITE_BATCH_BYTES);
     }
 
     public static LogRecord record(long index, long term, String payload) {
@@ -30,8 +33,14 @@ public final class WalTesting {
 
     /** Records firstIndex.. with deterministic payloads of up to payloadBytesMax bytes. */
     public static List<LogRecord> records(long firstIndex, int count, int payloadBytesMax, Random random) {
+        return records(firstIndex, 1, count, payloadBytesMax, random);
+    }
+
+    /** The same, with terms starting at {@code firstTerm} and never decreasing. */
+    public static List<LogRecord> records(long firstIndex, long firstTerm, int count, int payloadBytesMax,
+                                          Random random) {
         List<LogRecord> records = new ArrayList<>();
-        long term = 1;
+        long term = firstTerm;
         for (int i = 0; i < count; i++) {
             if (random.nextInt(8) == 0) {
                 term++;
@@ -89,7 +98,7 @@ public final class WalTesting {
     /** Frame offsets of the valid frames of a segment, by scanning it as recovery does. */
     public static List<Format.Frame> frames(Path dir) throws IOException {
         List<Format.Frame> frames = new ArrayList<>();
-        LogScanner.scan(dir, (segment, frame, payload) -> frames.add(frame));
+        LogScanner.scan(dir, WRITE_BATCH_BYTES, (segment, frame, payload) -> frames.add(frame));
         return frames;
     }
 
@@ -122,8 +131,13 @@ public final class WalTesting {
             Format.encodeSegmentHeader(bytes, firstIndex);
         }
 
+        /** A frame that starts a write batch of its own, as a record appended and awaited alone. */
         public SegmentImage frame(LogRecord record) {
-            Format.encodeFrame(bytes, record);
+            return frame(record, Format.FLAG_BATCH_START);
+        }
+
+        public SegmentImage frame(LogRecord record, int flags) {
+            Format.encodeFrame(bytes, record, flags);
             return this;
         }
 
