@@ -141,7 +141,7 @@ public final class DurableLogStorage implements LogStorage, AutoCloseable {
 
     /**
      * Brings the WAL in line with the newest snapshot after a crash (numbered as in FORMAT.md
-     * section 8.5): a snapshot installed from a leader is published before the WAL is reset,
+     * section 8.6): a snapshot installed from a leader is published before the WAL is reset,
      * and a snapshot taken locally before the WAL is compacted, so both steps are redone here.
      */
     private void recover() throws IOException {

@@ -50,9 +50,11 @@ class SnapshotStoreTest {
         assertEquals(new SnapshotMetadata(7, 3, 53), snapshot);
         // FORMAT.md section 8.4 shows these 48 bytes.
         assertEquals("434f4e464d534e50" + "01000000" + "00000000" + "0700000000000000" + "0300000000000000"
-                        + "0500000000000000" + crcHex(body, 0, body.length),
+                        + "0500000000000000" + "4cbb719a",
                 HexFormat.of().formatHex(file, 0, 44));
+        assertEquals(crcHex(body, 0, body.length), "4cbb719a");
         assertEquals(crcHex(file, 0, 44), HexFormat.of().formatHex(file, 44, 48));
+        assertEquals("193c6f07", HexFormat.of().formatHex(file, 44, 48));
         assertEquals("hello", new String(file, 48, 5, java.nio.charset.StandardCharsets.US_ASCII));
     }
 
