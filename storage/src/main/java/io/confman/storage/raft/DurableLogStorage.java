@@ -440,10 +440,22 @@ public final class DurableLogStorage implements LogStorage, AutoCloseable {
             return;
         }
         closed = true;
+        IOException first = null;
         try {
             snapshots.close();
-        } finally {
+        } catch (IOException failed) {
+            first = failed;
+        }
+        try {
             wal.close();
+        } catch (IOException failed) {
+            if (first == null) {
+                throw failed;
+            }
+            first.addSuppressed(failed);
+        }
+        if (first != null) {
+            throw first;
         }
     }
 
@@ -482,6 +494,10 @@ public final class DurableLogStorage implements LogStorage, AutoCloseable {
         if (wal.lastIndex() < snapshotIndex) {
             throw new IllegalStateException("the WAL ends at " + wal.lastIndex() + ", before the snapshot at "
                     + snapshotIndex);
+        }
+        long cachedLast = cache.lastIndex();
+        if (cachedLast != -1 && cachedLast != wal.lastIndex()) {
+            throw new IllegalStateException("the entry cache ends at " + cachedLast + ", the WAL at " + wal.lastIndex());
         }
         if (hardState.commitIndex() < snapshotIndex) {
             throw new IllegalStateException("commitIndex " + hardState.commitIndex() + " is below the snapshot at "

@@ -27,6 +27,11 @@ final class EntryCache {
         return size == 0 ? lastIndex + 1 : slot(0).index();
     }
 
+    /** The last cached index, or -1 when empty. */
+    long lastIndex() {
+        return size == 0 ? -1 : slot(size - 1).index();
+    }
+
     Entry get(long index) {
         long offset = size == 0 ? -1 : index - slot(0).index();
         if (offset < 0 || offset >= size) {

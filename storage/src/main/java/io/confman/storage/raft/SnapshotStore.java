@@ -245,6 +245,9 @@ public final class SnapshotStore implements SnapshotSource, AutoCloseable {
         }
         receiving = null;
         try (FileChannel channel = done.channel) {
+            if (snapshot.lastIncludedIndex() <= latest().lastIncludedIndex()) {
+                throw new IllegalStateException("received " + snapshot + " is not newer than " + latest());
+            }
             SnapshotMetadata checked = verify(channel, done.path, snapshot.lastIncludedIndex(),
                     snapshot.lastIncludedTerm());
             if (!checked.equals(snapshot)) {
@@ -255,9 +258,6 @@ public final class SnapshotStore implements SnapshotSource, AutoCloseable {
         } catch (IOException | RuntimeException failure) {
             deleteAfterFailure(done.path, failure);
             throw failure;
-        }
-        if (snapshot.lastIncludedIndex() <= latest().lastIncludedIndex()) {
-            throw new IllegalStateException("received " + snapshot + " is not newer than " + latest());
         }
         publish(done.path, snapshot);
         return snapshot;
