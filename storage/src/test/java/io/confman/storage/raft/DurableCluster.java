@@ -135,6 +135,16 @@ final class DurableCluster implements AutoCloseable {
         return null;
     }
 
+    /** One round: every up node handles its Readys, then the network is delivered once. */
+    void round() throws IOException {
+        for (Node n : nodes.values()) {
+            while (n.isUp() && n.raft.hasReady()) {
+                process(n);
+            }
+        }
+        deliver();
+    }
+
     /** Processes and delivers until nothing is left to do. */
     void stabilize() throws IOException {
         for (int round = 0; round < STABILIZE_ROUNDS_MAX; round++) {

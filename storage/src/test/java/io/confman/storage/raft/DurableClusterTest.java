@@ -214,6 +214,42 @@ class DurableClusterTest {
     }
 
     @Test
+    void aNewSnapshotTakenDuringATransferDoesNotBreakIt() throws IOException {
+        try (DurableCluster cluster = new DurableCluster(root, 3)) {
+            cluster.campaign("s1");
+            cluster.stabilize();
+            cluster.crash("s3");
+            proposeAll(cluster, "s1", commands(0, 200));
+            SnapshotMetadata first = cluster.takeSnapshot("s1");
+            cluster.start("s3");
+            cluster.tick("s1", 1);
+            for (int i = 0; i < 4; i++) {
+                cluster.round(); // the transfer of the first snapshot is under way
+            }
+            long committed = cluster.propose("s1", "during-transfer");
+            while (cluster.node("s1").raft.status().appliedIndex() < committed) {
+                cluster.round();
+            }
+            assertEquals(SnapshotMetadata.EMPTY, cluster.node("s3").storage.snapshot(), "still receiving");
+            SnapshotMetadata second = cluster.takeSnapshot("s1");
+            assertTrue(second.lastIncludedIndex() > first.lastIncludedIndex());
+            assertEquals(List.of(first, second), cluster.node("s1").storage.snapshots().list(),
+                    "the previous snapshot stays readable");
+            for (int i = 0; i < 50; i++) {
+                cluster.tick("s1", 1);
+                cluster.stabilize();
+            }
+            List<String> expected = commands(0, 200);
+            expected.add("during-transfer");
+            assertEquals(expected, cluster.node("s3").applied);
+            cluster.crash("s3");
+            cluster.start("s3");
+            assertEquals(cluster.node("s3").storage.snapshot().lastIncludedIndex() + 1,
+                    cluster.node("s3").storage.firstIndex());
+        }
+    }
+
+    @Test
     void aDirectoryOfAnotherClusterOrNodeIsRefused() throws IOException {
         Path s1Dir;
         try (DurableCluster cluster = new DurableCluster(root, 3)) {
