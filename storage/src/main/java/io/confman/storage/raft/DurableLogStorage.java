@@ -62,10 +62,12 @@ public final class DurableLogStorage implements LogStorage, AutoCloseable {
     private final Path dataDir;
     private final SegmentedLog wal;
     private final SnapshotStore snapshots;
+    // Invariant: empty, or ends at wal.lastIndex().
     private final EntryCache cache;
     /** The metadata last stored, so that a Ready whose term and vote did not change writes nothing. */
     private Metadata metadata;
-    // Invariant: hardState.term() == metadata.currentTerm(), and its vote is metadata's.
+    // Invariant: hardState.term() == metadata.currentTerm(), and its vote is metadata's;
+    // snapshot.lastIncludedIndex() <= hardState.commitIndex() <= wal.lastIndex().
     private HardState hardState;
     // Invariant: wal.firstIndex() <= snapshot.lastIncludedIndex() + 1 <= wal.lastIndex() + 1,
     // and wal.term(snapshot index) == its term when the WAL still holds that entry.
@@ -486,6 +488,14 @@ public final class DurableLogStorage implements LogStorage, AutoCloseable {
     }
 
     private void checkInvariants() {
+        if (hardState.term() != metadata.currentTerm()) {
+            throw new IllegalStateException("term " + hardState.term() + " differs from the stored "
+                    + metadata.currentTerm());
+        }
+        if (!Objects.equals(hardState.votedFor(), metadata.hasVoted() ? metadata.votedFor() : null)) {
+            throw new IllegalStateException("vote " + hardState.votedFor() + " differs from the stored '"
+                    + metadata.votedFor() + "'");
+        }
         long snapshotIndex = snapshot.lastIncludedIndex();
         if (wal.firstIndex() > snapshotIndex + 1) {
             throw new IllegalStateException("the WAL starts at " + wal.firstIndex() + ", after the snapshot at "
@@ -502,6 +512,10 @@ public final class DurableLogStorage implements LogStorage, AutoCloseable {
         if (hardState.commitIndex() < snapshotIndex) {
             throw new IllegalStateException("commitIndex " + hardState.commitIndex() + " is below the snapshot at "
                     + snapshotIndex);
+        }
+        if (hardState.commitIndex() > wal.lastIndex()) {
+            throw new IllegalStateException("commitIndex " + hardState.commitIndex() + " is past the WAL's end "
+                    + wal.lastIndex());
         }
     }
 

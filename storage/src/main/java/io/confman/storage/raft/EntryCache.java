@@ -104,5 +104,9 @@ final class EntryCache {
         if (size == 0 && bytes != 0) {
             throw new IllegalStateException("an empty entry cache counts " + bytes + " bytes");
         }
+        if (size > 0 && slot(size - 1).index() - slot(0).index() != size - 1) {
+            throw new IllegalStateException("entry cache holds " + size + " entries from " + slot(0).index()
+                    + " to " + slot(size - 1).index());
+        }
     }
 }

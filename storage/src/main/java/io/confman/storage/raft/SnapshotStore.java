@@ -230,6 +230,9 @@ public final class SnapshotStore implements SnapshotSource, AutoCloseable {
         }
         writeFully(receiving.channel, ByteBuffer.wrap(chunk.data()), chunk.offset());
         receiving.receivedBytes += chunk.data().length;
+        if (receiving.receivedBytes > receiving.snapshot.sizeBytes()) {
+            throw new IllegalStateException("received " + receiving.receivedBytes + " bytes of " + receiving.snapshot);
+        }
     }
 
     /**
