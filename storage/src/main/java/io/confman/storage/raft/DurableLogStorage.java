@@ -271,6 +271,9 @@ public final class DurableLogStorage implements LogStorage, AutoCloseable {
      * {@code currentTerm}; the received snapshot (published, then the WAL reset to it); the
      * entries (a conflicting suffix truncated first, AppendEntries receiver rule 3).
      *
+     * <p>An entry's data must fit in one WAL segment ({@link
+     * io.confman.storage.wal.WalOptions#payloadBytesMax()}); a larger one fails the storage.
+     *
      * @return the snapshot installed by this Ready, whose body the runtime now restores its
      *     state machine from ({@link SnapshotStore#openBody}), or {@code null}
      */

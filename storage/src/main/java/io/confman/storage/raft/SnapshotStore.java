@@ -80,9 +80,9 @@ public final class SnapshotStore implements SnapshotSource, AutoCloseable {
     }
 
     /**
-     * Opens the snapshot directory: deletes temporary and partial files a crash left (a
-     * transfer is never resumed after a restart: the core asks the leader to start again at
-     * offset 0), then checks every snapshot file from end to end.
+     * Opens the snapshot directory: checks every snapshot file from end to end, then deletes
+     * the temporary and partial files a crash left (a transfer is never resumed after a
+     * restart: the core asks the leader to start again at offset 0).
      *
      * @throws SnapshotCorruptionException when a snapshot file fails a check; nothing is
      *     deleted then, so that a person can decide
