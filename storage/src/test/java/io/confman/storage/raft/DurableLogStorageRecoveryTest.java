@@ -140,6 +140,25 @@ class DurableLogStorageRecoveryTest {
     }
 
     @Test
+    void recentEntriesComeFromTheCacheAndDamagedOnesOnDiskAreReported() throws IOException {
+        try (DurableLogStorage storage = node(80, 0)) { // more than the cache holds
+            // Damage the payload of entry 1 (the first frame of the first segment) under the open log.
+            Path segment;
+            try (var files = Files.list(dir.resolve(DurableLogStorage.WAL_DIRECTORY))) {
+                segment = files.filter(p -> p.getFileName().toString().startsWith("0000")).sorted().findFirst()
+                        .orElseThrow();
+            }
+            DurableClusterTest.flipByte(segment, 32 + 28 + 10);
+            // Entry 80 was just written: the cache serves it without touching the disk.
+            assertEquals(entries(80, 80, 1), storage.entries(80, 81, Long.MAX_VALUE));
+            java.io.UncheckedIOException damaged = assertThrows(java.io.UncheckedIOException.class,
+                    () -> storage.entries(1, 2, Long.MAX_VALUE));
+            assertTrue(damaged.getCause() instanceof io.confman.storage.wal.WalCorruptionException, damaged.toString());
+            assertThrows(IllegalStateException.class, storage::lastIndex, "a damaged read stops the storage");
+        }
+    }
+
+    @Test
     void theWalFrameTypesMapBothWays() {
         Entry noOp = Entry.noOp(3, 2);
         Entry normal = Entry.normal(4, 2, new byte[] {1, 2});
