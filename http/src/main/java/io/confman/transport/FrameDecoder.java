@@ -66,8 +66,10 @@ final class FrameDecoder extends ByteToMessageDecoder {
     protected void decodeLast(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
         decode(ctx, in, out);
         if (!failed && in.isReadable()) {
-            throw fail(in, CloseReason.TRUNCATED, "connection ended " + in.readableBytes()
-                    + " bytes into a frame");
+            // Reported directly rather than thrown: a throw from here would reach the guard
+            // only after channelInactive, too late to be counted under its own reason.
+            ctx.fireExceptionCaught(fail(in, CloseReason.TRUNCATED, "connection ended "
+                    + in.readableBytes() + " bytes into a frame"));
         }
     }
 
