@@ -12,6 +12,9 @@ import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.ServerChannel;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.epoll.Epoll;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.util.concurrent.GlobalEventExecutor;
 import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.epoll.EpollSocketChannel;
@@ -55,6 +58,12 @@ public final class PeerTransport implements AutoCloseable {
     private final byte[] secret;
     private final EventLoopGroup group;
     private final boolean epoll;
+    /**
+     * Every connection, accepted or dialed, so that close can end them all: shutting down the
+     * event loops alone leaves accepted sockets open, and peers would never see us go.
+     */
+    private final ChannelGroup channels = new DefaultChannelGroup("peer-connections",
+            GlobalEventExecutor.INSTANCE);
     private volatile boolean closing;
     private Channel serverChannel;
 
@@ -97,7 +106,10 @@ public final class PeerTransport implements AutoCloseable {
         InetSocketAddress address = config.members().get(config.selfId());
         Class<? extends ServerChannel> channelClass =
                 epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
+        // SO_REUSEADDR lets a restarted node bind its port while old connections linger
+        // in TIME_WAIT; peers must find it at the address in the member list.
         ServerBootstrap server = new ServerBootstrap().group(group).channel(channelClass)
+                .option(ChannelOption.SO_REUSEADDR, true)
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
@@ -111,6 +123,7 @@ public final class PeerTransport implements AutoCloseable {
     }
 
     private void acceptorPipeline(SocketChannel channel, Consumer<Message> inbound) {
+        channels.add(channel);
         Set<String> peers = new HashSet<>(config.members().keySet());
         peers.remove(config.selfId());
         InboundMessageHandler messages = new InboundMessageHandler(true, config.selfId(),
@@ -162,6 +175,7 @@ public final class PeerTransport implements AutoCloseable {
         return new ChannelInitializer<>() {
             @Override
             protected void initChannel(SocketChannel channel) {
+                channels.add(channel);
                 InboundMessageHandler refuseAll = new InboundMessageHandler(false,
                         config.selfId(), config.cluster(), message -> {
                         }, counters);
@@ -232,6 +246,7 @@ public final class PeerTransport implements AutoCloseable {
         if (serverChannel != null) {
             serverChannel.close().syncUninterruptibly();
         }
+        channels.close().awaitUninterruptibly(CLOSE_TIMEOUT_MS);
         if (!group.shutdownGracefully(0, CLOSE_TIMEOUT_MS, TimeUnit.MILLISECONDS)
                 .awaitUninterruptibly(CLOSE_TIMEOUT_MS * 2)) {
             throw new IllegalStateException("peer transport event loops did not terminate within "
