@@ -12,6 +12,7 @@ import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.ServerChannel;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollChannelOption;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.util.concurrent.GlobalEventExecutor;
@@ -48,6 +49,8 @@ public final class PeerTransport implements AutoCloseable {
     /** A link stops writing above the high mark and resumes below the low one. */
     static final int WRITE_BUFFER_LOW_BYTES = 256 * 1024;
     static final int WRITE_BUFFER_HIGH_BYTES = 1024 * 1024;
+    static final int KEEPALIVE_INTERVAL_SECONDS = 1;
+    static final int KEEPALIVE_PROBES_MAX = 3;
     /** Time {@link #close} gives in-flight writes and the event loops to finish. */
     static final long CLOSE_TIMEOUT_MS = 5_000;
 
@@ -114,6 +117,7 @@ public final class PeerTransport implements AutoCloseable {
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel channel) {
+                        detectDeadPeer(channel);
                         acceptorPipeline(channel, inbound);
                     }
                 });
@@ -176,6 +180,7 @@ public final class PeerTransport implements AutoCloseable {
             @Override
             protected void initChannel(SocketChannel channel) {
                 channels.add(channel);
+                detectDeadPeer(channel);
                 InboundMessageHandler refuseAll = new InboundMessageHandler(false,
                         config.selfId(), config.cluster(), message -> {
                         }, counters);
@@ -188,6 +193,35 @@ public final class PeerTransport implements AutoCloseable {
                         "dialer-" + link.lane.name().toLowerCase(), () -> closing));
             }
         };
+    }
+
+    /**
+     * A peer that vanishes without FIN or RST (power loss, partition) would otherwise hold a
+     * connection "up" until TCP gives up retransmitting, many minutes later; meanwhile the
+     * link writes into the void and, once the partition heals, waits out a long
+     * retransmission backoff. TCP_USER_TIMEOUT closes a connection whose sent data stays
+     * unacknowledged for deadPeerTimeoutMs, and short keepalives cover connections that send
+     * nothing (all accepted ones, and idle links), so the link redials within the bound.
+     * NIO has no portable equivalent; there only the OS defaults apply.
+     */
+    private void detectDeadPeer(SocketChannel channel) {
+        if (!epoll) {
+            return;
+        }
+        int timeoutMs = (int) config.deadPeerTimeoutMs();
+        int keepAliveIdleSeconds = Math.max(1, timeoutMs / 2_000);
+        setOption(channel, ChannelOption.SO_KEEPALIVE, true);
+        setOption(channel, EpollChannelOption.TCP_USER_TIMEOUT, timeoutMs);
+        setOption(channel, EpollChannelOption.TCP_KEEPIDLE, keepAliveIdleSeconds);
+        setOption(channel, EpollChannelOption.TCP_KEEPINTVL, KEEPALIVE_INTERVAL_SECONDS);
+        setOption(channel, EpollChannelOption.TCP_KEEPCNT, KEEPALIVE_PROBES_MAX);
+    }
+
+    private static <T> void setOption(SocketChannel channel, ChannelOption<T> option, T value) {
+        if (!channel.config().setOption(option, value)) {
+            throw new IllegalStateException("socket option " + option + " not supported by "
+                    + channel.getClass().getSimpleName());
+        }
     }
 
     /**

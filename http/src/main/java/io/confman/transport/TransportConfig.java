@@ -19,6 +19,8 @@ import java.util.Objects;
  * @param outboundQueueMessagesMax  per peer and lane: messages waiting to be written
  * @param outboundQueueBytesMax     per peer and lane: encoded bytes waiting to be written
  * @param handshakeTimeoutMs        a connection not authenticated by then is closed
+ * @param deadPeerTimeoutMs         a connection whose peer acknowledges nothing for this long
+ *                                  (sent data or keepalive probes) is closed; epoll only
  * @param reconnectBackoffMinMs     first reconnection delay after a failed or lost connection
  * @param reconnectBackoffMaxMs     cap of the exponentially growing reconnection delay
  * @param eventLoopThreads          Netty I/O threads shared by all connections of this node
@@ -26,7 +28,8 @@ import java.util.Objects;
 public record TransportConfig(String selfId, Map<String, InetSocketAddress> members,
                               ClusterIdentity cluster, byte[] secret, int frameBytesMax,
                               int outboundQueueMessagesMax, long outboundQueueBytesMax,
-                              long handshakeTimeoutMs, long reconnectBackoffMinMs,
+                              long handshakeTimeoutMs, long deadPeerTimeoutMs,
+                              long reconnectBackoffMinMs,
                               long reconnectBackoffMaxMs, int eventLoopThreads) {
 
     /** Shorter secrets are guessable offline from one captured handshake. */
@@ -62,6 +65,10 @@ public record TransportConfig(String selfId, Map<String, InetSocketAddress> memb
             throw new IllegalArgumentException("handshakeTimeoutMs must be >= 1, was "
                     + handshakeTimeoutMs);
         }
+        if (deadPeerTimeoutMs < 1_000 || deadPeerTimeoutMs > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("deadPeerTimeoutMs must be 1000..2^31-1, since TCP"
+                    + " keepalive counts whole seconds: " + deadPeerTimeoutMs);
+        }
         if (reconnectBackoffMinMs < 1 || reconnectBackoffMaxMs < reconnectBackoffMinMs) {
             throw new IllegalArgumentException("reconnection backoff must satisfy 1 <= min <= max: "
                     + reconnectBackoffMinMs + " / " + reconnectBackoffMaxMs);
@@ -76,31 +83,31 @@ public record TransportConfig(String selfId, Map<String, InetSocketAddress> memb
     public static TransportConfig withDefaults(String selfId, Map<String, InetSocketAddress> members,
                                                ClusterIdentity cluster, byte[] secret) {
         return new TransportConfig(selfId, members, cluster, secret,
-                4 * 1024 * 1024, 4096, 64L * 1024 * 1024, 5_000, 50, 2_000, 1);
+                4 * 1024 * 1024, 4096, 64L * 1024 * 1024, 5_000, 5_000, 50, 2_000, 1);
     }
 
     public TransportConfig withFrameBytesMax(int value) {
         return new TransportConfig(selfId, members, cluster, secret, value,
                 outboundQueueMessagesMax, outboundQueueBytesMax, handshakeTimeoutMs,
-                reconnectBackoffMinMs, reconnectBackoffMaxMs, eventLoopThreads);
+                deadPeerTimeoutMs, reconnectBackoffMinMs, reconnectBackoffMaxMs, eventLoopThreads);
     }
 
     public TransportConfig withOutboundQueue(int messagesMax, long bytesMax) {
         return new TransportConfig(selfId, members, cluster, secret, frameBytesMax,
                 messagesMax, bytesMax, handshakeTimeoutMs,
-                reconnectBackoffMinMs, reconnectBackoffMaxMs, eventLoopThreads);
+                deadPeerTimeoutMs, reconnectBackoffMinMs, reconnectBackoffMaxMs, eventLoopThreads);
     }
 
     public TransportConfig withHandshakeTimeoutMs(long value) {
         return new TransportConfig(selfId, members, cluster, secret, frameBytesMax,
-                outboundQueueMessagesMax, outboundQueueBytesMax, value,
+                outboundQueueMessagesMax, outboundQueueBytesMax, value, deadPeerTimeoutMs,
                 reconnectBackoffMinMs, reconnectBackoffMaxMs, eventLoopThreads);
     }
 
     public TransportConfig withReconnectBackoffMs(long minMs, long maxMs) {
         return new TransportConfig(selfId, members, cluster, secret, frameBytesMax,
                 outboundQueueMessagesMax, outboundQueueBytesMax, handshakeTimeoutMs,
-                minMs, maxMs, eventLoopThreads);
+                deadPeerTimeoutMs, minMs, maxMs, eventLoopThreads);
     }
 
     /** A copy, so that no caller can change the secret under a running transport. */
@@ -117,6 +124,7 @@ public record TransportConfig(String selfId, Map<String, InetSocketAddress> memb
                 && outboundQueueMessagesMax == c.outboundQueueMessagesMax
                 && outboundQueueBytesMax == c.outboundQueueBytesMax
                 && handshakeTimeoutMs == c.handshakeTimeoutMs
+                && deadPeerTimeoutMs == c.deadPeerTimeoutMs
                 && reconnectBackoffMinMs == c.reconnectBackoffMinMs
                 && reconnectBackoffMaxMs == c.reconnectBackoffMaxMs
                 && eventLoopThreads == c.eventLoopThreads;
@@ -133,7 +141,8 @@ public record TransportConfig(String selfId, Map<String, InetSocketAddress> memb
         return "TransportConfig[selfId=" + selfId + ", members=" + members + ", cluster=" + cluster
                 + ", frameBytesMax=" + frameBytesMax + ", outboundQueueMessagesMax="
                 + outboundQueueMessagesMax + ", outboundQueueBytesMax=" + outboundQueueBytesMax
-                + ", handshakeTimeoutMs=" + handshakeTimeoutMs + ", reconnectBackoffMs="
+                + ", handshakeTimeoutMs=" + handshakeTimeoutMs + ", deadPeerTimeoutMs="
+                + deadPeerTimeoutMs + ", reconnectBackoffMs="
                 + reconnectBackoffMinMs + ".." + reconnectBackoffMaxMs + ", eventLoopThreads="
                 + eventLoopThreads + "]";
     }

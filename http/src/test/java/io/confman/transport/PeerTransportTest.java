@@ -158,7 +158,7 @@ class PeerTransportTest {
         Node a = start(config("a"));
         byte[] wrong = "another secret, also 32 bytes ok".getBytes(StandardCharsets.UTF_8);
         Node b = start(new TransportConfig("b", members, CLUSTER, wrong, 1 << 20, 100,
-                1L << 24, 5_000, 10, 200, 1));
+                1L << 24, 5_000, 5_000, 10, 200, 1));
         b.transport().send(new Message.Heartbeat(CLUSTER, "b", "a", 1, 0, 1));
         b.transport().flush();
         await("a refused b twice", () -> a.transport().stats().authFailures() >= 2);
