@@ -23,5 +23,7 @@ public enum CloseReason {
     /** The handshake did not finish within the configured time. */
     HANDSHAKE_TIMEOUT,
     /** A socket-level error (reset, broken pipe, ...). */
-    IO_ERROR
+    IO_ERROR,
+    /** A bug on this side, in the transport or the inbound callback; logged with its stack. */
+    INTERNAL_ERROR
 }

@@ -50,7 +50,7 @@ final class ConnectionGuard extends ChannelInboundHandlerAdapter {
         } else {
             // Not the peer's fault: a bug here or in the inbound callback. Log it with its
             // stack so it gets fixed; the connection cannot be trusted to be in a sane state.
-            report(ctx, CloseReason.IO_ERROR, "internal error: " + root, root);
+            report(ctx, CloseReason.INTERNAL_ERROR, root.toString(), root);
         }
         ctx.close();
     }

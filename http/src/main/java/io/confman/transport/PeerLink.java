@@ -139,7 +139,8 @@ final class PeerLink {
      */
     static long backoffMs(int attempt, long minMs, long maxMs) {
         int doublings = Math.min(attempt, BACKOFF_DOUBLINGS_MAX);
-        long window = Math.min(maxMs, minMs << doublings);
+        // Compare before shifting, so a large minimum cannot overflow into a negative window.
+        long window = minMs > (maxMs >> doublings) ? maxMs : minMs << doublings;
         long half = window / 2;
         return half + ThreadLocalRandom.current().nextLong(window - half + 1);
     }

@@ -353,6 +353,28 @@ class PeerTransportTest {
         }
     }
 
+    @Test
+    void backoffCannotOverflow() {
+        long huge = Long.MAX_VALUE / 2;
+        long delay = PeerLink.backoffMs(40, huge, huge);
+        assertTrue(delay >= huge / 2 && delay <= huge, Long.toString(delay));
+    }
+
+    @Test
+    void callbackFailureClosesTheConnectionAndIsCountedAsABug() throws InterruptedException {
+        BlockingQueue<Message> calls = new ArrayBlockingQueue<>(100);
+        PeerTransport a = PeerTransport.start(config("a"), message -> {
+            calls.add(message);
+            throw new IllegalStateException("node inbox bug");
+        });
+        toClose.add(a);
+        Node b = start(config("b"));
+        b.transport().send(new Message.TimeoutNow(CLUSTER, "b", "a", 3));
+        b.transport().flush();
+        assertNotNull(calls.poll(DEADLINE_MS, TimeUnit.MILLISECONDS));
+        await("counted", () -> a.stats().closes(CloseReason.INTERNAL_ERROR) == 1);
+    }
+
     private static Message.InstallSnapshot chunk(String from, String to, long offset, int bytes) {
         return new Message.InstallSnapshot(CLUSTER, from, to, 1,
                 new SnapshotMetadata(100, 1, 1L << 30), offset, new byte[bytes], false);
