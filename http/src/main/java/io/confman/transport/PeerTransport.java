@@ -117,7 +117,6 @@ public final class PeerTransport implements AutoCloseable {
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel channel) {
-                        detectDeadPeer(channel);
                         acceptorPipeline(channel, inbound);
                     }
                 });
@@ -127,7 +126,10 @@ public final class PeerTransport implements AutoCloseable {
     }
 
     private void acceptorPipeline(SocketChannel channel, Consumer<Message> inbound) {
-        channels.add(channel);
+        if (!track(channel)) {
+            return;
+        }
+        detectDeadPeer(channel);
         Set<String> peers = new HashSet<>(config.members().keySet());
         peers.remove(config.selfId());
         InboundMessageHandler messages = new InboundMessageHandler(true, config.selfId(),
@@ -137,6 +139,19 @@ public final class PeerTransport implements AutoCloseable {
                 messages));
         channel.pipeline().addLast("guard", new ConnectionGuard(counters, "acceptor",
                 () -> closing));
+    }
+
+    /**
+     * Adds a new connection to the set close() ends; false, with the connection closed, when
+     * close() has already begun, so that no connection registered during it survives it.
+     */
+    private boolean track(SocketChannel channel) {
+        channels.add(channel);
+        if (closing) {
+            channel.close();
+            return false;
+        }
+        return true;
     }
 
     private HandshakeHandler handshake(HandshakeHandler.Role role, Set<String> peers,
@@ -179,7 +194,9 @@ public final class PeerTransport implements AutoCloseable {
         return new ChannelInitializer<>() {
             @Override
             protected void initChannel(SocketChannel channel) {
-                channels.add(channel);
+                if (!track(channel)) {
+                    return;
+                }
                 detectDeadPeer(channel);
                 InboundMessageHandler refuseAll = new InboundMessageHandler(false,
                         config.selfId(), config.cluster(), message -> {
