@@ -20,6 +20,14 @@ import org.junit.jupiter.api.Test;
  */
 class FrameDecoderTest {
 
+    @org.junit.jupiter.api.BeforeAll
+    static void trackEveryBuffer() {
+        // Every buffer is tracked, so a frame body the handlers forget to release shows up
+        // as a LEAK line in the test output.
+        io.netty.util.ResourceLeakDetector.setLevel(io.netty.util.ResourceLeakDetector.Level.PARANOID);
+    }
+
+
     private static final ClusterIdentity CLUSTER = ClusterIdentity.of(List.of("a", "b"));
     private static final int FRAME_BYTES_MAX = 4096;
 

@@ -46,6 +46,14 @@ import org.junit.jupiter.api.Test;
  */
 class PeerTransportTest {
 
+    @org.junit.jupiter.api.BeforeAll
+    static void trackEveryBuffer() {
+        // Every buffer is tracked, so a frame body the handlers forget to release shows up
+        // as a LEAK line in the test output.
+        io.netty.util.ResourceLeakDetector.setLevel(io.netty.util.ResourceLeakDetector.Level.PARANOID);
+    }
+
+
     private static final long DEADLINE_MS = 20_000;
     private static final byte[] SECRET = "test cluster secret, 32 bytes ok".getBytes(StandardCharsets.UTF_8);
     private static final List<String> IDS = List.of("a", "b", "c");
