@@ -28,7 +28,7 @@ final class PeerLink {
     final String peerId;
     final Lane lane;
     private final InetSocketAddress address;
-    private final EventLoop loop;
+    final EventLoop loop;
     private final OutboundQueue queue;
     private final TransportCounters counters;
     private final long backoffMinMs;

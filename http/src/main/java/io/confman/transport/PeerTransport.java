@@ -185,7 +185,9 @@ public final class PeerTransport implements AutoCloseable {
         }
         for (Map<Lane, PeerLink> lanes : links.values()) {
             for (PeerLink link : lanes.values()) {
-                link.start(template.clone().group(group).handler(dialerInitializer(link)));
+                // The connection lives on the link's own event loop, so the link's state is
+                // only ever touched by that one thread.
+                link.start(template.clone().group(link.loop).handler(dialerInitializer(link)));
             }
         }
     }

@@ -110,6 +110,12 @@ public record TransportConfig(String selfId, Map<String, InetSocketAddress> memb
                 deadPeerTimeoutMs, minMs, maxMs, eventLoopThreads);
     }
 
+    public TransportConfig withEventLoopThreads(int value) {
+        return new TransportConfig(selfId, members, cluster, secret, frameBytesMax,
+                outboundQueueMessagesMax, outboundQueueBytesMax, handshakeTimeoutMs,
+                deadPeerTimeoutMs, reconnectBackoffMinMs, reconnectBackoffMaxMs, value);
+    }
+
     /** A copy, so that no caller can change the secret under a running transport. */
     @Override
     public byte[] secret() {

@@ -129,7 +129,8 @@ class PeerTransportTest {
     void threeTransportsExchangeEveryMessageType() throws InterruptedException {
         Map<String, Node> nodes = new HashMap<>();
         for (String id : IDS) {
-            nodes.put(id, start(config(id)));
+            // Several event loops, so links and connections land on different threads.
+            nodes.put(id, start(config(id).withEventLoopThreads(3)));
         }
         Random random = new Random(7);
         Map<String, List<Message>> expected = new HashMap<>();
