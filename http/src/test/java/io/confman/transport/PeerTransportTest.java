@@ -245,17 +245,7 @@ class PeerTransportTest {
         try (Socket socket = connect(a)) {
             OutputStream recorder = tee(socket.getOutputStream(), captured);
             DataInputStream in = new DataInputStream(socket.getInputStream());
-            byte[] nonce = Handshake.newNonce(new SecureRandom());
-            recorder.write(bytes(Handshake.encodeHello(ByteBufAllocator.DEFAULT,
-                    new Handshake.Hello(Handshake.PROTOCOL_VERSION, nonce, "b", CLUSTER.value()))));
-            Handshake.Hello acceptorHello = Handshake.decodeHello(
-                    io.netty.buffer.Unpooled.wrappedBuffer(readFrame(in, FrameType.HELLO)));
-            byte[] proof = Handshake.proof(SECRET, Handshake.DIALER_LABEL, nonce,
-                    acceptorHello.nonce(), "b", "a", CLUSTER.value());
-            recorder.write(bytes(Handshake.encodeProof(ByteBufAllocator.DEFAULT, proof)));
-            byte[] acceptorProof = readFrame(in, FrameType.PROOF);
-            assertTrue(Handshake.proofMatches(Handshake.proof(SECRET, Handshake.ACCEPTOR_LABEL,
-                    nonce, acceptorHello.nonce(), "b", "a", CLUSTER.value()), acceptorProof));
+            rawHandshake(recorder, in, "b");
             recorder.write(bytes(MessageCodec.encode(ByteBufAllocator.DEFAULT,
                     new Message.Heartbeat(CLUSTER, "b", "a", 4, 0, 1))));
             assertEquals(new Message.Heartbeat(CLUSTER, "b", "a", 4, 0, 1), take(a));
@@ -269,6 +259,112 @@ class PeerTransportTest {
         }
         await("counted", () -> a.transport().stats().authFailures() == failuresBefore + 1);
         assertTrue(a.inbox().isEmpty(), "the replayed heartbeat was not delivered");
+    }
+
+    /** Runs the dialer's half of the handshake by hand, as node {@code asId}. */
+    private static void rawHandshake(OutputStream out, DataInputStream in, String asId)
+            throws IOException {
+        byte[] nonce = Handshake.newNonce(new SecureRandom());
+        out.write(bytes(Handshake.encodeHello(ByteBufAllocator.DEFAULT,
+                new Handshake.Hello(Handshake.PROTOCOL_VERSION, nonce, asId, CLUSTER.value()))));
+        Handshake.Hello acceptorHello = Handshake.decodeHello(
+                io.netty.buffer.Unpooled.wrappedBuffer(readFrame(in, FrameType.HELLO)));
+        out.write(bytes(Handshake.encodeProof(ByteBufAllocator.DEFAULT, Handshake.proof(SECRET,
+                Handshake.DIALER_LABEL, nonce, acceptorHello.nonce(), asId,
+                acceptorHello.nodeId(), CLUSTER.value()))));
+        byte[] acceptorProof = readFrame(in, FrameType.PROOF);
+        assertTrue(Handshake.proofMatches(Handshake.proof(SECRET, Handshake.ACCEPTOR_LABEL,
+                nonce, acceptorHello.nonce(), asId, acceptorHello.nodeId(), CLUSTER.value()),
+                acceptorProof));
+    }
+
+    @Test
+    void authenticatedPeerSendingAsAnotherNodeIsClosed() throws Exception {
+        Node a = start(config("a"));
+        try (Socket socket = connect(a)) {
+            DataInputStream in = new DataInputStream(socket.getInputStream());
+            rawHandshake(socket.getOutputStream(), in, "b");
+            socket.getOutputStream().write(bytes(MessageCodec.encode(ByteBufAllocator.DEFAULT,
+                    new Message.Heartbeat(CLUSTER, "c", "a", 4, 0, 1))));
+            assertEquals(0, readUntilClosed(in).length);
+        }
+        await("counted", () -> a.transport().stats().closes(CloseReason.UNEXPECTED_FRAME) == 1);
+        assertTrue(a.inbox().isEmpty());
+        assertEquals(0, a.transport().stats().authFailures(), "it did authenticate");
+    }
+
+    @Test
+    void authenticatedPeerCutOffInsideAFrameDeliversNothingOfIt() throws Exception {
+        Node a = start(config("a"));
+        try (Socket socket = connect(a)) {
+            DataInputStream in = new DataInputStream(socket.getInputStream());
+            rawHandshake(socket.getOutputStream(), in, "b");
+            byte[] frame = bytes(MessageCodec.encode(ByteBufAllocator.DEFAULT,
+                    new Message.TimeoutNow(CLUSTER, "b", "a", 4)));
+            socket.getOutputStream().write(frame, 0, frame.length - 1);
+            socket.shutdownOutput();
+            assertEquals(0, readUntilClosed(in).length);
+        }
+        await("counted", () -> a.transport().stats().closes(CloseReason.TRUNCATED) == 1);
+        assertTrue(a.inbox().isEmpty());
+    }
+
+    @Test
+    void authenticatedPeerAnnouncingAnOversizeFrameIsClosed() throws Exception {
+        Node a = start(config("a").withFrameBytesMax(8192));
+        try (Socket socket = connect(a)) {
+            DataInputStream in = new DataInputStream(socket.getInputStream());
+            rawHandshake(socket.getOutputStream(), in, "b");
+            byte[] header = {0, 0, 0x20, 0, (byte) FrameType.APPEND_ENTRIES.code, 0, 0, 0, 0};
+            socket.getOutputStream().write(header);
+            assertEquals(0, readUntilClosed(in).length);
+        }
+        await("counted", () -> a.transport().stats().closes(CloseReason.OVERSIZE) == 1);
+        assertTrue(a.inbox().isEmpty());
+    }
+
+    @Test
+    void dialerRefusesFramesFromTheAcceptorAndAcceptorsWithAnotherId() throws Exception {
+        try (ServerSocket fakeB = new ServerSocket()) {
+            fakeB.setReuseAddress(true);
+            fakeB.bind(members.get("b"));
+            Node a = start(config("a"));
+            try (Socket socket = fakeB.accept()) {
+                socket.setSoTimeout((int) DEADLINE_MS);
+                DataInputStream in = new DataInputStream(socket.getInputStream());
+                OutputStream out = socket.getOutputStream();
+                Handshake.Hello dialerHello = Handshake.decodeHello(
+                        io.netty.buffer.Unpooled.wrappedBuffer(readFrame(in, FrameType.HELLO)));
+                assertEquals("a", dialerHello.nodeId());
+                byte[] nonce = Handshake.newNonce(new SecureRandom());
+                out.write(bytes(Handshake.encodeHello(ByteBufAllocator.DEFAULT, new Handshake.Hello(
+                        Handshake.PROTOCOL_VERSION, nonce, "b", CLUSTER.value()))));
+                byte[] dialerProof = readFrame(in, FrameType.PROOF);
+                assertTrue(Handshake.proofMatches(Handshake.proof(SECRET, Handshake.DIALER_LABEL,
+                        dialerHello.nonce(), nonce, "a", "b", CLUSTER.value()), dialerProof));
+                out.write(bytes(Handshake.encodeProof(ByteBufAllocator.DEFAULT, Handshake.proof(
+                        SECRET, Handshake.ACCEPTOR_LABEL, dialerHello.nonce(), nonce, "a", "b",
+                        CLUSTER.value()))));
+                await("a's link to b is up", () -> a.transport().stats().linksUp() >= 1);
+                // Connections are one-way: an acceptor that sends a message is refused.
+                out.write(bytes(MessageCodec.encode(ByteBufAllocator.DEFAULT,
+                        new Message.TimeoutNow(CLUSTER, "b", "a", 4))));
+                readUntilClosed(in);
+            }
+            await("counted", () -> a.transport().stats().closes(CloseReason.UNEXPECTED_FRAME) == 1);
+            assertTrue(a.inbox().isEmpty());
+            // The redial reaches an acceptor that claims to be c, at b's address.
+            try (Socket socket = fakeB.accept()) {
+                socket.setSoTimeout((int) DEADLINE_MS);
+                DataInputStream in = new DataInputStream(socket.getInputStream());
+                readFrame(in, FrameType.HELLO);
+                socket.getOutputStream().write(bytes(Handshake.encodeHello(ByteBufAllocator.DEFAULT,
+                        new Handshake.Hello(Handshake.PROTOCOL_VERSION,
+                                new byte[Handshake.NONCE_BYTES], "c", CLUSTER.value()))));
+                assertEquals(0, readUntilClosed(in).length, "no PROOF for the wrong peer");
+            }
+            await("counted", () -> a.transport().stats().closes(CloseReason.AUTH_FAILED) >= 1);
+        }
     }
 
     @Test
