@@ -63,6 +63,43 @@ class MessageCodecTest {
     }
 
     @Test
+    void mutatedBodiesDecodeOrAreMalformedNeverAnythingElse() {
+        Random random = new Random(SEED + 1);
+        for (FrameType type : RandomMessages.MESSAGE_TYPES) {
+            for (int run = 0; run < RUNS_PER_TYPE; run++) {
+                ByteBuf body = bodyOf(RandomMessages.of(type, random, CLUSTER, "a", "b"));
+                mutate(body, random);
+                try {
+                    MessageCodec.decode(type, body);
+                } catch (FrameException e) {
+                    assertEquals(CloseReason.MALFORMED, e.reason, e.getMessage());
+                } catch (RuntimeException e) {
+                    throw new AssertionError("seed " + SEED + " type " + type + " run " + run
+                            + ": a bad body must be MALFORMED, not " + e, e);
+                }
+            }
+        }
+    }
+
+    /** Flips bytes, cuts the end or appends garbage, as corruption or a hostile peer would. */
+    private static void mutate(ByteBuf body, Random random) {
+        switch (random.nextInt(3)) {
+            case 0:
+                for (int i = 0; i < 1 + random.nextInt(4); i++) {
+                    int index = random.nextInt(body.writerIndex());
+                    body.setByte(index, random.nextInt(256));
+                }
+                break;
+            case 1:
+                body.writerIndex(random.nextInt(body.writerIndex()));
+                break;
+            default:
+                body.writeBytes(RandomMessages.bytes(random, 16));
+                break;
+        }
+    }
+
+    @Test
     void trailingBytesAreMalformed() {
         Message heartbeat = heartbeat();
         ByteBuf body = bodyOf(heartbeat).writeByte(0);
