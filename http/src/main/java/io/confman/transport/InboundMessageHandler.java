@@ -8,7 +8,7 @@ import java.util.function.Consumer;
 
 /**
  * Decodes the frames of an authenticated connection into messages and hands each to the
- * node's callback. Connections are one-way (TRANSPORT.md section 5): on an acceptor's
+ * node's callback. Connections are one-way (TRANSPORT.md section 1): on an acceptor's
  * connection the peer sends and we deliver; on a dialer's connection the peer must send
  * nothing, so any frame there is a protocol error.
  *

@@ -3,7 +3,7 @@ package io.confman.transport;
 import io.confman.raft.Message;
 
 /**
- * The two outbound connections to each peer (TRANSPORT.md section 5.3). Snapshot chunks
+ * The two outbound connections to each peer (TRANSPORT.md section 1). Snapshot chunks
  * travel on their own connection so that megabytes of chunk data, once in a socket buffer,
  * can never sit in front of a heartbeat: TCP delivers one connection's bytes in order, so
  * a priority queue on a single connection could only reorder what has not been written yet.

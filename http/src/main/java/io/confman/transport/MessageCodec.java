@@ -24,13 +24,14 @@ import java.util.List;
 
 /**
  * Encodes every Raft {@link Message} into one frame and back, field by field, in the order
- * of the record components (TRANSPORT.md section 4). Decoding is strict: every byte of the
+ * of the record components but for the fixed-size fields that precede a variable-length
+ * part (TRANSPORT.md section 4). Decoding is strict: every byte of the
  * body must be used, booleans are 0 or 1, and the record constructors' own checks apply; any
  * violation is a {@link CloseReason#MALFORMED} frame, never a partly filled message.
  */
 final class MessageCodec {
 
-    /** Bytes of cluster, from, to and term beyond the three strings' UTF-8 bytes. */
+    /** The u16 byte count in front of every string's UTF-8 bytes. */
     static final int STRING_LENGTH_BYTES = 2;
     static final int STRING_BYTES_MAX = 0xFFFF;
     static final int LONG_BYTES = 8;

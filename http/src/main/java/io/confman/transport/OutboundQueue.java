@@ -9,7 +9,7 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * The messages waiting for one peer's lane, bounded in count and in encoded bytes. The node
  * loop offers, the link's event loop polls. A full queue refuses the message: Raft tolerates
- * the loss of any message (thesis §3.3, RPCs are retried by the next heartbeat or append),
+ * the loss of any message (Raft paper §5.1 and §5.5: RPCs are retried and idempotent),
  * while an unbounded queue behind a slow peer would eat the heap.
  */
 final class OutboundQueue {
