@@ -1,0 +1,117 @@
+package io.confman.transport;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.Unpooled;
+import java.security.GeneralSecurityException;
+import java.security.MessageDigest;
+import java.security.SecureRandom;
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
+
+/**
+ * The mutual challenge-response that opens every peer connection (TRANSPORT.md section 3).
+ * Pure functions over bytes, so the handler stays small and tests can build handshakes by
+ * hand. Each side proves it knows the secret with an HMAC-SHA256 over both fresh nonces,
+ * both ids, the cluster identity and a label naming its own direction: the nonces make an
+ * old proof useless on a new connection, and the label makes a proof useless when
+ * reflected back at its author.
+ */
+final class Handshake {
+
+    static final int PROTOCOL_VERSION = 1;
+    static final int NONCE_BYTES = 32;
+    static final int PROOF_BYTES = 32;
+    /** Node ids on the wire are at most this many UTF-8 bytes. */
+    static final int NODE_ID_BYTES_MAX = 255;
+    /** The frame limit before authentication: a HELLO with the longest id fits with room. */
+    static final int HANDSHAKE_FRAME_BYTES_MAX = 1024;
+    static final String DIALER_LABEL = "confman-transport-v1 dialer";
+    static final String ACCEPTOR_LABEL = "confman-transport-v1 acceptor";
+    private static final String HMAC_ALGORITHM = "HmacSHA256";
+
+    private Handshake() {
+    }
+
+    /** What a HELLO frame carries. */
+    record Hello(int protocolVersion, byte[] nonce, String nodeId, String cluster) {
+    }
+
+    static byte[] newNonce(SecureRandom random) {
+        byte[] nonce = new byte[NONCE_BYTES];
+        random.nextBytes(nonce);
+        return nonce;
+    }
+
+    static ByteBuf encodeHello(ByteBufAllocator allocator, Hello hello) {
+        int bodyBytes = 2 + NONCE_BYTES + 2 + ByteBufUtil.utf8Bytes(hello.nodeId())
+                + 2 + ByteBufUtil.utf8Bytes(hello.cluster());
+        ByteBuf frame = Frame.begin(allocator, FrameType.HELLO, bodyBytes);
+        frame.writeShort(hello.protocolVersion());
+        frame.writeBytes(hello.nonce());
+        MessageCodec.writeString(frame, hello.nodeId());
+        MessageCodec.writeString(frame, hello.cluster());
+        return Frame.seal(frame);
+    }
+
+    static Hello decodeHello(ByteBuf body) {
+        MessageCodec.BodyReader in = new MessageCodec.BodyReader(body);
+        int version = in.unsignedShort();
+        byte[] nonce = in.bytes(NONCE_BYTES);
+        String nodeId = in.string();
+        String cluster = in.string();
+        in.requireEnd(FrameType.HELLO);
+        return new Hello(version, nonce, nodeId, cluster);
+    }
+
+    static ByteBuf encodeProof(ByteBufAllocator allocator, byte[] proof) {
+        ByteBuf frame = Frame.begin(allocator, FrameType.PROOF, PROOF_BYTES);
+        frame.writeBytes(proof);
+        return Frame.seal(frame);
+    }
+
+    static byte[] decodeProof(ByteBuf body) {
+        if (body.readableBytes() != PROOF_BYTES) {
+            throw new FrameException(CloseReason.MALFORMED, "PROOF body is " + PROOF_BYTES
+                    + " bytes, was " + body.readableBytes());
+        }
+        byte[] proof = new byte[PROOF_BYTES];
+        body.readBytes(proof);
+        return proof;
+    }
+
+    /**
+     * HMAC-SHA256 under {@code secret} of the label, the dialer's then the acceptor's nonce,
+     * the dialer's then the acceptor's id, and the cluster identity, every string prefixed
+     * with its length so that no two different inputs share an encoding.
+     */
+    static byte[] proof(byte[] secret, String label, byte[] dialerNonce, byte[] acceptorNonce,
+                        String dialerId, String acceptorId, String cluster) {
+        ByteBuf input = Unpooled.buffer();
+        try {
+            MessageCodec.writeString(input, label);
+            input.writeBytes(dialerNonce).writeBytes(acceptorNonce);
+            MessageCodec.writeString(input, dialerId);
+            MessageCodec.writeString(input, acceptorId);
+            MessageCodec.writeString(input, cluster);
+            Mac mac = Mac.getInstance(HMAC_ALGORITHM);
+            mac.init(new SecretKeySpec(secret, HMAC_ALGORITHM));
+            mac.update(input.nioBuffer());
+            return mac.doFinal();
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("every JDK provides " + HMAC_ALGORITHM, e);
+        } finally {
+            input.release();
+        }
+    }
+
+    /** Constant-time, so the time a check takes does not reveal how many bytes matched. */
+    static boolean proofMatches(byte[] expected, byte[] actual) {
+        return MessageDigest.isEqual(expected, actual);
+    }
+
+    static boolean idFitsOnWire(String nodeId) {
+        return ByteBufUtil.utf8Bytes(nodeId) <= NODE_ID_BYTES_MAX;
+    }
+}

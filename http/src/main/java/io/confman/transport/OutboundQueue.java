@@ -1,0 +1,75 @@
+package io.confman.transport;
+
+import io.confman.raft.Message;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The messages waiting for one peer's lane, bounded in count and in encoded bytes. The node
+ * loop offers, the link's event loop polls. A full queue refuses the message: Raft tolerates
+ * the loss of any message (Raft paper §5.1 and §5.5: RPCs are retried and idempotent),
+ * while an unbounded queue behind a slow peer would eat the heap.
+ */
+final class OutboundQueue {
+
+    record Queued(Message message, long frameBytes) {
+    }
+
+    private final int messagesMax;
+    private final long bytesMax;
+    private final Queue<Queued> queue = new ConcurrentLinkedQueue<>();
+    // Invariant: messages <= messagesMax and bytes <= bytesMax; reserved before adding.
+    private final AtomicInteger messages = new AtomicInteger();
+    private final AtomicLong bytes = new AtomicLong();
+
+    OutboundQueue(int messagesMax, long bytesMax) {
+        this.messagesMax = messagesMax;
+        this.bytesMax = bytesMax;
+    }
+
+    /** Adds the message unless either bound would be exceeded; true when added. */
+    boolean offer(Message message, long frameBytes) {
+        if (!reserve(frameBytes)) {
+            return false;
+        }
+        queue.add(new Queued(message, frameBytes));
+        return true;
+    }
+
+    private boolean reserve(long frameBytes) {
+        int count = messages.get();
+        do {
+            if (count >= messagesMax) {
+                return false;
+            }
+        } while (!messages.compareAndSet(count, count + 1));
+        long size = bytes.get();
+        do {
+            if (size + frameBytes > bytesMax) {
+                messages.decrementAndGet();
+                return false;
+            }
+        } while (!bytes.compareAndSet(size, size + frameBytes));
+        return true;
+    }
+
+    /** The oldest message, or null when empty. */
+    Queued poll() {
+        Queued next = queue.poll();
+        if (next != null) {
+            messages.decrementAndGet();
+            bytes.addAndGet(-next.frameBytes());
+        }
+        return next;
+    }
+
+    boolean isEmpty() {
+        return queue.isEmpty();
+    }
+
+    int messages() {
+        return messages.get();
+    }
+}

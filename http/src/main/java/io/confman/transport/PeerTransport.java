@@ -1,0 +1,309 @@
+package io.confman.transport;
+
+import io.confman.raft.Message;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.IoHandlerFactory;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.ServerChannel;
+import io.netty.channel.WriteBufferWaterMark;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollChannelOption;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.util.concurrent.GlobalEventExecutor;
+import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.epoll.EpollServerSocketChannel;
+import io.netty.channel.epoll.EpollSocketChannel;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import java.lang.System.Logger.Level;
+import java.net.InetSocketAddress;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+
+/**
+ * The peer transport of one node (TRANSPORT.md): it listens for its peers, dials each of
+ * them on two lanes, authenticates every connection with the cluster secret, and moves Raft
+ * {@link Message}s between nodes. It never touches Raft state: outbound messages come from
+ * the node loop through {@link #send} and {@link #flush}; inbound messages go to the
+ * callback given to {@link #start}, on a Netty thread.
+ */
+public final class PeerTransport implements AutoCloseable {
+
+    private static final System.Logger LOG = System.getLogger(PeerTransport.class.getName());
+    /** A link stops writing above the high mark and resumes below the low one. */
+    static final int WRITE_BUFFER_LOW_BYTES = 256 * 1024;
+    static final int WRITE_BUFFER_HIGH_BYTES = 1024 * 1024;
+    static final int KEEPALIVE_INTERVAL_SECONDS = 1;
+    static final int KEEPALIVE_PROBES_MAX = 3;
+    /** Time {@link #close} gives in-flight writes and the event loops to finish. */
+    static final long CLOSE_TIMEOUT_MS = 5_000;
+
+    private final TransportConfig config;
+    private final TransportCounters counters = new TransportCounters();
+    private final Map<String, Map<Lane, PeerLink>> links = new HashMap<>();
+    private final SecureRandom random = new SecureRandom();
+    private final byte[] secret;
+    private final EventLoopGroup group;
+    private final boolean epoll;
+    /**
+     * Every connection, accepted or dialed, so that close can end them all: shutting down the
+     * event loops alone leaves accepted sockets open, and peers would never see us go.
+     */
+    private final ChannelGroup channels = new DefaultChannelGroup("peer-connections",
+            GlobalEventExecutor.INSTANCE);
+    private volatile boolean closing;
+    private Channel serverChannel;
+
+    private PeerTransport(TransportConfig config) {
+        this.config = config;
+        this.secret = config.secret();
+        this.epoll = Epoll.isAvailable();
+        IoHandlerFactory io = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
+        this.group = new MultiThreadIoEventLoopGroup(config.eventLoopThreads(), io);
+    }
+
+    /**
+     * Binds this node's listening address, starts dialing every peer and returns once the
+     * listener is bound. {@code inbound} runs on a Netty thread for each message received
+     * from an authenticated peer; it must not block (offer to a bounded inbox).
+     */
+    public static PeerTransport start(TransportConfig config, Consumer<Message> inbound) {
+        checkIdsFitOnWire(config);
+        PeerTransport transport = new PeerTransport(config);
+        try {
+            transport.bind(inbound);
+        } catch (RuntimeException e) {
+            transport.close();
+            throw e;
+        }
+        transport.dialPeers();
+        return transport;
+    }
+
+    private static void checkIdsFitOnWire(TransportConfig config) {
+        for (String id : config.members().keySet()) {
+            if (!Handshake.idFitsOnWire(id)) {
+                throw new IllegalArgumentException("member id longer than "
+                        + Handshake.NODE_ID_BYTES_MAX + " UTF-8 bytes: " + id);
+            }
+        }
+    }
+
+    private void bind(Consumer<Message> inbound) {
+        InetSocketAddress address = config.members().get(config.selfId());
+        Class<? extends ServerChannel> channelClass =
+                epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
+        // SO_REUSEADDR lets a restarted node bind its port while old connections linger
+        // in TIME_WAIT; peers must find it at the address in the member list.
+        ServerBootstrap server = new ServerBootstrap().group(group).channel(channelClass)
+                .option(ChannelOption.SO_REUSEADDR, true)
+                .childOption(ChannelOption.TCP_NODELAY, true)
+                .childHandler(new ChannelInitializer<SocketChannel>() {
+                    @Override
+                    protected void initChannel(SocketChannel channel) {
+                        acceptorPipeline(channel, inbound);
+                    }
+                });
+        serverChannel = server.bind(address).syncUninterruptibly().channel();
+        LOG.log(Level.INFO, () -> "peer transport listening: self=" + config.selfId()
+                + " address=" + serverChannel.localAddress() + " io=" + (epoll ? "epoll" : "nio"));
+    }
+
+    private void acceptorPipeline(SocketChannel channel, Consumer<Message> inbound) {
+        if (!track(channel)) {
+            return;
+        }
+        detectDeadPeer(channel);
+        Set<String> peers = new HashSet<>(config.members().keySet());
+        peers.remove(config.selfId());
+        InboundMessageHandler messages = new InboundMessageHandler(true, config.selfId(),
+                config.cluster(), inbound, counters);
+        channel.pipeline().addLast("frames", new FrameDecoder(Handshake.HANDSHAKE_FRAME_BYTES_MAX));
+        channel.pipeline().addLast("handshake", handshake(HandshakeHandler.Role.ACCEPTOR, peers,
+                messages));
+        channel.pipeline().addLast("guard", new ConnectionGuard(counters, "acceptor",
+                () -> closing));
+    }
+
+    /**
+     * Adds a new connection to the set close() ends; false, with the connection closed, when
+     * close() has already begun, so that no connection registered during it survives it.
+     */
+    private boolean track(SocketChannel channel) {
+        channels.add(channel);
+        if (closing) {
+            channel.close();
+            return false;
+        }
+        return true;
+    }
+
+    private HandshakeHandler handshake(HandshakeHandler.Role role, Set<String> peers,
+                                       InboundMessageHandler afterwards) {
+        return new HandshakeHandler(role, config.selfId(), peers, config.cluster().value(),
+                secret, random, config.handshakeTimeoutMs(), config.frameBytesMax(), afterwards);
+    }
+
+    private void dialPeers() {
+        Bootstrap template = new Bootstrap()
+                .channel(epoll ? EpollSocketChannel.class : NioSocketChannel.class)
+                .option(ChannelOption.TCP_NODELAY, true)
+                .option(ChannelOption.SO_KEEPALIVE, true)
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS,
+                        (int) Math.min(Integer.MAX_VALUE, config.handshakeTimeoutMs()))
+                .option(ChannelOption.WRITE_BUFFER_WATER_MARK,
+                        new WriteBufferWaterMark(WRITE_BUFFER_LOW_BYTES, WRITE_BUFFER_HIGH_BYTES));
+        for (Map.Entry<String, InetSocketAddress> member : config.members().entrySet()) {
+            if (member.getKey().equals(config.selfId())) {
+                continue;
+            }
+            Map<Lane, PeerLink> lanes = new EnumMap<>(Lane.class);
+            for (Lane lane : Lane.values()) {
+                PeerLink link = new PeerLink(member.getKey(), lane, member.getValue(),
+                        group.next(), new OutboundQueue(config.outboundQueueMessagesMax(),
+                        config.outboundQueueBytesMax()), counters, config.reconnectBackoffMinMs(),
+                        config.reconnectBackoffMaxMs());
+                lanes.put(lane, link);
+            }
+            links.put(member.getKey(), lanes);
+        }
+        for (Map<Lane, PeerLink> lanes : links.values()) {
+            for (PeerLink link : lanes.values()) {
+                // The connection lives on the link's own event loop, so the link's state is
+                // only ever touched by that one thread.
+                link.start(template.clone().group(link.loop).handler(dialerInitializer(link)));
+            }
+        }
+    }
+
+    private ChannelInitializer<SocketChannel> dialerInitializer(PeerLink link) {
+        return new ChannelInitializer<>() {
+            @Override
+            protected void initChannel(SocketChannel channel) {
+                if (!track(channel)) {
+                    return;
+                }
+                detectDeadPeer(channel);
+                InboundMessageHandler refuseAll = new InboundMessageHandler(false,
+                        config.selfId(), config.cluster(), message -> {
+                        }, counters);
+                channel.pipeline().addLast("frames",
+                        new FrameDecoder(Handshake.HANDSHAKE_FRAME_BYTES_MAX));
+                channel.pipeline().addLast("handshake", handshake(HandshakeHandler.Role.DIALER,
+                        Set.of(link.peerId), refuseAll));
+                channel.pipeline().addLast("link", link.handler());
+                channel.pipeline().addLast("guard", new ConnectionGuard(counters,
+                        "dialer-" + link.lane.name().toLowerCase(), () -> closing));
+            }
+        };
+    }
+
+    /**
+     * A peer that vanishes without FIN or RST (power loss, partition) would otherwise hold a
+     * connection "up" until TCP gives up retransmitting, many minutes later; meanwhile the
+     * link writes into the void and, once the partition heals, waits out a long
+     * retransmission backoff. TCP_USER_TIMEOUT closes a connection whose sent data stays
+     * unacknowledged for deadPeerTimeoutMs, and short keepalives cover connections that send
+     * nothing (all accepted ones, and idle links), so the link redials within the bound.
+     * NIO has no portable equivalent; there only the OS defaults apply.
+     */
+    private void detectDeadPeer(SocketChannel channel) {
+        if (!epoll) {
+            return;
+        }
+        int timeoutMs = (int) config.deadPeerTimeoutMs();
+        int keepAliveIdleSeconds = Math.max(1, timeoutMs / 2_000);
+        setOption(channel, ChannelOption.SO_KEEPALIVE, true);
+        setOption(channel, EpollChannelOption.TCP_USER_TIMEOUT, timeoutMs);
+        setOption(channel, EpollChannelOption.TCP_KEEPIDLE, keepAliveIdleSeconds);
+        setOption(channel, EpollChannelOption.TCP_KEEPINTVL, KEEPALIVE_INTERVAL_SECONDS);
+        setOption(channel, EpollChannelOption.TCP_KEEPCNT, KEEPALIVE_PROBES_MAX);
+    }
+
+    private static <T> void setOption(SocketChannel channel, ChannelOption<T> option, T value) {
+        if (!channel.config().setOption(option, value)) {
+            throw new IllegalStateException("socket option " + option + " not supported by "
+                    + channel.getClass().getSimpleName());
+        }
+    }
+
+    /**
+     * Queues {@code message} for its peer, without blocking; call from the node loop.
+     * Returns false when the peer's queue is full and the message was dropped (and counted).
+     * A message that could never fit in a frame is a configuration error and throws.
+     */
+    public boolean send(Message message) {
+        Map<Lane, PeerLink> lanes = links.get(message.to());
+        if (lanes == null || !message.from().equals(config.selfId())) {
+            throw new IllegalArgumentException("not a message from " + config.selfId()
+                    + " to one of its peers: " + message);
+        }
+        long frameBytes = MessageCodec.frameBytes(message);
+        if (frameBytes > config.frameBytesMax()) {
+            throw new IllegalArgumentException("a " + message.getClass().getSimpleName() + " of "
+                    + frameBytes + " bytes exceeds frameBytesMax " + config.frameBytesMax()
+                    + "; the Raft message size limits must stay below it");
+        }
+        return lanes.get(Lane.of(message)).offer(message, frameBytes);
+    }
+
+    /** Writes everything queued since the last flush, one socket flush per link. */
+    public void flush() {
+        for (Map<Lane, PeerLink> lanes : links.values()) {
+            for (PeerLink link : lanes.values()) {
+                link.requestDrain();
+            }
+        }
+    }
+
+    public TransportStats stats() {
+        return counters.snapshot();
+    }
+
+    /** Where this node listens; with port 0 in the member list, the port actually bound. */
+    public InetSocketAddress localAddress() {
+        return (InetSocketAddress) serverChannel.localAddress();
+    }
+
+    /** Whether the event loops use native epoll rather than NIO. */
+    public boolean usesEpoll() {
+        return epoll;
+    }
+
+    /** Closes every connection and the event loops, and waits for them to terminate. */
+    @Override
+    public void close() {
+        if (closing) {
+            return;
+        }
+        closing = true;
+        List<PeerLink> all = new ArrayList<>();
+        links.values().forEach(lanes -> all.addAll(lanes.values()));
+        all.forEach(PeerLink::close);
+        if (serverChannel != null) {
+            serverChannel.close().syncUninterruptibly();
+        }
+        channels.close().awaitUninterruptibly(CLOSE_TIMEOUT_MS);
+        if (!group.shutdownGracefully(0, CLOSE_TIMEOUT_MS, TimeUnit.MILLISECONDS)
+                .awaitUninterruptibly(CLOSE_TIMEOUT_MS * 2)) {
+            throw new IllegalStateException("peer transport event loops did not terminate within "
+                    + CLOSE_TIMEOUT_MS * 2 + " ms");
+        }
+    }
+}
