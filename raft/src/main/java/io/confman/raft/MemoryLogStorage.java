@@ -8,8 +8,12 @@ import java.util.Objects;
  * A {@link LogStorage} kept in memory, for tests, the simulator and the runtime's tests.
  * "Durable" here means "survives a {@link RaftNode} being thrown away and rebuilt", which is
  * how the scenario tests and the simulator model a crash.
+ *
+ * <p>Not final: the simulator's disk ({@code sim.SimDisk}) is this class, and its test
+ * subclasses plant storage bugs by overriding what the disk writes. Production code has
+ * its own durable storage and never extends this one.
  */
-public final class MemoryLogStorage implements LogStorage {
+public class MemoryLogStorage implements LogStorage {
 
     private HardState hardState = HardState.EMPTY;
     private SnapshotMetadata snapshot = SnapshotMetadata.EMPTY;

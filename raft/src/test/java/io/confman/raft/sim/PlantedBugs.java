@@ -164,15 +164,14 @@ public enum PlantedBugs {
             if (newEntries.isEmpty()) {
                 return;
             }
-            requireAttaches(newEntries.get(0).index());
-            for (Entry entry : newEntries) {
-                int offset = offsetOf(entry.index());
-                if (offset < entries.size()) {
-                    entries.set(offset, entry);
-                } else {
-                    entries.add(entry);
-                }
+            // Overwrite in place: the new entries replace those at their indexes, and any
+            // older entry past the last new one stays, as if the disk never truncated.
+            long lastNew = newEntries.get(newEntries.size() - 1).index();
+            List<Entry> written = new ArrayList<>(newEntries);
+            if (lastIndex() > lastNew) {
+                written.addAll(entries(lastNew + 1, lastIndex() + 1, Long.MAX_VALUE));
             }
+            super.writeEntries(written);
         }
     }
 
