@@ -39,14 +39,18 @@ final class OutboundQueue {
     }
 
     private boolean reserve(long frameBytes) {
-        int count = messages.get();
+        // Each failed compare-and-set re-reads the counter: the link's event loop polls
+        // concurrently, and a stale value would make the loop spin forever.
+        int count;
         do {
+            count = messages.get();
             if (count >= messagesMax) {
                 return false;
             }
         } while (!messages.compareAndSet(count, count + 1));
-        long size = bytes.get();
+        long size;
         do {
+            size = bytes.get();
             if (size + frameBytes > bytesMax) {
                 messages.decrementAndGet();
                 return false;
