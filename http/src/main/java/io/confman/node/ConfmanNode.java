@@ -212,7 +212,7 @@ public final class ConfmanNode implements AutoCloseable {
 
     /** A linearizable read (thesis §6.4): completes with the read index once the store applied it. */
     public CompletableFuture<Long> linearizableRead() {
-        return linearizableRead(ConfigStore::appliedIndex).thenApply(ignored -> ignored);
+        return submitRead(true, (store, readIndex) -> readIndex);
     }
 
     /**

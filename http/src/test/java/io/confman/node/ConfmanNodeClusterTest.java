@@ -145,6 +145,24 @@ class ConfmanNodeClusterTest {
     }
 
     @Test
+    void aWriteWithoutAQuorumFailsAsOutcomeUnknown() throws Exception {
+        cluster = new TestCluster(dir, 3, 1_000).startAll();
+        ConfmanNode leader = cluster.awaitLeader();
+        write(leader, "k", "v1");
+        for (String id : java.util.List.copyOf(cluster.nodes.keySet())) {
+            if (!id.equals(leader.id())) {
+                cluster.stop(id);
+            }
+        }
+        // The leader may still take the write (then it never commits and times out) or may
+        // already have stepped down by check-quorum (then it refuses it at once).
+        Throwable failed = failure(leader.propose(put("k", "v2")));
+        assertTrue(failed instanceof NodeException.Timeout || failed instanceof NodeException.NotLeader,
+                "outcome unknown or refused: " + failed);
+        assertEquals(Optional.of("v1"), localValue(leader, "k"));
+    }
+
+    @Test
     void closeIsIdempotentAndFailsLaterRequests() throws Exception {
         cluster = new TestCluster(dir, 3, 1_000).startAll();
         ConfmanNode leader = cluster.awaitLeader();
