@@ -10,9 +10,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.confman.raft.Role;
+import io.confman.storage.meta.MetadataMismatchException;
 import io.confman.store.ApplyResult;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
@@ -142,6 +144,27 @@ class ConfmanNodeClusterTest {
         } finally {
             stranger.close();
         }
+    }
+
+    @Test
+    void aMemberRestartedWithAnotherMemberListIsRefusedByItsDataDirectory() throws Exception {
+        cluster = new TestCluster(dir, 3, 1_000).startAll();
+        ConfmanNode leader = cluster.awaitLeader();
+        write(leader, "k", "v1");
+        String followerId = cluster.nodes.keySet().stream().filter(id -> !id.equals(leader.id()))
+                .findFirst().orElseThrow();
+        cluster.stop(followerId);
+
+        Map<String, InetSocketAddress> otherMembers = new HashMap<>(cluster.members);
+        otherMembers.put("n4", TestCluster.freeAddress());
+        assertThrows(MetadataMismatchException.class,
+                () -> cluster.start(cluster.config(followerId, otherMembers)));
+
+        assertInstanceOf(ApplyResult.Updated.class, write(leader, "k", "v2"));
+        ConfmanNode restarted = cluster.start(followerId);
+        long committed = leader.status().commitIndex();
+        awaitTrue("the member restarted as it was catches up", () -> restarted.status().appliedIndex() >= committed);
+        assertEquals(Optional.of("v2"), localValue(restarted, "k"));
     }
 
     @Test
