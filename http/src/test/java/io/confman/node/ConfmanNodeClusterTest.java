@@ -58,6 +58,38 @@ class ConfmanNodeClusterTest {
     }
 
     @Test
+    void manyConcurrentWritesEachGetTheirOwnResult() throws Exception {
+        cluster = new TestCluster(dir, 3, 50).startAll();
+        ConfmanNode leader = cluster.awaitLeader();
+        int count = 300;
+        java.util.List<java.util.concurrent.CompletableFuture<ApplyResult>> futures = new java.util.ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            futures.add(leader.propose(put("many-" + i, "x" + i)));
+        }
+        java.util.Set<Long> revisions = new java.util.HashSet<>();
+        for (int i = 0; i < count; i++) {
+            ApplyResult.Created created = assertInstanceOf(ApplyResult.Created.class, get(futures.get(i)));
+            assertEquals("many-" + i, created.meta().key());
+            revisions.add(created.meta().modRevision());
+        }
+        assertEquals(count, revisions.size(), "every write has its own revision");
+        long committed = leader.status().commitIndex();
+        for (ConfmanNode node : cluster.nodes.values()) {
+            awaitTrue(node.id() + " applies up to " + committed, () -> node.status().appliedIndex() >= committed);
+            assertEquals(count, (long) get(node.read(store -> store.keyCount())), node.id());
+        }
+    }
+
+    @Test
+    void aSingleNodeClusterCommitsAlone() throws Exception {
+        cluster = new TestCluster(dir, 1, 1_000).startAll();
+        ConfmanNode only = cluster.awaitLeader();
+        assertInstanceOf(ApplyResult.Created.class, write(only, "k", "v"));
+        assertEquals(Optional.of("v"), get(only.linearizableRead(store -> store.get(TestCluster.NAMESPACE, "k")))
+                .map(value -> new String(((io.confman.store.command.Value.Inline) value.value()).copyBytes())));
+    }
+
+    @Test
     void aFollowerRefusesWritesAndReadsWithTheLeaderHint() throws Exception {
         cluster = new TestCluster(dir, 3, 1_000).startAll();
         ConfmanNode leader = cluster.awaitLeader();
