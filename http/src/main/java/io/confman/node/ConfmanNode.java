@@ -119,7 +119,8 @@ public final class ConfmanNode implements AutoCloseable {
     private PeerTransport transport;
     // Invariant: store.appliedIndex() equals the core's appliedIndex after each advance.
     private ConfigStore store;
-    /** Keyed by log index, in arrival order, which is deadline order. */
+    /** Keyed by log index, in arrival order, which is deadline order. Invariant: with
+     * pendingReads, at most pendingRequestsMax entries. */
     private final LinkedHashMap<Long, PendingProposal> pendingProposals = new LinkedHashMap<>();
     /** Keyed by read id, in arrival order, which is deadline order. */
     private final LinkedHashMap<Long, PendingRead> pendingReads = new LinkedHashMap<>();
@@ -333,6 +334,7 @@ public final class ConfmanNode implements AutoCloseable {
                 processReadies();
                 expireRequests(System.nanoTime());
                 maybeTakeSnapshot();
+                checkInvariants();
                 publishStatus();
             }
         } catch (InterruptedException e) {
@@ -610,6 +612,18 @@ public final class ConfmanNode implements AutoCloseable {
         if (TimeUnit.NANOSECONDS.toMillis(nanos) > config.electionTimeoutMs() / 2) {
             LOG.log(Level.WARNING, "node " + config.id() + ": a snapshot took " + TimeUnit.NANOSECONDS.toMillis(nanos)
                     + " ms, more than half of electionTimeoutMs " + config.electionTimeoutMs());
+        }
+    }
+
+    /** STYLE 7: the invariants written on the fields, checked always. */
+    private void checkInvariants() {
+        if (snapshotIndex > store.appliedIndex()) {
+            throw new IllegalStateException("snapshot index " + snapshotIndex + " is above the applied index "
+                    + store.appliedIndex());
+        }
+        if (pendingReads.size() + pendingProposals.size() > config.pendingRequestsMax()) {
+            throw new IllegalStateException("pending requests exceed pendingRequestsMax "
+                    + config.pendingRequestsMax());
         }
     }
 
