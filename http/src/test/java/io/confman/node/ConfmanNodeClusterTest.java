@@ -218,6 +218,32 @@ class ConfmanNodeClusterTest {
     }
 
     @Test
+    void aFullPendingRequestTableRefusesNewRequests() throws Exception {
+        cluster = new TestCluster(dir, 3, 1_000);
+        cluster.pendingRequestsMax = 1;
+        cluster.startAll();
+        ConfmanNode leader = cluster.awaitLeader();
+        write(leader, "k", "v1");
+        for (String id : java.util.List.copyOf(cluster.nodes.keySet())) {
+            if (!id.equals(leader.id())) {
+                cluster.stop(id);
+            }
+        }
+        // Without a quorum the first write cannot commit, so it holds the only slot.
+        var first = leader.propose(put("k", "v2"));
+        var second = leader.propose(put("k", "v3"));
+        Throwable secondFailure = failure(second);
+        Throwable firstFailure = failure(first);
+        if (firstFailure instanceof NodeException.NotLeader) {
+            // The leader stepped down (check-quorum) before the first write reached it.
+            assertInstanceOf(NodeException.NotLeader.class, secondFailure);
+        } else {
+            assertInstanceOf(NodeException.Timeout.class, firstFailure);
+            assertInstanceOf(NodeException.Overloaded.class, secondFailure);
+        }
+    }
+
+    @Test
     void closeIsIdempotentAndFailsLaterRequests() throws Exception {
         cluster = new TestCluster(dir, 3, 1_000).startAll();
         ConfmanNode leader = cluster.awaitLeader();

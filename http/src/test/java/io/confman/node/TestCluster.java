@@ -65,9 +65,13 @@ final class TestCluster implements AutoCloseable {
         }
     }
 
+    /** Client requests a node holds at once; small values let a test fill the table. */
+    int pendingRequestsMax = NodeConfig.PENDING_REQUESTS_MAX_DEFAULT;
+
     NodeConfig config(String id, Map<String, InetSocketAddress> memberList) {
-        return NodeConfig.of(id, memberList, root.resolve(id), SECRET, TICK_MS, HEARTBEAT_MS, ELECTION_TIMEOUT_MS,
-                REQUEST_TIMEOUT_MS, snapshotIntervalEntries);
+        return new NodeConfig(id, memberList, root.resolve(id), SECRET, TICK_MS, HEARTBEAT_MS, ELECTION_TIMEOUT_MS,
+                REQUEST_TIMEOUT_MS, snapshotIntervalEntries, NodeConfig.INBOX_EVENTS_MAX_DEFAULT,
+                pendingRequestsMax, NodeConfig.COMMAND_BYTES_MAX_DEFAULT);
     }
 
     TestCluster startAll() throws IOException {
