@@ -1,0 +1,189 @@
+package io.confman.node;
+
+import io.confman.raft.Role;
+import io.confman.store.ApplyResult;
+import io.confman.store.StoredValue;
+import io.confman.store.command.Command;
+import io.confman.store.command.Precondition;
+import io.confman.store.command.RequestId;
+import io.confman.store.command.Value;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
+
+/**
+ * Real nodes on 127.0.0.1 with real sockets and real files, with short timings. Every wait
+ * is for a condition, under a generous deadline; no test sleeps for a fixed time.
+ */
+final class TestCluster implements AutoCloseable {
+
+    static final long TICK_MS = 10;
+    static final long HEARTBEAT_MS = 50;
+    static final long ELECTION_TIMEOUT_MS = 500;
+    static final long REQUEST_TIMEOUT_MS = 5_000;
+    static final Duration WAIT = Duration.ofSeconds(30);
+    static final String NAMESPACE = "app";
+    static final byte[] SECRET = "a cluster secret for tests only".getBytes(StandardCharsets.UTF_8);
+
+    final Map<String, InetSocketAddress> members;
+    final Path root;
+    final long snapshotIntervalEntries;
+    final Map<String, ConfmanNode> nodes = new LinkedHashMap<>();
+    private final List<ConfmanNode> everStarted = new ArrayList<>();
+
+    TestCluster(Path root, int size, long snapshotIntervalEntries) throws IOException {
+        this.root = root;
+        this.snapshotIntervalEntries = snapshotIntervalEntries;
+        Map<String, InetSocketAddress> addresses = new LinkedHashMap<>();
+        for (int i = 1; i <= size; i++) {
+            addresses.put("n" + i, freeAddress());
+        }
+        this.members = Map.copyOf(addresses);
+    }
+
+    /** An address nobody listens on right now: bind port 0 and let it go. */
+    static InetSocketAddress freeAddress() throws IOException {
+        InetAddress loopback = InetAddress.getLoopbackAddress();
+        try (ServerSocket socket = new ServerSocket(0, 1, loopback)) {
+            socket.setReuseAddress(true);
+            return new InetSocketAddress(loopback, socket.getLocalPort());
+        }
+    }
+
+    /** Client requests a node holds at once; small values let a test fill the table. */
+    int pendingRequestsMax = NodeConfig.PENDING_REQUESTS_MAX_DEFAULT;
+
+    NodeConfig config(String id, Map<String, InetSocketAddress> memberList) {
+        return new NodeConfig(id, memberList, root.resolve(id), SECRET, TICK_MS, HEARTBEAT_MS, ELECTION_TIMEOUT_MS,
+                REQUEST_TIMEOUT_MS, snapshotIntervalEntries, NodeConfig.INBOX_EVENTS_MAX_DEFAULT,
+                pendingRequestsMax, NodeConfig.COMMAND_BYTES_MAX_DEFAULT);
+    }
+
+    TestCluster startAll() throws IOException {
+        for (String id : members.keySet()) {
+            start(id);
+        }
+        return this;
+    }
+
+    ConfmanNode start(String id) throws IOException {
+        return start(config(id, members));
+    }
+
+    ConfmanNode start(NodeConfig config) throws IOException {
+        ConfmanNode node = ConfmanNode.start(config);
+        everStarted.add(node);
+        nodes.put(config.id(), node);
+        return node;
+    }
+
+    void stop(String id) {
+        nodes.remove(id).close();
+    }
+
+    /** The one node all running nodes agree leads, once they do. */
+    ConfmanNode awaitLeader() {
+        return await("a leader all running nodes agree on", () -> {
+            ConfmanNode leader = nodes.values().stream()
+                    .filter(node -> node.status().role() == Role.LEADER).findFirst().orElse(null);
+            if (leader == null) {
+                return null;
+            }
+            boolean agreed = nodes.values().stream()
+                    .allMatch(node -> leader.id().equals(node.status().leaderId())
+                            && node.status().term() == leader.status().term());
+            return agreed ? leader : null;
+        });
+    }
+
+    static <T> T await(String what, Supplier<T> condition) {
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        while (true) {
+            T value = condition.get();
+            if (value != null) {
+                return value;
+            }
+            if (System.nanoTime() - deadline > 0) {
+                throw new AssertionError("timed out after " + WAIT + " waiting for " + what);
+            }
+            try {
+                Thread.sleep(TICK_MS); // Polling a condition, not waiting a fixed time.
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new AssertionError("interrupted waiting for " + what, e);
+            }
+        }
+    }
+
+    static void awaitTrue(String what, BooleanSupplier condition) {
+        await(what, () -> condition.getAsBoolean() ? Boolean.TRUE : null);
+    }
+
+    static Command put(String key, String value) {
+        return new Command.Put(RequestId.NONE, NAMESPACE, key,
+                Value.Inline.copyOf(value.getBytes(StandardCharsets.UTF_8)), new Precondition.None());
+    }
+
+    static <T> T get(CompletableFuture<T> future) throws Exception {
+        try {
+            return future.get(WAIT.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            throw new AssertionError("no answer within " + WAIT, e);
+        }
+    }
+
+    /** The cause a future failed with. */
+    static Throwable failure(CompletableFuture<?> future) throws Exception {
+        try {
+            Object value = future.get(WAIT.toMillis(), TimeUnit.MILLISECONDS);
+            throw new AssertionError("expected a failure, got " + value);
+        } catch (ExecutionException e) {
+            return e.getCause();
+        }
+    }
+
+    static ApplyResult write(ConfmanNode leader, String key, String value) throws Exception {
+        return get(leader.propose(put(key, value)));
+    }
+
+    /** The value of {@code key} in {@code node}'s store as it is now (a local read on its loop). */
+    static Optional<String> localValue(ConfmanNode node, String key) throws Exception {
+        Optional<StoredValue> stored = get(node.read(store -> store.get(NAMESPACE, key)));
+        return stored.map(value -> new String(((Value.Inline) value.value()).copyBytes(), StandardCharsets.UTF_8));
+    }
+
+    @Override
+    public void close() {
+        RuntimeException first = null;
+        for (ConfmanNode node : everStarted) {
+            try {
+                node.close();
+            } catch (RuntimeException e) {
+                if (first == null) {
+                    first = e;
+                } else {
+                    first.addSuppressed(e);
+                }
+            }
+        }
+        nodes.clear();
+        if (first != null) {
+            throw first;
+        }
+    }
+}
