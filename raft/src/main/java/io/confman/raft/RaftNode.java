@@ -106,11 +106,21 @@ public class RaftNode {
     private Ready outstanding;
 
     public RaftNode(RaftConfig config, LogStorage storage, SnapshotSource snapshots, RandomGenerator random) {
+        this(config, storage, snapshots, random, config.clusterIdentity());
+    }
+
+    /**
+     * A node whose messages carry {@code cluster} instead of the identity of the member ids
+     * alone; the runtime passes the identity of the full {@code ID=HOST:PORT} list, so that a
+     * member moved to another address is another cluster.
+     */
+    public RaftNode(RaftConfig config, LogStorage storage, SnapshotSource snapshots, RandomGenerator random,
+                    ClusterIdentity cluster) {
         this.config = Objects.requireNonNull(config, "config");
         this.snapshots = Objects.requireNonNull(snapshots, "snapshots");
         this.random = Objects.requireNonNull(random, "random");
         this.id = config.id();
-        this.cluster = config.clusterIdentity();
+        this.cluster = Objects.requireNonNull(cluster, "cluster");
         this.peers = config.members().stream().filter(member -> !member.equals(id)).toList();
         HardState hardState = storage.hardState();
         this.log = new RaftLog(storage, hardState.commitIndex());
