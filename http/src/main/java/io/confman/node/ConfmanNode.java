@@ -21,6 +21,7 @@ import io.confman.store.command.Command;
 import io.confman.store.command.CommandCodec;
 import io.confman.store.command.RequestId;
 import io.confman.transport.PeerTransport;
+import io.confman.transport.TransportStats;
 import java.io.IOException;
 import java.io.InputStream;
 import java.lang.System.Logger.Level;
@@ -121,7 +122,7 @@ public final class ConfmanNode implements AutoCloseable {
     // ---- Owned by the loop thread from start() on.
     private final DurableLogStorage storage;
     private final RaftNode raft;
-    private PeerTransport transport;
+    private volatile PeerTransport transport;
     // Invariant: store.appliedIndex() equals the core's appliedIndex after each advance.
     private ConfigStore store;
     /** Keyed by log index, in arrival order, which is deadline order. Invariant: with
@@ -359,6 +360,12 @@ public final class ConfmanNode implements AutoCloseable {
     /** Outbound messages the transport's queues refused. */
     public long messagesDropped() {
         return messagesDropped.get();
+    }
+
+    /** The peer transport's counters (for metrics); zeros before the transport started. */
+    public TransportStats transportStats() {
+        PeerTransport started = transport;
+        return started == null ? TransportStats.EMPTY : started.stats();
     }
 
     /** Why the loop stopped on its own, or null. */

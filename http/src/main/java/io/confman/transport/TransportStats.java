@@ -19,6 +19,9 @@ public record TransportStats(long messagesSent, long messagesReceived, long mess
                              long authFailures, long connectFailures, long linksUp,
                              Map<CloseReason, Long> closes) {
 
+    /** All zeros: a transport not started yet. */
+    public static final TransportStats EMPTY = new TransportStats(0, 0, 0, 0, 0, 0, Map.of());
+
     public TransportStats {
         closes = Map.copyOf(closes);
     }
