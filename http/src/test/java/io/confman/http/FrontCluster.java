@@ -1,0 +1,180 @@
+package io.confman.http;
+
+import io.confman.node.ConfmanNode;
+import io.confman.node.NodeConfig;
+import io.confman.raft.Role;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Supplier;
+
+/**
+ * Real nodes with their HTTP fronts on 127.0.0.1, real sockets and files, short timings.
+ * Every wait is for a condition under a generous deadline; nothing sleeps a fixed time.
+ */
+final class FrontCluster implements AutoCloseable {
+
+    static final long TICK_MS = 10;
+    static final long HEARTBEAT_MS = 50;
+    static final long ELECTION_TIMEOUT_MS = 500;
+    static final long REQUEST_TIMEOUT_MS = 3_000;
+    static final Duration WAIT = Duration.ofSeconds(30);
+    static final String TOKEN = "an admin token for tests only";
+    static final int INLINE_MAX_BYTES = 4096;
+    static final int HEADER_BYTES_MAX = 4096;
+    static final byte[] SECRET = "a cluster secret for tests only".getBytes(StandardCharsets.UTF_8);
+
+    final Map<String, InetSocketAddress> members;
+    final Path root;
+    final Map<String, ConfmanNode> nodes = new LinkedHashMap<>();
+    final Map<String, ConfmanHttpServer> servers = new LinkedHashMap<>();
+    private final List<AutoCloseable> toClose = new ArrayList<>();
+    int pendingRequestsMax = NodeConfig.PENDING_REQUESTS_MAX_DEFAULT;
+    final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(WAIT).build();
+
+    FrontCluster(Path root, int size) throws IOException {
+        this.root = root;
+        Map<String, InetSocketAddress> addresses = new LinkedHashMap<>();
+        for (int i = 1; i <= size; i++) {
+            addresses.put("n" + i, freeAddress());
+        }
+        this.members = Map.copyOf(addresses);
+    }
+
+    static InetSocketAddress freeAddress() throws IOException {
+        InetAddress loopback = InetAddress.getLoopbackAddress();
+        try (ServerSocket socket = new ServerSocket(0, 1, loopback)) {
+            socket.setReuseAddress(true);
+            return new InetSocketAddress(loopback, socket.getLocalPort());
+        }
+    }
+
+    static HttpConfig httpConfig(String adminToken) {
+        return new HttpConfig(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), adminToken,
+                REQUEST_TIMEOUT_MS, INLINE_MAX_BYTES, HttpConfig.VALUE_BYTES_MAX_DEFAULT, HEADER_BYTES_MAX,
+                HttpConfig.CONNECTIONS_MAX_DEFAULT, HttpConfig.IDLE_TIMEOUT_MS_DEFAULT, 60_000);
+    }
+
+    FrontCluster startAll() throws IOException {
+        for (String id : members.keySet()) {
+            start(id);
+        }
+        return this;
+    }
+
+    ConfmanHttpServer start(String id) throws IOException {
+        ConfmanNode node = ConfmanNode.start(new NodeConfig(id, members, root.resolve(id), SECRET, TICK_MS,
+                HEARTBEAT_MS, ELECTION_TIMEOUT_MS, REQUEST_TIMEOUT_MS, 1_000, NodeConfig.INBOX_EVENTS_MAX_DEFAULT,
+                pendingRequestsMax, NodeConfig.COMMAND_BYTES_MAX_DEFAULT));
+        toClose.add(node);
+        nodes.put(id, node);
+        ConfmanHttpServer server = serve(node, httpConfig(TOKEN));
+        servers.put(id, server);
+        return server;
+    }
+
+    /** Another front over a running node, closed with the cluster. */
+    ConfmanHttpServer serve(ConfmanNode node, HttpConfig config) {
+        ConfmanHttpServer server = ConfmanHttpServer.start(node, config);
+        toClose.add(0, server); // Fronts close before their nodes.
+        return server;
+    }
+
+    void stopNode(String id) {
+        nodes.remove(id).close();
+    }
+
+    /** The id of the node all running nodes agree leads, once they do. */
+    String awaitLeader() {
+        return await("a leader all running nodes agree on", () -> {
+            ConfmanNode leader = nodes.values().stream()
+                    .filter(node -> node.status().role() == Role.LEADER).findFirst().orElse(null);
+            if (leader == null) {
+                return null;
+            }
+            boolean agreed = nodes.values().stream()
+                    .allMatch(node -> leader.id().equals(node.status().leaderId())
+                            && node.status().term() == leader.status().term());
+            return agreed ? leader.id() : null;
+        });
+    }
+
+    static <T> T await(String what, Supplier<T> condition) {
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        while (true) {
+            T value = condition.get();
+            if (value != null) {
+                return value;
+            }
+            if (System.nanoTime() - deadline > 0) {
+                throw new AssertionError("timed out after " + WAIT + " waiting for " + what);
+            }
+            try {
+                Thread.sleep(TICK_MS); // Polling a condition, not waiting a fixed time.
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new AssertionError("interrupted waiting for " + what, e);
+            }
+        }
+    }
+
+    URI uri(String id, String pathAndQuery) {
+        return uri(servers.get(id), pathAndQuery);
+    }
+
+    static URI uri(ConfmanHttpServer server, String pathAndQuery) {
+        InetSocketAddress address = server.address();
+        return URI.create("http://127.0.0.1:" + address.getPort() + pathAndQuery);
+    }
+
+    HttpRequest.Builder request(String id, String pathAndQuery) {
+        return HttpRequest.newBuilder(uri(id, pathAndQuery)).timeout(WAIT);
+    }
+
+    HttpResponse<String> send(HttpRequest request) throws IOException, InterruptedException {
+        return client.send(request, HttpResponse.BodyHandlers.ofString());
+    }
+
+    HttpResponse<String> get(String id, String pathAndQuery) throws IOException, InterruptedException {
+        return send(request(id, pathAndQuery).GET().build());
+    }
+
+    HttpResponse<String> put(String id, String pathAndQuery, String body) throws IOException, InterruptedException {
+        return send(request(id, pathAndQuery).PUT(HttpRequest.BodyPublishers.ofString(body)).build());
+    }
+
+    @Override
+    public void close() throws Exception {
+        Exception first = null;
+        for (AutoCloseable closeable : toClose) {
+            try {
+                closeable.close();
+            } catch (Exception e) {
+                if (first == null) {
+                    first = e;
+                } else {
+                    first.addSuppressed(e);
+                }
+            }
+        }
+        toClose.clear();
+        nodes.clear();
+        servers.clear();
+        if (first != null) {
+            throw first;
+        }
+    }
+}
