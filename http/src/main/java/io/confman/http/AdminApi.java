@@ -31,7 +31,7 @@ final class AdminApi {
 
     CompletableFuture<Reply> snapshot(ClientRequest request) {
         authorize(request);
-        return NodeOutcomes.within(node.snapshotNow(), answerWithinMs).thenApply(taken -> {
+        return NodeOutcomes.within(node.snapshotNow(), answerWithinMs).thenApplyAsync(taken -> {
             byte[] json = Json.write(out -> {
                 out.writeStartObject();
                 out.writeNumberField("index", taken.lastIncludedIndex());
@@ -40,7 +40,7 @@ final class AdminApi {
                 out.writeEndObject();
             });
             return Reply.json(HttpResponseStatus.OK, json);
-        });
+        }, request.executor());
     }
 
     CompletableFuture<Reply> transferLeader(ClientRequest request) {
@@ -53,14 +53,14 @@ final class AdminApi {
             throw ApiError.badRequest("'" + target + "' is not a member; members are "
                     + new java.util.TreeSet<>(node.config().members().keySet()));
         }
-        return NodeOutcomes.within(node.transferLeadership(target), answerWithinMs).thenApply(done -> {
+        return NodeOutcomes.within(node.transferLeadership(target), answerWithinMs).thenApplyAsync(done -> {
             byte[] json = Json.write(out -> {
                 out.writeStartObject();
                 out.writeStringField("leader", target);
                 out.writeEndObject();
             });
             return Reply.json(HttpResponseStatus.OK, json);
-        });
+        }, request.executor());
     }
 
     /** Moving inline values to the blob store needs the blob store, which is not built yet. */

@@ -56,7 +56,7 @@ final class KvApi {
         } else {
             answer = NodeOutcomes.within(readAt(request, read), answerWithinMs);
         }
-        return answer.thenApply(keyRead -> valueReply(request, keyRead));
+        return answer.thenApplyAsync(keyRead -> valueReply(request, keyRead), request.executor());
     }
 
     /** Linearizable by default (through the leader); {@code ?consistency=stale} reads the local store. */
@@ -143,7 +143,8 @@ final class KvApi {
         Precondition precondition = putPrecondition(request);
         Command command = new Command.Put(node.nextRequestId(), namespace, key, Value.Inline.copyOf(body),
                 precondition);
-        return NodeOutcomes.within(node.write(command), answerWithinMs).thenApply(KvApi::writeReply);
+        return NodeOutcomes.within(node.write(command), answerWithinMs)
+                .thenApplyAsync(KvApi::writeReply, request.executor());
     }
 
     CompletableFuture<Reply> delete(ClientRequest request, String namespace, String key) {
@@ -152,7 +153,8 @@ final class KvApi {
         }
         Precondition precondition = ifMatch(request.header(HttpHeaderNames.IF_MATCH));
         Command command = new Command.Delete(node.nextRequestId(), namespace, key, precondition);
-        return NodeOutcomes.within(node.write(command), answerWithinMs).thenApply(KvApi::writeReply);
+        return NodeOutcomes.within(node.write(command), answerWithinMs)
+                .thenApplyAsync(KvApi::writeReply, request.executor());
     }
 
     private static Precondition putPrecondition(ClientRequest request) {
@@ -241,7 +243,7 @@ final class KvApi {
             throw ApiError.badRequest("limit must be at least 1, was " + limitText);
         }
         CompletableFuture<ListPage> page = readAt(request, store -> store.list(namespace, prefix, after, (int) limit));
-        return NodeOutcomes.within(page, answerWithinMs).thenApply(KvApi::listReply);
+        return NodeOutcomes.within(page, answerWithinMs).thenApplyAsync(KvApi::listReply, request.executor());
     }
 
     private static Reply listReply(ListPage page) {
