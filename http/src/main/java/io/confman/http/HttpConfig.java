@@ -1,5 +1,6 @@
 package io.confman.http;
 
+import io.confman.store.command.Names;
 import java.net.InetSocketAddress;
 import java.util.Objects;
 
@@ -43,6 +44,10 @@ public record HttpConfig(
         positive("connectionsMax", connectionsMax);
         positive("idleTimeoutMs", idleTimeoutMs);
         positive("waitMaxMs", waitMaxMs);
+        if (inlineMaxBytes > Names.INLINE_VALUE_BYTES_MAX) {
+            throw new IllegalArgumentException("rule 'inlineMaxBytes <= " + Names.INLINE_VALUE_BYTES_MAX
+                    + " (the command format's inline value cap)' violated: " + inlineMaxBytes);
+        }
         if (adminToken != null && adminToken.length() < 16) {
             throw new IllegalArgumentException("rule 'admin token is at least 16 characters' violated: "
                     + adminToken.length());

@@ -16,13 +16,15 @@ final class PathCodec {
     }
 
     static String decode(String raw) {
-        if (raw.indexOf('%') < 0) {
+        if (raw.indexOf('%') < 0 && raw.chars().allMatch(c -> c <= 0x7E)) {
             return raw;
         }
         ByteBuffer bytes = ByteBuffer.allocate(raw.length());
         for (int i = 0; i < raw.length(); i++) {
             char c = raw.charAt(i);
             if (c > 0x7E) {
+                // The request line is read as ISO-8859-1, so raw UTF-8 would arrive as other
+                // characters: refuse it rather than store a name the client did not mean.
                 throw ApiError.badRequest("a raw non-ASCII character at index " + i + " of the path; percent-encode it");
             }
             if (c != '%') {
