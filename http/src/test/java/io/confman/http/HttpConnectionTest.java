@@ -98,6 +98,22 @@ class HttpConnectionTest {
     }
 
     @Test
+    void expectContinueIsAnsweredBeforeTheBody() throws Exception {
+        try (RawHttp raw = connect()) {
+            raw.send("PUT /v1/kv/app/e HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 2\r\n\r\n");
+            assertEquals(100, raw.read().status());
+            raw.send("ok");
+            assertEquals(201, raw.read().status());
+        }
+        try (RawHttp raw = connect()) {
+            raw.send("PUT /v1/kv/app/e HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 99999999\r\n\r\n");
+            RawHttp.Response refused = raw.read();
+            assertEquals(413, refused.status(), "refused before the client sends the body");
+            assertTrue(raw.closedByServer());
+        }
+    }
+
+    @Test
     void anIdleConnectionIsClosed() throws Exception {
         HttpConfig base = FrontCluster.httpConfig(FrontCluster.TOKEN);
         HttpConfig shortIdle = new HttpConfig(base.bind(), base.adminToken(), base.requestTimeoutMs(),
