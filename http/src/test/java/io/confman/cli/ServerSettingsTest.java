@@ -142,7 +142,7 @@ class ServerSettingsTest {
         assertEquals(10, ServerSettings.tickMs(50, 500, 5_000, 10));
         assertEquals(9, ServerSettings.tickMs(45, 900, 9_000, 10));
         assertEquals(5, ServerSettings.tickMs(25, 500, 5_000, 10));
-        assertEquals(7, ServerSettings.tickMs(70, 700, 7_000, 10));
+        assertEquals(7, ServerSettings.tickMs(7, 700, 7_000, 10));
         assertEquals(1, ServerSettings.tickMs(101, 1_000, 10_000, 10));
         assertEquals(3, ServerSettings.tickMs(3, 9, 27, 10));
     }
