@@ -263,6 +263,32 @@ final class ProcessCluster implements AutoCloseable {
         }
     }
 
+    /**
+     * PUTs {@code value} through member {@code id}. Retries while the answer says the write
+     * was never proposed (503 no leader, 429 overloaded), so it never writes twice; returns
+     * the last answer, which the caller checks.
+     */
+    HttpResponse<String> put(String id, String namespace, String key, String value)
+            throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + DEADLINE.toNanos();
+        while (true) {
+            HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create(url(id) + "/v1/kv/"
+                            + namespace + "/" + key)).timeout(Duration.ofSeconds(30))
+                    .PUT(HttpRequest.BodyPublishers.ofString(value)).build(), HttpResponse.BodyHandlers.ofString());
+            boolean neverProposed = response.statusCode() == 503 || response.statusCode() == 429;
+            if (!neverProposed || System.nanoTime() > deadline) {
+                return response;
+            }
+            Thread.sleep(POLL_MS);
+        }
+    }
+
+    /** The value of {@code namespace/key} as member {@code id} serves it, or empty when it does not answer 200. */
+    Optional<String> value(String id, String namespace, String key, boolean stale) {
+        return get(id, "/v1/kv/" + namespace + "/" + key + (stale ? "?consistency=stale" : ""))
+                .filter(response -> response.statusCode() == 200).map(HttpResponse::body);
+    }
+
     /** The first string value of {@code "field":"..."} in a JSON text, or null. */
     static String jsonString(String json, String field) {
         Matcher m = Pattern.compile("\"" + Pattern.quote(field) + "\"\\s*:\\s*(?:\"([^\"]*)\"|null)").matcher(json);
