@@ -32,7 +32,14 @@ final class LineLog {
 
     /** Replaces every handler with one that writes {@code out}, at INFO and above. */
     static void configure(PrintStream out) {
-        LogManager.getLogManager().reset();
+        LogManager manager = LogManager.getLogManager();
+        if (manager instanceof LineLogManager lines) {
+            lines.resetForConfiguration();
+        } else {
+            // Another manager (something logged before Main set the property): lines logged
+            // while the JVM shuts down may be lost, everything else is as configured.
+            manager.reset();
+        }
         Logger root = Logger.getLogger("");
         root.setLevel(Level.INFO);
         root.addHandler(new LineHandler(out));

@@ -24,6 +24,10 @@ public final class Main {
     }
 
     public static void main(String[] args) {
+        // Before anything logs: the log manager must survive the JDK's own shutdown hook.
+        if (System.getProperty("java.util.logging.manager") == null) {
+            System.setProperty("java.util.logging.manager", LineLogManager.class.getName());
+        }
         System.exit(run(args, System.in, System.out, System.err));
     }
 

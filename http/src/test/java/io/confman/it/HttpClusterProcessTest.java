@@ -14,6 +14,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.CleanupMode;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -27,7 +28,7 @@ class HttpClusterProcessTest {
 
     private static final String NS = "app";
 
-    @TempDir
+    @TempDir(cleanup = CleanupMode.ON_SUCCESS) // A failed run keeps its node logs.
     Path root;
 
     private ProcessCluster cluster;

@@ -91,7 +91,7 @@ final class ProcessCluster implements AutoCloseable {
      * @param extraArgs flags given to every server, e.g. {@code --snapshot-interval 50}
      */
     ProcessCluster(Path root, int size, List<String> extraArgs) throws IOException {
-        this.root = root;
+        this.root = Files.createDirectories(root);
         this.extraArgs = List.copyOf(extraArgs);
         this.secretFile = Files.writeString(root.resolve("cluster-secret"), randomHex() + "\n");
         this.adminTokenFile = Files.writeString(root.resolve("admin-token"), randomHex() + "\n");
@@ -208,7 +208,10 @@ final class ProcessCluster implements AutoCloseable {
                 }
             }
             if (System.nanoTime() > deadline) {
-                throw new AssertionError("no " + what + " within " + DEADLINE.toSeconds() + " s; logs in " + root);
+                StringBuilder tails = new StringBuilder();
+                nodes.keySet().forEach(id -> tails.append("; ").append(id).append(": ").append(tail(id)));
+                throw new AssertionError("timed out after " + DEADLINE.toSeconds() + " s waiting for " + what
+                        + "; logs in " + root + tails);
             }
             Thread.sleep(POLL_MS);
         }
@@ -336,17 +339,6 @@ final class ProcessCluster implements AutoCloseable {
         return process.exitValue();
     }
 
-    /** Waits until {@code file} contains {@code fragment}. */
-    void awaitFile(Path file, String fragment) throws InterruptedException {
-        await("'" + fragment + "' in " + file, () -> {
-            try {
-                return Files.exists(file) && Files.readString(file).contains(fragment);
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-        });
-    }
-
     private static Process launch(List<String> serverArgs, ProcessBuilder.Redirect out, ProcessBuilder.Redirect err)
             throws IOException {
         List<String> command = new ArrayList<>(javaCommand());
@@ -374,6 +366,9 @@ final class ProcessCluster implements AutoCloseable {
     }
 
     String tail(String id) {
+        if (!Files.exists(node(id).log)) {
+            return "(no log)";
+        }
         List<String> lines = log(id).lines().toList();
         return String.join(" / ", lines.subList(Math.max(0, lines.size() - 5), lines.size()));
     }

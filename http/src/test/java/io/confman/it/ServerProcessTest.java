@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.zip.CRC32C;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.CleanupMode;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -26,7 +27,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class ServerProcessTest {
 
-    @TempDir
+    @TempDir(cleanup = CleanupMode.ON_SUCCESS) // A failed run keeps its node logs.
     Path root;
 
     private ProcessCluster cluster;
@@ -79,7 +80,7 @@ class ServerProcessTest {
         Path firstLog = root.resolve("first-life.log");
         Process first = cluster.launchLogged(alone, firstLog);
         try {
-            cluster.awaitFile(firstLog, "event=start");
+            Await.fileContains(firstLog, "event=start");
             ProcessCluster.stopProcess(first);
             assertTrue(java.nio.file.Files.readString(firstLog).contains("event=stop"),
                     "SIGTERM runs the shutdown hook, which closes the node");

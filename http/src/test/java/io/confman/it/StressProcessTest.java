@@ -22,6 +22,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.CleanupMode;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -41,7 +42,7 @@ class StressProcessTest {
     static final String SNAPSHOT_HISTOGRAM = "confman_snapshot_save_duration_seconds";
     static final String LEADER_CHANGES = "confman_server_leader_changes_seen_total";
 
-    @TempDir
+    @TempDir(cleanup = CleanupMode.ON_SUCCESS) // A failed run keeps its node logs.
     Path root;
 
     private ProcessCluster cluster;
