@@ -114,7 +114,9 @@ final class DevCommand {
         AtomicBoolean stopping = new AtomicBoolean();
         CountDownLatch stopped = new CountDownLatch(1);
         Thread hook = new Thread(() -> {
-            stopping.set(true);
+            synchronized (children) {
+                stopping.set(true);
+            }
             stopAll(children, out);
             stopped.countDown();
         }, "confman-dev-stop");
@@ -132,6 +134,11 @@ final class DevCommand {
                     .redirectInput(ProcessBuilder.Redirect.from(nullDevice())).start();
             Child child = new Child(id, httpPorts[i], peerPorts[i], log, process);
             synchronized (children) {
+                if (stopping.get()) {
+                    // The stop hook already took its list: this child would be left behind.
+                    process.destroyForcibly();
+                    return Main.EXIT_FAILURE;
+                }
                 children.add(child);
             }
             process.onExit().thenAccept(exited -> {

@@ -154,14 +154,14 @@ final class ServerCommand {
                     + " set or node: " + UsageException.oneLine(e.getMessage()));
             return Main.EXIT_USAGE;
         } catch (Exception e) {
-            return startFailed("the node", e, plan.node().members().get(plan.node().id()).toString(), err);
+            return startFailed("the node", e, hostPort(plan.node().members().get(plan.node().id())), err);
         }
         ConfmanHttpServer http;
         try {
             http = startHttp(node, plan.http());
         } catch (Exception e) {
             node.close();
-            return startFailed("the HTTP front", e, plan.http().bind().toString(), err);
+            return startFailed("the HTTP front", e, hostPort(plan.http().bind()), err);
         }
         AtomicBoolean closed = new AtomicBoolean();
         Runnable closeAll = () -> {
@@ -202,7 +202,7 @@ final class ServerCommand {
 
     private static int startFailed(String what, Exception e, String address, PrintStream err) {
         Throwable bind = e;
-        while (bind != null && !(bind instanceof BindException)) {
+        while (bind != null && !isAddressInUse(bind)) {
             bind = bind.getCause();
         }
         if (bind != null) {
@@ -217,6 +217,15 @@ final class ServerCommand {
         LOG.log(System.Logger.Level.ERROR, what + " failed to start", e);
         err.println(ServerSettings.COMMAND + ": " + what + " failed to start: " + UsageException.oneLine(e.toString()));
         return Main.EXIT_FAILURE;
+    }
+
+    /**
+     * NIO throws {@link BindException}; Netty's epoll transport throws its own IOException
+     * carrying the errno text, so both are recognised.
+     */
+    private static boolean isAddressInUse(Throwable t) {
+        return t instanceof BindException
+                || t instanceof IOException && String.valueOf(t.getMessage()).contains("Address already in use");
     }
 
     /**

@@ -92,6 +92,15 @@ class ServerProcessTest {
     }
 
     @Test
+    void aPeerAddressInUseIsRefused() throws Exception {
+        cluster = new ProcessCluster(root, 1, List.of());
+        try (java.net.ServerSocket taken = new java.net.ServerSocket()) {
+            taken.bind(new InetSocketAddress("127.0.0.1", cluster.node("n1").peerPort));
+            assertRefused(cluster.runUntilExit("in-use", cluster.serverArgs("n1")), "cannot listen on");
+        }
+    }
+
+    @Test
     void thePeerPortAcceptsNothingWithoutTheSecret() throws Exception {
         cluster = new ProcessCluster(root, 1, List.of());
         cluster.start("n1");
