@@ -69,14 +69,24 @@ class StressProcessTest {
         System.out.printf(Locale.ROOT, "stress: %d PUTs at %d clients in %.2f s, %.0f PUT/s, %d failed%n", PUTS, CLIENTS,
                 seconds, PUTS / seconds, failed);
 
+        Map<String, String> metrics = new HashMap<>();
+        for (String id : cluster.ids()) {
+            metrics.put(id, cluster.get(id, "/metrics").orElseThrow().body());
+            double count = sample(metrics.get(id), SNAPSHOT_HISTOGRAM + "_count", null);
+            double fast = sample(metrics.get(id), SNAPSHOT_HISTOGRAM + "_bucket", "0.1");
+            double sumSeconds = sample(metrics.get(id), SNAPSHOT_HISTOGRAM + "_sum", null);
+            // Printed before the checks, so that a failed run says how far off it was.
+            System.out.printf(Locale.ROOT, "stress: %s took %.0f snapshots, %.0f of them 100 ms or more, mean %.1f ms;"
+                    + " load average %.2f%n", id, count, count - fast, count == 0 ? 0 : sumSeconds * 1000 / count,
+                    java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
+        }
         assertEquals(0, failed, "PUTs not acknowledged");
         assertTrue(seconds < RUN_DEADLINE.toSeconds(), "the run took " + seconds + " s");
         for (String id : cluster.ids()) {
-            String metrics = cluster.get(id, "/metrics").orElseThrow().body();
-            double count = sample(metrics, SNAPSHOT_HISTOGRAM + "_count", null);
-            double fast = sample(metrics, SNAPSHOT_HISTOGRAM + "_bucket", "0.1");
+            double count = sample(metrics.get(id), SNAPSHOT_HISTOGRAM + "_count", null);
+            double fast = sample(metrics.get(id), SNAPSHOT_HISTOGRAM + "_bucket", "0.1");
             assertTrue(count > 0, id + " took no snapshot");
-            assertEquals(count, fast, id + ": snapshots of 100 ms or more");
+            assertEquals(count, fast, id + ": snapshots of 100 ms or more (of " + count + ")");
         }
         assertEquals(leaderChangesBefore, metricOnEveryNode(LEADER_CHANGES), "a leader changed during the run");
         assertEquals(termBefore, termOnEveryNode(), "a term changed during the run");
