@@ -20,7 +20,6 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
@@ -112,13 +111,11 @@ final class DevCommand {
         out.println("confman dev: " + nodes + " node(s), data in " + dir);
         List<Child> children = new ArrayList<>();
         AtomicBoolean stopping = new AtomicBoolean();
-        CountDownLatch stopped = new CountDownLatch(1);
         Thread hook = new Thread(() -> {
             synchronized (children) {
                 stopping.set(true);
             }
             stopAll(children, out);
-            stopped.countDown();
         }, "confman-dev-stop");
         Runtime.getRuntime().addShutdownHook(hook);
         for (int i = 0; i < nodes; i++) {
@@ -156,8 +153,8 @@ final class DevCommand {
         out.println("confman dev: waiting for every node to be ready (/readyz)...");
         String leader = awaitReady(children, err);
         if (leader == null) {
-            err.println(COMMAND + ": the cluster did not become ready within " + READY_DEADLINE_MS
-                    + " ms; see the node logs above");
+            err.println(COMMAND + ": the cluster is not ready (deadline " + READY_DEADLINE_MS
+                    + " ms); see the node logs above");
             return Main.EXIT_FAILURE; // The shutdown hook stops every child on exit.
         }
         out.println("confman dev: ready; leader " + leader + ". Try:");
@@ -165,11 +162,11 @@ final class DevCommand {
         out.println("  bin/confman get --url " + children.get(children.size() - 1).url() + " app greeting");
         out.println("confman dev: Ctrl-C stops every node");
         out.flush();
-        return waitUntilAllExited(children, stopped, err);
+        return waitUntilAllExited(children, stopping, err);
     }
 
     /** Blocks while any child runs; returns 1 once every child exited on its own. */
-    private static int waitUntilAllExited(List<Child> children, CountDownLatch stopped, PrintStream err) {
+    private static int waitUntilAllExited(List<Child> children, AtomicBoolean stopping, PrintStream err) {
         for (Child child : children) {
             try {
                 child.process().waitFor();
@@ -178,7 +175,7 @@ final class DevCommand {
                 return Main.EXIT_FAILURE;
             }
         }
-        if (stopped.getCount() > 0) {
+        if (!stopping.get()) {
             err.println(COMMAND + ": every node exited; stopping");
         }
         return Main.EXIT_FAILURE;
