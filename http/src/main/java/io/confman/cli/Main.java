@@ -28,7 +28,17 @@ public final class Main {
         if (System.getProperty("java.util.logging.manager") == null) {
             System.setProperty("java.util.logging.manager", LineLogManager.class.getName());
         }
-        System.exit(run(args, System.in, System.out, System.err));
+        int status;
+        try {
+            status = run(args, System.in, System.out, System.err);
+        } catch (Throwable unexpected) {
+            // A bug or a broken installation (a class missing from the classpath): say what in
+            // one line, as every other failure does, and end with the failure status.
+            System.err.println("confman: " + UsageException.oneLine(String.valueOf(unexpected))
+                    + (unexpected.getCause() == null ? "" : " caused by " + unexpected.getCause()));
+            status = EXIT_FAILURE;
+        }
+        System.exit(status);
     }
 
     /** Runs one command and returns its exit status (tests call this for the commands that return). */
