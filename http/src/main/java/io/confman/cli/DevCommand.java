@@ -126,7 +126,10 @@ final class DevCommand {
             command.addAll(List.of(Main.class.getName(), "server", "--id", id, "--peers", String.join(",", peers),
                     "--http", "127.0.0.1:" + httpPorts[i], "--data", nodeDir.resolve("data").toString(),
                     "--cluster-secret-file", secretFile.toString(), "--admin-token-file", tokenFile.toString()));
-            Process process = new ProcessBuilder(command).redirectErrorStream(true)
+            ProcessBuilder builder = new ProcessBuilder(command);
+            // Each node stops when this process ends, even by kill -9 (no shutdown hook then).
+            builder.environment().put(ServerCommand.PARENT_PID_ENVIRONMENT, Long.toString(ProcessHandle.current().pid()));
+            Process process = builder.redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
                     .redirectInput(ProcessBuilder.Redirect.from(nullDevice())).start();
             Child child = new Child(id, httpPorts[i], peerPorts[i], log, process);

@@ -13,6 +13,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.util.Arrays;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
@@ -25,6 +26,8 @@ final class ServerCommand {
 
     private static final System.Logger LOG = System.getLogger(ServerCommand.class.getName());
 
+    /** Set by {@code confman dev} in each node's environment: the pid the node lives and dies with. */
+    static final String PARENT_PID_ENVIRONMENT = "CONFMAN_DEV_PARENT_PID";
     /** Timers finer than this cost CPU for nothing at the timings a config store uses. */
     static final long TICK_MS_MAX = 10;
     /** How often the main thread looks whether the node's loop failed. */
@@ -181,7 +184,35 @@ final class ServerCommand {
                 + " election_timeout_ms=" + plan.node().electionTimeoutMs() + " request_timeout_ms="
                 + plan.node().requestTimeoutMs() + " snapshot_interval=" + plan.node().snapshotIntervalEntries()
                 + " data=" + plan.node().dataDir());
+        exitWithParent(System.getenv(PARENT_PID_ENVIRONMENT), node.id());
         return waitForFailure(node, closeAll);
+    }
+
+    /**
+     * When {@code confman dev} started this node it names itself in
+     * {@link #PARENT_PID_ENVIRONMENT}; the node stops when that process ends, however it
+     * ended (even {@code kill -9}, which runs no shutdown hook), so that no node outlives it.
+     */
+    private static void exitWithParent(String parentPid, String nodeId) {
+        if (parentPid == null || parentPid.isBlank()) {
+            return;
+        }
+        Optional<ProcessHandle> parent;
+        try {
+            parent = ProcessHandle.of(Long.parseLong(parentPid.strip()));
+        } catch (NumberFormatException e) {
+            throw new IllegalStateException(PARENT_PID_ENVIRONMENT + " is not a process id: " + parentPid, e);
+        }
+        if (parent.isEmpty()) {
+            LOG.log(System.Logger.Level.WARNING, "event=parent-gone node=" + nodeId + " pid=" + parentPid
+                    + "; stopping");
+            System.exit(Main.EXIT_FAILURE);
+        }
+        parent.get().onExit().thenRun(() -> {
+            LOG.log(System.Logger.Level.WARNING, "event=parent-gone node=" + nodeId + " pid=" + parentPid
+                    + "; stopping");
+            System.exit(Main.EXIT_FAILURE); // Runs the shutdown hook: HTTP front, then the node.
+        });
     }
 
     /**

@@ -29,7 +29,8 @@ class DevProcessTest {
         List<String> command = new ArrayList<>(ProcessCluster.javaCommand());
         command.addAll(List.of("io.confman.cli.Main", "dev", "--nodes", "2", "--data", dir.toString()));
         Path out = dir.resolve("dev.out");
-        Process dev = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(out.toFile()).start();
+        Process dev = ProcessCluster.track(new ProcessBuilder(command).redirectErrorStream(true)
+                .redirectOutput(out.toFile()).start());
         List<ProcessHandle> children = List.of();
         try {
             Await.fileContains(dir.resolve("n1").resolve("node.log"), "event=start");
@@ -55,6 +56,30 @@ class DevProcessTest {
         } finally {
             children.forEach(ProcessHandle::destroyForcibly);
             dev.destroyForcibly();
+            ProcessCluster.untrack(dev);
+        }
+    }
+
+    @Test
+    void killingDevWithSigkillStillStopsEveryNode() throws Exception {
+        List<String> command = new ArrayList<>(ProcessCluster.javaCommand());
+        command.addAll(List.of("io.confman.cli.Main", "dev", "--nodes", "1", "--data", dir.toString()));
+        Process dev = ProcessCluster.track(new ProcessBuilder(command).redirectErrorStream(true)
+                .redirectOutput(dir.resolve("dev.out").toFile()).start());
+        List<ProcessHandle> children = List.of();
+        try {
+            Path log = dir.resolve("n1").resolve("node.log");
+            Await.fileContains(log, "event=start");
+            children = dev.descendants().toList();
+            assertEquals(1, children.size(), "one process per node: " + children);
+            dev.destroyForcibly().waitFor(); // No shutdown hook runs in dev.
+            for (ProcessHandle child : children) {
+                assertTrue(child.onExit().get(ProcessCluster.DEADLINE.toSeconds(), TimeUnit.SECONDS) != null);
+            }
+            assertTrue(Files.readString(log).contains("event=parent-gone"), Files.readString(log));
+        } finally {
+            children.forEach(ProcessHandle::destroyForcibly);
+            ProcessCluster.untrack(dev);
         }
     }
 }

@@ -28,7 +28,8 @@ class DevReadyProcessTest {
         List<String> command = new ArrayList<>(ProcessCluster.javaCommand());
         command.addAll(List.of("io.confman.cli.Main", "dev", "--data", dir.toString()));
         Path out = dir.resolve("dev.out");
-        Process dev = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(out.toFile()).start();
+        Process dev = ProcessCluster.track(new ProcessBuilder(command).redirectErrorStream(true)
+                .redirectOutput(out.toFile()).start());
         List<ProcessHandle> children = List.of();
         try {
             Await.fileContains(out, "ready; leader n");
@@ -42,6 +43,7 @@ class DevReadyProcessTest {
         } finally {
             children.forEach(ProcessHandle::destroyForcibly);
             dev.destroyForcibly();
+            ProcessCluster.untrack(dev);
         }
     }
 }

@@ -47,8 +47,20 @@ final class ProcessCluster implements AutoCloseable {
     private static final Set<Process> STARTED = ConcurrentHashMap.newKeySet();
 
     static {
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> STARTED.forEach(Process::destroyForcibly),
-                "process-cluster-reaper"));
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> STARTED.forEach(process -> {
+            process.descendants().forEach(ProcessHandle::destroyForcibly);
+            process.destroyForcibly();
+        }), "process-cluster-reaper"));
+    }
+
+    /** Puts a process started elsewhere (e.g. {@code confman dev}) under the reaper, with its descendants. */
+    static Process track(Process process) {
+        STARTED.add(process);
+        return process;
+    }
+
+    static void untrack(Process process) {
+        STARTED.remove(process);
     }
 
     /** One member: where it listens, where it logs, and its current process (null when down). */
