@@ -1,0 +1,176 @@
+package io.confman.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.CleanupMode;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * 10,000 PUTs at 64 concurrent clients against three real node processes that snapshot every
+ * 50 entries, so that about 200 snapshots per node run under load. What must hold: the run
+ * ends within a minute, every snapshot took under 100 ms, no leader changed during the run,
+ * and no node logged an error or a decoding failure. Needs the HTTP front
+ * ({@code -Dgroups=http-front}).
+ */
+@Tag("http-front")
+class StressProcessTest {
+
+    static final int PUTS = 10_000;
+    static final int CLIENTS = 64;
+    static final int VALUE_BYTES = 100;
+    static final Duration RUN_DEADLINE = Duration.ofSeconds(60);
+    static final String SNAPSHOT_HISTOGRAM = "confman_snapshot_save_duration_seconds";
+    static final String LEADER_CHANGES = "confman_server_leader_changes_seen_total";
+
+    @TempDir(cleanup = CleanupMode.ON_SUCCESS) // A failed run keeps its node logs.
+    Path root;
+
+    private ProcessCluster cluster;
+
+    @AfterEach
+    void killCluster() {
+        if (cluster != null) {
+            cluster.close();
+        }
+    }
+
+    @Test
+    void tenThousandPutsAt64ClientsWithFrequentSnapshots() throws Exception {
+        cluster = new ProcessCluster(root, 3, List.of("--snapshot-interval", "50"));
+        cluster.startAll();
+        cluster.awaitReady();
+        String leader = cluster.awaitLeader();
+        Map<String, Double> leaderChangesBefore = metricOnEveryNode(LEADER_CHANGES);
+        Map<String, Long> termBefore = termOnEveryNode();
+
+        long started = System.nanoTime();
+        long failed = runPuts(cluster.url(leader));
+        double seconds = (System.nanoTime() - started) / 1e9;
+        System.out.printf(Locale.ROOT, "stress: %d PUTs at %d clients in %.2f s, %.0f PUT/s, %d failed%n", PUTS, CLIENTS,
+                seconds, PUTS / seconds, failed);
+
+        Map<String, String> metrics = new HashMap<>();
+        for (String id : cluster.ids()) {
+            metrics.put(id, cluster.get(id, "/metrics").orElseThrow().body());
+            double count = sample(metrics.get(id), SNAPSHOT_HISTOGRAM + "_count", null);
+            double fast = sample(metrics.get(id), SNAPSHOT_HISTOGRAM + "_bucket", "0.1");
+            double sumSeconds = sample(metrics.get(id), SNAPSHOT_HISTOGRAM + "_sum", null);
+            // Printed before the checks, so that a failed run says how far off it was.
+            System.out.printf(Locale.ROOT, "stress: %s took %.0f snapshots, %.0f of them 100 ms or more, mean %.1f ms;"
+                    + " load average %.2f%n", id, count, count - fast, count == 0 ? 0 : sumSeconds * 1000 / count,
+                    java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
+        }
+        assertEquals(0, failed, "PUTs not acknowledged");
+        assertTrue(seconds < RUN_DEADLINE.toSeconds(), "the run took " + seconds + " s");
+        for (String id : cluster.ids()) {
+            double count = sample(metrics.get(id), SNAPSHOT_HISTOGRAM + "_count", null);
+            double fast = sample(metrics.get(id), SNAPSHOT_HISTOGRAM + "_bucket", "0.1");
+            assertTrue(count > 0, id + " took no snapshot");
+            assertEquals(count, fast, id + ": snapshots of 100 ms or more (of " + count + ")");
+        }
+        assertEquals(leaderChangesBefore, metricOnEveryNode(LEADER_CHANGES), "a leader changed during the run");
+        assertEquals(termBefore, termOnEveryNode(), "a term changed during the run");
+        for (String id : cluster.ids()) {
+            List<String> bad = cluster.log(id).lines().filter(line -> line.contains(" ERROR ")
+                    || line.toLowerCase(Locale.ROOT).contains("decod") || line.contains("MALFORMED")
+                    || line.contains("BAD_CRC")).toList();
+            assertTrue(bad.isEmpty(), id + " logged: " + bad);
+        }
+    }
+
+    /** PUTs {@link #PUTS} distinct keys from {@link #CLIENTS} threads; returns how many were not acknowledged. */
+    private long runPuts(String url) throws Exception {
+        HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+                .connectTimeout(Duration.ofSeconds(5)).build();
+        String value = "v".repeat(VALUE_BYTES);
+        AtomicLong next = new AtomicLong();
+        AtomicLong failed = new AtomicLong();
+        ExecutorService clients = Executors.newFixedThreadPool(CLIENTS);
+        try {
+            List<Future<?>> running = new ArrayList<>();
+            for (int c = 0; c < CLIENTS; c++) {
+                running.add(clients.submit(() -> {
+                    for (long i = next.getAndIncrement(); i < PUTS; i = next.getAndIncrement()) {
+                        if (!putOnce(client, url, "key-" + i, value)) {
+                            failed.incrementAndGet();
+                        }
+                    }
+                    return null;
+                }));
+            }
+            for (Future<?> future : running) {
+                future.get(RUN_DEADLINE.toSeconds() * 2, TimeUnit.SECONDS);
+            }
+        } finally {
+            clients.shutdownNow();
+        }
+        return failed.get();
+    }
+
+    /** One PUT; a 429 (never proposed) is retried after its Retry-After hint, anything else counts as it is. */
+    private static boolean putOnce(HttpClient client, String url, String key, String value) throws Exception {
+        HttpRequest request = HttpRequest.newBuilder(URI.create(url + "/v1/kv/stress/" + key))
+                .timeout(Duration.ofSeconds(30)).PUT(HttpRequest.BodyPublishers.ofString(value)).build();
+        for (int attempt = 0; attempt < 100; attempt++) {
+            HttpResponse<String> response = client.send(request, HttpResponse.BodyHandlers.ofString());
+            if (response.statusCode() != 429) {
+                return response.statusCode() / 100 == 2;
+            }
+            Thread.sleep(10);
+        }
+        return false;
+    }
+
+    private Map<String, Double> metricOnEveryNode(String name) {
+        Map<String, Double> values = new HashMap<>();
+        for (String id : cluster.ids()) {
+            values.put(id, sample(cluster.get(id, "/metrics").orElseThrow().body(), name, null));
+        }
+        return values;
+    }
+
+    private Map<String, Long> termOnEveryNode() {
+        Map<String, Long> terms = new HashMap<>();
+        for (String id : cluster.ids()) {
+            terms.put(id, ProcessCluster.jsonLong(cluster.get(id, "/v1/status").orElseThrow().body(), "term"));
+        }
+        return terms;
+    }
+
+    /**
+     * The value of the sample {@code name} in Prometheus text, with {@code le="<le>"} among its
+     * labels when {@code le} is given. Fails when the sample is missing.
+     */
+    static double sample(String metrics, String name, String le) {
+        for (String line : metrics.lines().toList()) {
+            if (line.startsWith("#") || !(line.startsWith(name + " ") || line.startsWith(name + "{"))) {
+                continue;
+            }
+            if (le != null && !line.contains("le=\"" + le + "\"")) {
+                continue;
+            }
+            return Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+        }
+        throw new AssertionError("no sample " + name + (le == null ? "" : "{le=\"" + le + "\"}") + " in /metrics");
+    }
+}
