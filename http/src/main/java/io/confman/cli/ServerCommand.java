@@ -161,7 +161,7 @@ final class ServerCommand {
         }
         ConfmanHttpServer http;
         try {
-            http = startHttp(node, plan.http());
+            http = ConfmanHttpServer.start(node, plan.http());
         } catch (Exception e) {
             node.close();
             return startFailed("the HTTP front", e, hostPort(plan.http().bind()), err);
@@ -170,15 +170,13 @@ final class ServerCommand {
         Runnable closeAll = () -> {
             if (closed.compareAndSet(false, true)) {
                 LOG.log(System.Logger.Level.INFO, "event=stop node=" + node.id());
-                if (http != null) {
-                    http.close();
-                }
+                http.close();
                 node.close();
             }
         };
         Runtime.getRuntime().addShutdownHook(new Thread(closeAll, "confman-shutdown"));
         LOG.log(System.Logger.Level.INFO, "event=start node=" + node.id() + " http="
-                + (http == null ? "none" : "http://" + hostPort(http.address())) + " peer="
+                + "http://" + hostPort(http.address()) + " peer="
                 + hostPort(plan.node().members().get(node.id())) + " members=" + plan.node().members().keySet()
                 + " tick_ms=" + plan.node().tickMs() + " heartbeat_ms=" + plan.node().heartbeatMs()
                 + " election_timeout_ms=" + plan.node().electionTimeoutMs() + " request_timeout_ms="
@@ -213,22 +211,6 @@ final class ServerCommand {
                     + "; stopping");
             System.exit(Main.EXIT_FAILURE); // Runs the shutdown hook: HTTP front, then the node.
         });
-    }
-
-    /**
-     * The HTTP front is being built alongside this command; its skeleton refuses to start.
-     * Until it lands the node still serves its peers, so that a cluster of these processes
-     * elects and replicates, and says loudly that clients cannot reach it. Once the front is
-     * merged the skeleton's exception no longer occurs and this path is dead.
-     */
-    private static ConfmanHttpServer startHttp(ConfmanNode node, HttpConfig config) {
-        try {
-            return ConfmanHttpServer.start(node, config);
-        } catch (UnsupportedOperationException notBuilt) {
-            LOG.log(System.Logger.Level.WARNING, "event=http-unavailable node=" + node.id() + " reason="
-                    + UsageException.oneLine(notBuilt.getMessage()) + "; serving peers only");
-            return null;
-        }
     }
 
     private static int startFailed(String what, Exception e, String address, PrintStream err) {

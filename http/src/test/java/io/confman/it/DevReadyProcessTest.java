@@ -17,7 +17,7 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code confman dev} with the HTTP front: it waits until every node answers {@code /readyz},
  * prints the leader, and SIGTERM still leaves no process behind.
  */
-@Tag("http-front")
+@Tag("process")
 class DevReadyProcessTest {
 
     @TempDir(cleanup = CleanupMode.ON_SUCCESS) // A failed run keeps its node logs.

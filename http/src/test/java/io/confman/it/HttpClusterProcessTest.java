@@ -20,10 +20,10 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * A three-node cluster of real processes, used only through its HTTP API: writes through a
  * follower, reads from every node, a crashed leader ({@code kill -9}) replaced and caught
- * up, and every acknowledged write surviving a crash of the whole cluster. Needs the HTTP
- * front; run these alone with {@code -Dgroups=http-front}.
+ * up, and every acknowledged write surviving a crash of the whole cluster. Run
+ * these alone with {@code -Dgroups=process}.
  */
-@Tag("http-front")
+@Tag("process")
 class HttpClusterProcessTest {
 
     private static final String NS = "app";

@@ -12,8 +12,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.CleanupMode;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The client listener's address in use ends the server with status 2 and one line. Needs the HTTP front. */
-@Tag("http-front")
+/** The client listener's address in use ends the server with status 2 and one line. */
+@Tag("process")
 class HttpListenerProcessTest {
 
     @TempDir(cleanup = CleanupMode.ON_SUCCESS) // A failed run keeps its node logs.

@@ -29,10 +29,10 @@ import org.junit.jupiter.api.io.TempDir;
  * 10,000 PUTs at 64 concurrent clients against three real node processes that snapshot every
  * 50 entries, so that about 200 snapshots per node run under load. What must hold: the run
  * ends within a minute, every snapshot took under 100 ms, no leader changed during the run,
- * and no node logged an error or a decoding failure. Needs the HTTP front
- * ({@code -Dgroups=http-front}).
+ * and no node logged an error or a decoding failure (run alone with
+ * {@code -Dgroups=process}).
  */
-@Tag("http-front")
+@Tag("process")
 class StressProcessTest {
 
     static final int PUTS = 10_000;
