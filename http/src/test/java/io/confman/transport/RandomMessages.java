@@ -26,7 +26,7 @@ import java.util.Random;
 final class RandomMessages {
 
     static final List<FrameType> MESSAGE_TYPES = List.of(FrameType.values()).stream()
-            .filter(type -> !type.isHandshake()).toList();
+            .filter(type -> !type.isHandshake() && !type.isNodeMessage()).toList();
 
     private RandomMessages() {
     }
