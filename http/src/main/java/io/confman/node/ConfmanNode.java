@@ -1082,6 +1082,7 @@ public final class ConfmanNode implements AutoCloseable {
             takeSnapshot();
         }
         SnapshotMetadata latest = storage.snapshot();
+        publishStatus(); // A caller told of the snapshot must find it in status() too.
         snapshotRequests.forEach(future -> future.complete(latest));
         snapshotRequests.clear();
     }
@@ -1116,6 +1117,7 @@ public final class ConfmanNode implements AutoCloseable {
         while (it.hasNext()) {
             PendingTransfer transfer = it.next();
             if (transfer.target().equals(leader)) {
+                publishStatus(); // A caller told of the new leader must find it in status() too.
                 transfer.future().complete(null);
                 it.remove();
             } else if (nowNanos - transfer.deadlineNanos() > 0) {

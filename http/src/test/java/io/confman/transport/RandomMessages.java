@@ -60,7 +60,7 @@ final class RandomMessages {
                 return new InstallSnapshotResponse(cluster, from, to, term, snapshot(random),
                         anyLong(random), random.nextBoolean());
             case TIMEOUT_NOW:
-                return new TimeoutNow(cluster, from, to, term);
+                return new TimeoutNow(cluster, from, to, term, anyLong(random), anyLong(random));
             default:
                 throw new IllegalArgumentException("not a message type: " + type);
         }
