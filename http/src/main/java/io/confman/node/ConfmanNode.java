@@ -127,6 +127,8 @@ public final class ConfmanNode implements AutoCloseable {
         int sends;
         /** The leader said it appended the last copy; only a leader change sends it again then. */
         boolean acknowledged;
+        /** Why a leader last refused a copy, or null: the answer if no copy is ever accepted. */
+        NodeException refusal;
 
         PendingWrite(RequestId requestId, byte[] command, CompletableFuture<ApplyResult> future, long arrivedNanos,
                      long deadlineNanos) {
@@ -783,7 +785,7 @@ public final class ConfmanNode implements AutoCloseable {
         if (leader == null) {
             if (write.sends == 0 && nowNanos - write.arrivedNanos > electionTimeoutNanos) {
                 pendingWrites.remove(write.requestId.clientId());
-                write.future.completeExceptionally(new NodeException.NotLeader(config.id(), null));
+                write.future.completeExceptionally(certainFailure(write));
             }
             return;
         }
@@ -802,23 +804,32 @@ public final class ConfmanNode implements AutoCloseable {
             write.sends++;
             write.acknowledged = true;
         } else if (result instanceof ProposeResult.Rejected rejected) {
-            refuseWrite(write, 0, new NodeException.Rejected(rejected.reason()));
+            write.sends++;
+            refuseCopy(write, new NodeException.Rejected(rejected.reason()));
         } else {
             throw new IllegalStateException("unknown propose result " + result);
         }
     }
 
     /**
-     * A leader refused a copy of the write. When no other copy was ever sent ({@code sends}
-     * equals {@code sendsRefused}), nothing can commit it and the refusal is the answer;
-     * otherwise an earlier copy may still commit, so the write waits for its retry (and at
-     * worst its deadline: outcome unknown, never a failure).
+     * A leader refused the last copy of the write (a leadership transfer under way, thesis
+     * §3.10, or its uncommitted-bytes bound). The write is sent again when the leader changes
+     * or after forwardRetry, since a transfer ends within an election timeout. When no other
+     * copy was ever sent, nothing can commit it: it counts as never sent, so its deadline
+     * fails it with the refusal (HTTP 503) rather than as outcome unknown.
      */
-    private void refuseWrite(PendingWrite write, int sendsRefused, RuntimeException refusal) {
-        if (write.sends == sendsRefused) {
-            pendingWrites.remove(write.requestId.clientId());
-            write.future.completeExceptionally(refusal);
+    private void refuseCopy(PendingWrite write, NodeException refusal) {
+        write.sends--;
+        if (write.sends < 0) {
+            throw new IllegalStateException("write " + write.requestId + " has more refused copies than copies sent");
         }
+        write.acknowledged = false;
+        write.refusal = refusal;
+    }
+
+    /** The answer for a write no leader holds a copy of: the last refusal, or no leader known. */
+    private NodeException certainFailure(PendingWrite write) {
+        return write.refusal != null ? write.refusal : new NodeException.NotLeader(config.id(), null);
     }
 
     /** Once per tick: re-send writes and reads whose leader changed or that got no answer in time. */
@@ -955,8 +966,8 @@ public final class ConfmanNode implements AutoCloseable {
         switch (response.outcome()) {
             case OK -> write.acknowledged = true;
             case NOT_LEADER, LEADERSHIP_LOST -> write.sentTo = null; // Send again once a leader is known.
-            case REJECTED -> refuseWrite(write, 1, new NodeException.Rejected(response.detail()));
-            case OVERLOADED -> refuseWrite(write, 1, new NodeException.Overloaded("leader " + response.from()
+            case REJECTED -> refuseCopy(write, new NodeException.Rejected(response.detail()));
+            case OVERLOADED -> refuseCopy(write, new NodeException.Overloaded("leader " + response.from()
                     + ": " + response.detail()));
             case INVALID -> {
                 // Every copy carries the same bytes, so none was or will be proposed.
@@ -1323,9 +1334,8 @@ public final class ConfmanNode implements AutoCloseable {
             if (nowNanos - write.deadlineNanos <= 0) {
                 break;
             }
-            // Never sent: nothing can commit it, and no leader was known all along.
-            write.future.completeExceptionally(write.sends == 0 ? new NodeException.NotLeader(config.id(), null)
-                    : timeout);
+            // No copy accepted or in flight: nothing can commit it, so the failure is certain.
+            write.future.completeExceptionally(write.sends == 0 ? certainFailure(write) : timeout);
             writes.remove();
         }
     }

@@ -255,6 +255,72 @@ class ConfmanNodeForwardingTest {
     }
 
     @Test
+    void writesThroughAFollowerDuringALeaderChangeAreEachAppliedOnce() throws Exception {
+        cluster = new TestCluster(dir, 3, 1_000).startAll();
+        ConfmanNode leader = cluster.awaitLeader();
+        ConfmanNode follower = aFollowerOf(leader);
+        ConfmanNode next = cluster.nodes.values().stream().filter(node -> node != leader && node != follower)
+                .findFirst().orElseThrow();
+        get(follower.write(put("warm", "up")));
+        long revisionBefore = get(follower.linearizableRead(ConfigStore::revision));
+
+        int count = 40;
+        List<CompletableFuture<ApplyResult>> writes = new java.util.ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            writes.add(follower.write(put("during-" + i, "v" + i)));
+            if (i == count / 2) {
+                leader.transferLeadership(next.id()); // acknowledged copies may now be re-sent to the new leader
+            }
+        }
+        // A copy refused by the leader under transfer waits for the new leader; copies the old
+        // leader appended but did not commit are sent again to the new one, and applied once.
+        java.util.Set<Long> revisions = new java.util.HashSet<>();
+        for (int i = 0; i < count; i++) {
+            ApplyResult.Created result = assertInstanceOf(ApplyResult.Created.class, get(writes.get(i)));
+            assertEquals("during-" + i, result.meta().key());
+            revisions.add(result.meta().modRevision());
+        }
+        assertEquals(count, revisions.size(), "every write has its own revision");
+        assertEquals(next.id(), cluster.awaitLeader().id());
+        for (ConfmanNode node : cluster.nodes.values()) {
+            assertEquals(revisionBefore + count, (long) get(node.linearizableRead(ConfigStore::revision)),
+                    node.id() + ": each write applied once");
+        }
+    }
+
+    @Test
+    void blockingReadsOnAFollowerSurviveItsSnapshotInstall() throws Exception {
+        cluster = new TestCluster(dir, 3, 5).startAll();
+        ConfmanNode leader = cluster.awaitLeader();
+        ConfmanNode follower = aFollowerOf(leader);
+        ApplyResult.Created untouched = assertInstanceOf(ApplyResult.Created.class,
+                get(leader.write(put("untouched", "u1"))));
+        awaitTrue("the follower has it", () -> follower.status().appliedIndex() >= leader.status().commitIndex());
+        String followerId = follower.id();
+        cluster.stop(followerId);
+        for (int i = 0; i < 25; i++) {
+            get(leader.write(put("late", "v" + i)));
+        }
+        awaitTrue("the leader compacted past the stopped follower", () -> leader.status().snapshotIndex() >= 20);
+
+        ConfmanNode restarted = cluster.start(followerId);
+        // Registered at once, most likely before the restarted follower catches up (by the
+        // leader's snapshot, or entries): the first is answered by whichever brings "late", the
+        // second must wait on across it. BlockingReadsTest checks the store swap itself.
+        CompletableFuture<Optional<String>> late = restarted.awaitChange(NAMESPACE, "late", 0, 600_000,
+                store -> valueIn(store, "late"));
+        CompletableFuture<Optional<String>> waiting = restarted.awaitChange(NAMESPACE, "untouched",
+                untouched.meta().modRevision(), 600_000, store -> valueIn(store, "untouched"));
+        assertTrue(get(late).orElseThrow().startsWith("v"));
+        long committed = leader.status().commitIndex();
+        awaitTrue("the restarted follower catches up", () -> restarted.status().appliedIndex() >= committed);
+        assertEquals(1, waiters(restarted));
+        assertFalse(waiting.isDone());
+        get(leader.write(put("untouched", "u2")));
+        assertEquals(Optional.of("u2"), get(waiting));
+    }
+
+    @Test
     void timingWarningsNameTheKindWhoseP99NearsTheElectionTimeout() throws Exception {
         cluster = new TestCluster(dir, 1, 1_000);
         NodeConfig config = cluster.config("n1", cluster.members);
