@@ -5,6 +5,7 @@ import io.confman.store.WaitListener;
 import io.confman.store.WaitRegistration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -25,6 +26,8 @@ final class BlockingReads implements WaitListener {
 
     /** Invariant: holds exactly the waiters of {@link #store}, by the store's waiter id. */
     private final Map<Long, Waiting> byWaiterId = new HashMap<>();
+    /** The same waiters by their future (identity), so that a cancelled read can be found. */
+    private final Map<CompletableFuture<Object>, Long> byFuture = new IdentityHashMap<>();
     private ConfigStore store;
 
     /** The store whose waiters these are; set before any read registers. */
@@ -52,6 +55,7 @@ final class BlockingReads implements WaitListener {
             answer(waiting);
         } else if (registration instanceof WaitRegistration.Waiting registered) {
             byWaiterId.put(registered.waiterId(), waiting);
+            byFuture.put(waiting.future(), registered.waiterId());
         } else if (registration instanceof WaitRegistration.TooManyWaiters full) {
             waiting.future().completeExceptionally(new NodeException.Overloaded("watchersMax "
                     + full.watchersMax() + " blocking reads are waiting"));
@@ -74,7 +78,9 @@ final class BlockingReads implements WaitListener {
         }
         List<Waiting> moving = new ArrayList<>();
         for (long waiterId : removed) {
-            moving.add(byWaiterId.remove(waiterId));
+            Waiting waiting = byWaiterId.remove(waiterId);
+            byFuture.remove(waiting.future());
+            moving.add(waiting);
         }
         store = restored;
         moving.forEach(this::register);
@@ -95,7 +101,24 @@ final class BlockingReads implements WaitListener {
         if (waiting == null) {
             throw new IllegalStateException("the store fired waiter " + waiterId + ", which the node does not know");
         }
+        byFuture.remove(waiting.future());
         return waiting;
+    }
+
+    /**
+     * Removes the read whose future the client cancelled (it went away), so that it stops
+     * holding one of the store's watchersMax places until its deadline. Nothing when the read
+     * was answered meanwhile.
+     */
+    void cancel(CompletableFuture<?> future) {
+        Long waiterId = byFuture.remove(future);
+        if (waiterId == null) {
+            return;
+        }
+        byWaiterId.remove(waiterId);
+        if (!store.cancelWaiter(waiterId)) {
+            throw new IllegalStateException("waiter " + waiterId + " is the node's but not the store's");
+        }
     }
 
     /** Runs the read's function; its exception goes to the caller, never into the store's apply. */
@@ -111,6 +134,7 @@ final class BlockingReads implements WaitListener {
     void failAll(NodeException reason) {
         byWaiterId.values().forEach(waiting -> waiting.future().completeExceptionally(reason));
         byWaiterId.clear();
+        byFuture.clear();
     }
 
     int size() {

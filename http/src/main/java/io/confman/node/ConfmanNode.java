@@ -89,6 +89,10 @@ public final class ConfmanNode implements AutoCloseable {
     private record SnapshotNow(CompletableFuture<SnapshotMetadata> future) implements Event {
     }
 
+    /** The client cancelled a blocking read's future: free its waiter. */
+    private record CancelWait(CompletableFuture<Object> future) implements Event {
+    }
+
     private record Transfer(String target, CompletableFuture<Void> future) implements Event {
     }
 
@@ -417,6 +421,13 @@ public final class ConfmanNode implements AutoCloseable {
         long boundedWaitMs = Math.min(waitMs, AWAIT_CHANGE_WAIT_MS_MAX);
         submit(new AwaitChange(namespace, key, afterRevision, boundedWaitMs,
                 store -> function.apply(store), future), future);
+        // A client that goes away cancels the future; its waiter then leaves the store. If the
+        // inbox is full the waiter simply expires at its deadline.
+        future.whenComplete((value, error) -> {
+            if (future.isCancelled() && !stopping && !loopEnded) {
+                inbox.offer(new CancelWait(future));
+            }
+        });
         return (CompletableFuture<T>) future;
     }
 
@@ -678,6 +689,8 @@ public final class ConfmanNode implements AutoCloseable {
         } else if (event instanceof AwaitChange await) {
             blockingReads.register(await.namespace(), await.key(), await.afterRevision(),
                     nowMs() + await.waitMs(), await.function(), await.future());
+        } else if (event instanceof CancelWait cancel) {
+            blockingReads.cancel(cancel.future());
         } else if (event instanceof SnapshotNow snapshot) {
             handleSnapshotNow(snapshot.future());
         } else if (event instanceof Transfer transfer) {

@@ -83,6 +83,26 @@ class BlockingReadsTest {
     }
 
     @Test
+    void aCancelledReadLeavesTheStoreAndAnAnsweredOneIsLeftAlone() {
+        BlockingReads reads = new BlockingReads();
+        ConfigStore store = new ConfigStore(StoreLimits.DEFAULTS, reads);
+        reads.attach(store);
+        CompletableFuture<Object> cancelled = new CompletableFuture<>();
+        CompletableFuture<Object> answered = new CompletableFuture<>();
+        reads.register(NS, "a", 0, 10_000, REVISION, cancelled);
+        reads.register(NS, "b", 0, 10_000, REVISION, answered);
+        reads.cancel(cancelled);
+        assertEquals(1, store.waiterCount());
+        put(store, "b", "x");
+        assertEquals(1L, answered.join());
+        reads.cancel(answered);
+        put(store, "a", "y");
+        assertFalse(cancelled.isDone(), "a cancelled read is never answered");
+        assertEquals(0, reads.size());
+        assertEquals(0, store.waiterCount());
+    }
+
+    @Test
     void failAllAnswersEveryReadWithTheReason() {
         BlockingReads reads = new BlockingReads();
         ConfigStore store = new ConfigStore(StoreLimits.DEFAULTS, reads);

@@ -202,6 +202,18 @@ class ConfmanNodeForwardingTest {
     }
 
     @Test
+    void aCancelledBlockingReadLeavesTheStore() throws Exception {
+        cluster = new TestCluster(dir, 1, 1_000).startAll();
+        ConfmanNode only = cluster.awaitLeader();
+        CompletableFuture<Object> waiting = only.awaitChange(NAMESPACE, "k", 0, 600_000, store -> null);
+        awaitTrue("the read waits", () -> waiters(only) == 1);
+        assertTrue(waiting.cancel(false));
+        awaitTrue("the cancelled read's waiter is gone", () -> waiters(only) == 0);
+        get(only.write(put("k", "v"))); // nothing fires for it, and the loop goes on
+        assertEquals(Optional.of("v"), localValue(only, "k"));
+    }
+
+    @Test
     void closingTheNodeFailsItsBlockingReadsWithStopped() throws Exception {
         cluster = new TestCluster(dir, 1, 1_000).startAll();
         ConfmanNode only = cluster.awaitLeader();
