@@ -367,14 +367,24 @@ public final class ConfmanNode implements AutoCloseable {
      * Writes {@code command} through the leader: proposes it here when this node leads,
      * otherwise forwards it to the leader, retrying with the same request id across leader
      * changes until requestTimeoutMs. Completes with the result once the entry is applied on
-     * this node. Fails with {@code NotLeader} (no leader known: HTTP 503), {@code Timeout},
-     * {@code LeadershipLost} or {@code Stopped} (outcome unknown: HTTP 504), {@code Overloaded}
-     * (HTTP 429), {@code Rejected} (HTTP 503), or {@code IllegalArgumentException} (HTTP 400/413).
+     * this node. Fails with {@code NotLeader} (no leader known, never sent: HTTP 503),
+     * {@code Timeout} or {@code Stopped} (outcome unknown: HTTP 504/503), {@code Overloaded}
+     * (HTTP 429), {@code Rejected} (every copy refused: HTTP 503), {@code IllegalArgumentException} (HTTP 400/413)
+     * or {@code ValueTooLargeException} (HTTP 413).
      */
     public CompletableFuture<ApplyResult> write(Command command) {
+        CompletableFuture<ApplyResult> future = new CompletableFuture<>();
+        if (command instanceof Command.Put put) {
+            try {
+                // STORE.md: the value bound is checked before proposing, never while applying.
+                StoreLimits.DEFAULTS.checkValueSize(put.value().sizeBytes());
+            } catch (RuntimeException e) {
+                future.completeExceptionally(e);
+                return future;
+            }
+        }
         Command withSession = command.requestId().hasSession() ? command : withRequestId(command, nextRequestId());
         byte[] encoded = CommandCodec.encode(withSession);
-        CompletableFuture<ApplyResult> future = new CompletableFuture<>();
         if (encoded.length > config.commandBytesMax()) {
             future.completeExceptionally(new IllegalArgumentException("an encoded command of " + encoded.length
                     + " bytes exceeds commandBytesMax " + config.commandBytesMax()));

@@ -16,7 +16,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.confman.raft.SnapshotMetadata;
 import io.confman.store.ApplyResult;
 import io.confman.store.ConfigStore;
+import io.confman.store.StoreLimits;
 import io.confman.store.StoredValue;
+import io.confman.store.ValueTooLargeException;
 import io.confman.store.command.Command;
 import io.confman.store.command.Precondition;
 import io.confman.store.command.RequestId;
@@ -77,6 +79,10 @@ class ConfmanNodeForwardingTest {
         // Read-your-writes on the follower: it answered only after its own store applied the entry.
         assertEquals(Optional.of("v1"), localValue(follower, "k"));
         assertEquals(Optional.of("v1"), text(get(leader.linearizableRead(store -> store.get(NAMESPACE, "k")))));
+
+        Command tooLarge = new Command.Put(RequestId.NONE, NAMESPACE, "big", new Value.BlobPointer(new byte[32],
+                StoreLimits.DEFAULTS.valueBytesMax() + 1, "application/octet-stream"), new Precondition.None());
+        assertInstanceOf(ValueTooLargeException.class, failure(follower.write(tooLarge)));
 
         ApplyResult.Updated updated = assertInstanceOf(ApplyResult.Updated.class,
                 get(follower.write(put("k", "v2"))));
