@@ -19,13 +19,16 @@ import io.confman.store.StoreLimits;
 import io.confman.store.WaitListener;
 import io.confman.store.command.Command;
 import io.confman.store.command.CommandCodec;
+import io.confman.store.command.Names;
 import io.confman.store.command.RequestId;
+import io.confman.transport.NodeMessage;
 import io.confman.transport.PeerTransport;
 import io.confman.transport.TransportStats;
 import java.io.IOException;
 import java.io.InputStream;
 import java.lang.System.Logger.Level;
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.Iterator;
@@ -71,7 +74,75 @@ public final class ConfmanNode implements AutoCloseable {
     private record Read(PendingRead read) implements Event {
     }
 
+    private record Write(PendingWrite write) implements Event {
+    }
+
+    /** A forwarded request or its answer from a peer's node loop (TRANSPORT.md section 4.4). */
+    private record PeerInbound(NodeMessage message) implements Event {
+    }
+
+    private record AwaitChange(String namespace, String key, long afterRevision, long waitMs,
+                               Function<ConfigStore, Object> function, CompletableFuture<Object> future)
+            implements Event {
+    }
+
+    private record SnapshotNow(CompletableFuture<SnapshotMetadata> future) implements Event {
+    }
+
+    /** The client cancelled a blocking read's future: free its waiter. */
+    private record CancelWait(CompletableFuture<Object> future) implements Event {
+    }
+
+    private record Transfer(String target, CompletableFuture<Void> future) implements Event {
+    }
+
+    /** A leadership transfer this node started, waiting until its status shows the target leading. */
+    private record PendingTransfer(String target, CompletableFuture<Void> future, long deadlineNanos) {
+    }
+
+    /** Snapshot requests waiting for the loop at once; more are Overloaded (STYLE 9). */
+    static final int SNAPSHOT_REQUESTS_MAX = 64;
+    /** Leadership transfers waiting at once; more are Overloaded. */
+    static final int TRANSFERS_MAX = 16;
+    /** The longest a blocking read waits; longer waits are cut to it (Consul's cap). */
+    public static final long AWAIT_CHANGE_WAIT_MS_MAX = 600_000;
+    /** Context tags of the core's ReadIndex requests: a read of this node, or a peer's. */
+    private static final byte READ_CONTEXT_LOCAL = 1;
+    private static final byte READ_CONTEXT_PEER = 2;
+
     private static final Tick TICK = new Tick();
+
+    /**
+     * A client write going through the leader (NODE.md, "Forwarding"). It is answered when
+     * this node applies an entry carrying its request id, wherever the entry was proposed:
+     * so the answer comes after this node's own store applied it (read-your-writes here).
+     */
+    private static final class PendingWrite {
+        final RequestId requestId;
+        final byte[] command;
+        final CompletableFuture<ApplyResult> future;
+        final long arrivedNanos;
+        final long deadlineNanos;
+        /** The leader it was last proposed to or forwarded to; null while it must be (re)sent. */
+        String sentTo;
+        long sentTerm;
+        long sentNanos;
+        /** Copies sent anywhere; with one or more the write may commit, and is never failed as such. */
+        int sends;
+        /** The leader said it appended the last copy; only a leader change sends it again then. */
+        boolean acknowledged;
+        /** Why a leader last refused a copy, or null: the answer if no copy is ever accepted. */
+        NodeException refusal;
+
+        PendingWrite(RequestId requestId, byte[] command, CompletableFuture<ApplyResult> future, long arrivedNanos,
+                     long deadlineNanos) {
+            this.requestId = requestId;
+            this.command = command;
+            this.future = future;
+            this.arrivedNanos = arrivedNanos;
+            this.deadlineNanos = deadlineNanos;
+        }
+    }
 
     /** A proposal in the leader's log, waiting for its index to be applied. */
     private record PendingProposal(long term, CompletableFuture<ApplyResult> future, long deadlineNanos) {
@@ -84,8 +155,17 @@ public final class ConfmanNode implements AutoCloseable {
         final BiFunction<ConfigStore, Long, Object> function;
         final CompletableFuture<Object> future;
         final long deadlineNanos;
-        /** Set when the core says the read is safe; -1 until then. */
+        /** Set when the core (or, for a forwarded read, the leader) says the read is safe; -1 until then. */
         long readIndex = -1;
+        /**
+         * A follower's read goes to the leader (thesis §6.4, follower reads): the member it
+         * last asked, or null while it has asked nobody (or must ask again), in which term,
+         * when, and how many times.
+         */
+        String askedLeader;
+        long askedTerm;
+        long askedNanos;
+        int asks;
 
         PendingRead(long id, boolean linearizable, BiFunction<ConfigStore, Long, Object> function,
                     CompletableFuture<Object> future, long deadlineNanos) {
@@ -99,6 +179,12 @@ public final class ConfmanNode implements AutoCloseable {
 
     private final NodeConfig config;
     private final long requestTimeoutNanos;
+    private final long electionTimeoutNanos;
+    /** A forwarded write or read not answered within this is sent again (same request id). */
+    private final long forwardRetryNanos;
+    private final long tickNanos;
+    /** The origin of the monotonic milliseconds the store's waiter deadlines are in. */
+    private final long clockOriginNanos = System.nanoTime();
     // Bounded (STYLE 9): a full inbox refuses; the HTTP layer answers 429.
     private final ArrayBlockingQueue<Event> inbox;
     private final ScheduledExecutorService ticker;
@@ -133,13 +219,31 @@ public final class ConfmanNode implements AutoCloseable {
     /** Reads the core declared safe, lowest readIndex first, waiting for the store to catch up. */
     private final PriorityQueue<PendingRead> releasedReads =
             new PriorityQueue<>(Comparator.comparingLong((PendingRead read) -> read.readIndex));
+    /**
+     * Client writes by the client id of their request id, in arrival order, which is deadline
+     * order. Invariant: with pendingProposals and pendingReads, at most pendingRequestsMax.
+     */
+    private final LinkedHashMap<Long, PendingWrite> pendingWrites = new LinkedHashMap<>();
+    private final BlockingReads blockingReads;
+    /** Invariant: at most SNAPSHOT_REQUESTS_MAX. */
+    private final List<CompletableFuture<SnapshotMetadata>> snapshotRequests = new ArrayList<>();
+    /** Invariant: at most TRANSFERS_MAX. */
+    private final List<PendingTransfer> transfers = new ArrayList<>();
+    private long lastRetryNanos;
+    private long timingSamplesSeen;
+    private List<String> timingWarningsLogged = List.of();
     private long ticks;
     // Invariant: snapshotIndex <= store.appliedIndex().
     private long snapshotIndex;
 
-    private ConfmanNode(NodeConfig config, DurableLogStorage storage, ConfigStore store) {
+    private ConfmanNode(NodeConfig config, DurableLogStorage storage, ConfigStore store, BlockingReads blockingReads) {
         this.config = config;
         this.requestTimeoutNanos = TimeUnit.MILLISECONDS.toNanos(config.requestTimeoutMs());
+        this.electionTimeoutNanos = TimeUnit.MILLISECONDS.toNanos(config.electionTimeoutMs());
+        this.forwardRetryNanos = electionTimeoutNanos;
+        this.tickNanos = TimeUnit.MILLISECONDS.toNanos(config.tickMs());
+        this.blockingReads = blockingReads;
+        blockingReads.attach(store);
         this.inbox = new ArrayBlockingQueue<>(config.inboxEventsMax());
         this.storage = storage;
         this.store = store;
@@ -165,14 +269,15 @@ public final class ConfmanNode implements AutoCloseable {
                 StorageOptions.defaults());
         ConfmanNode node;
         try {
-            ConfigStore store = restoreStore(storage, storage.snapshot());
-            node = new ConfmanNode(config, storage, store);
+            BlockingReads blockingReads = new BlockingReads();
+            ConfigStore store = restoreStore(storage, storage.snapshot(), blockingReads);
+            node = new ConfmanNode(config, storage, store, blockingReads);
         } catch (IOException | RuntimeException e) {
             storage.close();
             throw e;
         }
         try {
-            node.transport = PeerTransport.start(config.transportConfig(), node::onInbound);
+            node.transport = PeerTransport.start(config.transportConfig(), node::onInbound, node::onNodeInbound);
             node.loopThread.start();
             node.ticker.scheduleAtFixedRate(node::onTimer, config.tickMs(), config.tickMs(), TimeUnit.MILLISECONDS);
         } catch (RuntimeException e) {
@@ -182,14 +287,13 @@ public final class ConfmanNode implements AutoCloseable {
         return node;
     }
 
-    private static ConfigStore restoreStore(DurableLogStorage storage, SnapshotMetadata snapshot) throws IOException {
+    private static ConfigStore restoreStore(DurableLogStorage storage, SnapshotMetadata snapshot,
+                                            WaitListener listener) throws IOException {
         if (snapshot.lastIncludedIndex() == 0) {
-            return new ConfigStore(StoreLimits.DEFAULTS, WaitListener.NONE);
+            return new ConfigStore(StoreLimits.DEFAULTS, listener);
         }
-        // Blocking reads (waiters) come with the HTTP layer; until then no waiter exists and
-        // a listener that throws when fired is the honest one.
         try (InputStream body = storage.snapshots().openBody(snapshot)) {
-            ConfigStore store = ConfigStore.restore(body, StoreLimits.DEFAULTS, WaitListener.NONE);
+            ConfigStore store = ConfigStore.restore(body, StoreLimits.DEFAULTS, listener);
             if (store.appliedIndex() != snapshot.lastIncludedIndex()) {
                 throw new IllegalStateException("snapshot " + snapshot + " restored a store applied to "
                         + store.appliedIndex());
@@ -218,14 +322,22 @@ public final class ConfmanNode implements AutoCloseable {
         return future;
     }
 
-    /** A linearizable read (thesis §6.4): completes with the read index once the store applied it. */
+    /**
+     * A linearizable read (thesis §6.4): completes with the read index once the store applied
+     * it. On a follower the read index comes from the leader (follower reads, NODE.md).
+     */
     public CompletableFuture<Long> linearizableRead() {
         return submitRead(true, (store, readIndex) -> readIndex);
     }
 
     /**
-     * Runs {@code function} on the loop against the store once a ReadIndex confirmed this node's
-     * leadership and the store applied up to the read index: its result is linearizable.
+     * Runs {@code function} on the loop against the store once a ReadIndex confirmed the
+     * leader's leadership and this node's store applied up to the read index: its result is
+     * linearizable. On a follower the leader is asked for the read index over the transport
+     * (thesis §6.4, follower reads); the leader changing meanwhile makes the follower ask the
+     * new one. Fails with {@code NotLeader} (no leader known), {@code Timeout}, {@code
+     * Rejected} (transfer under way), {@code LeadershipLost}, {@code Overloaded} or {@code
+     * Stopped}.
      */
     public <T> CompletableFuture<T> linearizableRead(Function<ConfigStore, T> function) {
         return submitRead(true, (store, readIndex) -> function.apply(store));
@@ -240,8 +352,7 @@ public final class ConfmanNode implements AutoCloseable {
     }
 
     // ---------------------------------------------------------------- the HTTP layer's API
-    // The calls below are what the HTTP front uses. Until forwarding lands they behave as on
-    // a leader-only node: a follower answers NotLeader. See NODE.md, "Not done yet".
+    // The calls below are what the HTTP front uses; NODE.md lists each with its answers.
 
     /**
      * A request id no other write of this cluster uses (STORE.md, client sessions): a fresh
@@ -256,12 +367,42 @@ public final class ConfmanNode implements AutoCloseable {
      * Writes {@code command} through the leader: proposes it here when this node leads,
      * otherwise forwards it to the leader, retrying with the same request id across leader
      * changes until requestTimeoutMs. Completes with the result once the entry is applied on
-     * this node. Fails with {@code NotLeader} (no leader known: HTTP 503), {@code Timeout},
-     * {@code LeadershipLost} or {@code Stopped} (outcome unknown: HTTP 504), {@code Overloaded}
-     * (HTTP 429), {@code Rejected} (HTTP 503), or {@code IllegalArgumentException} (HTTP 400/413).
+     * this node. Fails with {@code NotLeader} (no leader known, never sent: HTTP 503),
+     * {@code Timeout} or {@code Stopped} (outcome unknown: HTTP 504/503), {@code Overloaded}
+     * (HTTP 429), {@code Rejected} (every copy refused: HTTP 503), {@code IllegalArgumentException} (HTTP 400/413)
+     * or {@code ValueTooLargeException} (HTTP 413).
      */
     public CompletableFuture<ApplyResult> write(Command command) {
-        return propose(command);
+        CompletableFuture<ApplyResult> future = new CompletableFuture<>();
+        if (command instanceof Command.Put put) {
+            try {
+                // STORE.md: the value bound is checked before proposing, never while applying.
+                StoreLimits.DEFAULTS.checkValueSize(put.value().sizeBytes());
+            } catch (RuntimeException e) {
+                future.completeExceptionally(e);
+                return future;
+            }
+        }
+        Command withSession = command.requestId().hasSession() ? command : withRequestId(command, nextRequestId());
+        byte[] encoded = CommandCodec.encode(withSession);
+        if (encoded.length > config.commandBytesMax()) {
+            future.completeExceptionally(new IllegalArgumentException("an encoded command of " + encoded.length
+                    + " bytes exceeds commandBytesMax " + config.commandBytesMax()));
+            return future;
+        }
+        long now = System.nanoTime();
+        submit(new Write(new PendingWrite(withSession.requestId(), encoded, future, now, now + requestTimeoutNanos)),
+                future);
+        return future;
+    }
+
+    /** The same command under another request id (a write must carry a session to be retried safely). */
+    private static Command withRequestId(Command command, RequestId requestId) {
+        if (command instanceof Command.Put put) {
+            return new Command.Put(requestId, put.namespace(), put.key(), put.value(), put.precondition());
+        }
+        Command.Delete delete = (Command.Delete) command;
+        return new Command.Delete(requestId, delete.namespace(), delete.key(), delete.precondition());
     }
 
     /**
@@ -270,24 +411,62 @@ public final class ConfmanNode implements AutoCloseable {
      * {@code waitMs} passed, whichever comes first; at once when the key already changed.
      * Reads the local store, so it may be stale by the replication lag.
      */
+    @SuppressWarnings("unchecked")
     public <T> CompletableFuture<T> awaitChange(String namespace, String key, long afterRevision, long waitMs,
                                                 Function<ConfigStore, T> function) {
-        return read(function);
+        Objects.requireNonNull(function, "function");
+        CompletableFuture<Object> future = new CompletableFuture<>();
+        try {
+            // Checked here, on the caller's thread, so that the loop never meets a bad request.
+            Names.checkNamespace(namespace);
+            Names.checkKey(key);
+            if (afterRevision < 0 || waitMs < 0) {
+                throw new IllegalArgumentException("index and wait must be >= 0, were " + afterRevision + " and "
+                        + waitMs);
+            }
+        } catch (IllegalArgumentException e) {
+            future.completeExceptionally(e);
+            return (CompletableFuture<T>) future;
+        }
+        long boundedWaitMs = Math.min(waitMs, AWAIT_CHANGE_WAIT_MS_MAX);
+        submit(new AwaitChange(namespace, key, afterRevision, boundedWaitMs,
+                store -> function.apply(store), future), future);
+        // A client that goes away cancels the future; its waiter then leaves the store. If the
+        // inbox is full the waiter simply expires at its deadline.
+        future.whenComplete((value, error) -> {
+            if (future.isCancelled() && !stopping && !loopEnded) {
+                inbox.offer(new CancelWait(future));
+            }
+        });
+        return (CompletableFuture<T>) future;
     }
 
-    /** Takes a snapshot of the store now (admin); completes with its metadata. */
+    /**
+     * Takes a snapshot of the store now (admin), on the loop; completes with its metadata, or
+     * with the last snapshot's when nothing was applied since. Fails with {@code Overloaded}
+     * or {@code Stopped}.
+     */
     public CompletableFuture<SnapshotMetadata> snapshotNow() {
-        return CompletableFuture.failedFuture(new UnsupportedOperationException("snapshotNow"));
+        CompletableFuture<SnapshotMetadata> future = new CompletableFuture<>();
+        submit(new SnapshotNow(future), future);
+        return future;
     }
 
     /**
      * Hands leadership to {@code target} (admin, thesis §3.10). Completes once {@code target}
      * leads; fails with {@code NotLeader} when this node does not lead, with
      * {@code IllegalArgumentException} for a non-member, with {@code Timeout} when the transfer
-     * did not finish within an election timeout.
+     * did not finish within two election timeouts (the core aborts it after one, thesis §3.10).
      */
     public CompletableFuture<Void> transferLeadership(String target) {
-        return CompletableFuture.failedFuture(new UnsupportedOperationException("transferLeadership"));
+        CompletableFuture<Void> future = new CompletableFuture<>();
+        if (target == null || !config.members().containsKey(target)) {
+            future.completeExceptionally(new IllegalArgumentException("cannot transfer leadership to " + target
+                    + ": not one of the members " + config.members().keySet()));
+            return future;
+        }
+        submit(new Transfer(target, future), future);
+        return future;
     }
 
     /**
@@ -296,7 +475,30 @@ public final class ConfmanNode implements AutoCloseable {
      * {@code /readyz} reports these as its reason.
      */
     public List<String> timingWarnings() {
-        return List.of();
+        return timingWarnings(config.electionTimeoutMs(), persistDurations, snapshotDurations);
+    }
+
+    /**
+     * The warnings for these recorders: a duration kind whose recent p99 is at least half the
+     * election timeout leaves too little room for the order the thesis asks of timing (§3.4:
+     * broadcastTime << electionTimeout; a leader's fsync is on its commit path, and a
+     * snapshot on the loop stops heartbeats while it runs).
+     */
+    static List<String> timingWarnings(long electionTimeoutMs, DurationRecorder fsync, DurationRecorder snapshot) {
+        List<String> warnings = new ArrayList<>();
+        addTimingWarning(warnings, "fsync", fsync, electionTimeoutMs);
+        addTimingWarning(warnings, "snapshot", snapshot, electionTimeoutMs);
+        return List.copyOf(warnings);
+    }
+
+    private static void addTimingWarning(List<String> warnings, String kind, DurationRecorder recorder,
+                                         long electionTimeoutMs) {
+        long p99Nanos = recorder.p99Nanos();
+        if (recorder.count() == 0 || 2 * p99Nanos < TimeUnit.MILLISECONDS.toNanos(electionTimeoutMs)) {
+            return;
+        }
+        warnings.add(kind + " p99 " + TimeUnit.NANOSECONDS.toMillis(p99Nanos) + " ms is within 2x of electionTimeoutMs "
+                + electionTimeoutMs);
     }
 
     @SuppressWarnings("unchecked")
@@ -382,6 +584,13 @@ public final class ConfmanNode implements AutoCloseable {
         }
     }
 
+    /** On a Netty thread, as {@link #onInbound}: a peer's forwarded request or its answer. */
+    private void onNodeInbound(NodeMessage message) {
+        if (!inbox.offer(new PeerInbound(message))) {
+            inboundDropped.incrementAndGet(); // The sender asks again after forwardRetry.
+        }
+    }
+
     /** On the timer thread: only enqueues. */
     private void onTimer() {
         if (!inbox.offer(TICK)) {
@@ -404,9 +613,15 @@ public final class ConfmanNode implements AutoCloseable {
                     }
                     batch.clear();
                 }
+                retryForwardsOncePerTick(System.nanoTime());
                 processReadies();
+                serveReleasedReads(); // A leader's answer to a forwarded read releases it without a Ready.
+                store.expireWaiters(nowMs());
                 expireRequests(System.nanoTime());
+                serveSnapshotRequests();
                 maybeTakeSnapshot();
+                checkTransfers(System.nanoTime());
+                checkTimingWarnings();
                 checkInvariants();
                 publishStatus();
             }
@@ -425,6 +640,13 @@ public final class ConfmanNode implements AutoCloseable {
             pendingReads.values().forEach(r -> r.future.completeExceptionally(stopped));
             pendingReads.clear();
             releasedReads.clear();
+            pendingWrites.values().forEach(w -> w.future.completeExceptionally(stopped));
+            pendingWrites.clear();
+            blockingReads.failAll(stopped);
+            snapshotRequests.forEach(future -> future.completeExceptionally(stopped));
+            snapshotRequests.clear();
+            transfers.forEach(transfer -> transfer.future().completeExceptionally(stopped));
+            transfers.clear();
             failQueuedClientEvents();
             publishStatus();
             if (failure != null && transport != null) {
@@ -448,6 +670,14 @@ public final class ConfmanNode implements AutoCloseable {
                 propose.future().completeExceptionally(stopped);
             } else if (event instanceof Read read) {
                 read.read().future.completeExceptionally(stopped);
+            } else if (event instanceof Write write) {
+                write.write().future.completeExceptionally(stopped);
+            } else if (event instanceof AwaitChange await) {
+                await.future().completeExceptionally(stopped);
+            } else if (event instanceof SnapshotNow snapshot) {
+                snapshot.future().completeExceptionally(stopped);
+            } else if (event instanceof Transfer transfer) {
+                transfer.future().completeExceptionally(stopped);
             }
         }
     }
@@ -462,6 +692,19 @@ public final class ConfmanNode implements AutoCloseable {
             handlePropose(propose);
         } else if (event instanceof Read read) {
             handleRead(read.read());
+        } else if (event instanceof Write write) {
+            handleWrite(write.write());
+        } else if (event instanceof PeerInbound peer) {
+            handlePeerMessage(peer.message());
+        } else if (event instanceof AwaitChange await) {
+            blockingReads.register(await.namespace(), await.key(), await.afterRevision(),
+                    nowMs() + await.waitMs(), await.function(), await.future());
+        } else if (event instanceof CancelWait cancel) {
+            blockingReads.cancel(cancel.future());
+        } else if (event instanceof SnapshotNow snapshot) {
+            handleSnapshotNow(snapshot.future());
+        } else if (event instanceof Transfer transfer) {
+            handleTransfer(transfer);
         } else {
             throw new IllegalStateException("unknown event " + event);
         }
@@ -514,11 +757,15 @@ public final class ConfmanNode implements AutoCloseable {
             return;
         }
         pendingReads.put(read.id, read);
-        raft.readIndex(ByteBuffer.allocate(Long.BYTES).putLong(read.id).array());
+        if (raft.status().role() == Role.LEADER) {
+            raft.readIndex(localReadContext(read.id));
+        } else {
+            askLeaderForReadIndex(read, System.nanoTime());
+        }
     }
 
     private int pendingRequestCount() {
-        return pendingProposals.size() + pendingReads.size();
+        return pendingProposals.size() + pendingReads.size() + pendingWrites.size();
     }
 
     /** Runs the read's function; its exception goes to the caller, not into the loop. */
@@ -528,6 +775,418 @@ public final class ConfmanNode implements AutoCloseable {
         } catch (RuntimeException e) {
             read.future.completeExceptionally(e);
         }
+    }
+
+    // ---------------------------------------------------------------- forwarding (NODE.md)
+
+    private void handleWrite(PendingWrite write) {
+        if (pendingRequestCount() >= config.pendingRequestsMax()) {
+            write.future.completeExceptionally(new NodeException.Overloaded("pendingRequestsMax "
+                    + config.pendingRequestsMax() + " requests are waiting"));
+            return;
+        }
+        if (pendingWrites.containsKey(write.requestId.clientId())) {
+            // A session remembers one result per client (STORE.md): a second write under the
+            // same client id while the first is in flight could receive the first one's result.
+            write.future.completeExceptionally(new NodeException.Rejected("a write with request id "
+                    + write.requestId + " is already in flight on node " + config.id()));
+            return;
+        }
+        pendingWrites.put(write.requestId.clientId(), write);
+        sendWrite(write, System.nanoTime());
+    }
+
+    /**
+     * Proposes the write here when this node leads, or forwards it to the leader it knows. With
+     * no leader known it waits; a write never sent anywhere fails with {@code NotLeader} once
+     * an election timeout passed without a leader (nothing can commit it, so the failure is
+     * certain), while a write sent before waits for its deadline (outcome unknown).
+     */
+    private void sendWrite(PendingWrite write, long nowNanos) {
+        Status core = raft.status();
+        String leader = core.leaderId();
+        if (leader == null) {
+            if (write.sends == 0 && nowNanos - write.arrivedNanos > electionTimeoutNanos) {
+                pendingWrites.remove(write.requestId.clientId());
+                write.future.completeExceptionally(certainFailure(write));
+            }
+            return;
+        }
+        write.sentTo = leader;
+        write.sentTerm = core.term();
+        write.sentNanos = nowNanos;
+        write.acknowledged = false;
+        if (!leader.equals(config.id())) {
+            write.sends++;
+            sendToPeer(new NodeMessage.ForwardWrite(raft.clusterIdentity(), config.id(), leader, core.term(),
+                    write.command));
+            return;
+        }
+        ProposeResult result = raft.propose(write.command);
+        if (result instanceof ProposeResult.Accepted) {
+            write.sends++;
+            write.acknowledged = true;
+        } else if (result instanceof ProposeResult.Rejected rejected) {
+            write.sends++;
+            refuseCopy(write, new NodeException.Rejected(rejected.reason()));
+        } else {
+            throw new IllegalStateException("unknown propose result " + result);
+        }
+    }
+
+    /**
+     * A leader refused the last copy of the write (a leadership transfer under way, thesis
+     * §3.10, or its uncommitted-bytes bound). The write is sent again when the leader changes
+     * or after forwardRetry, since a transfer ends within an election timeout. When no other
+     * copy was ever sent, nothing can commit it: it counts as never sent, so its deadline
+     * fails it with the refusal (HTTP 503) rather than as outcome unknown.
+     */
+    private void refuseCopy(PendingWrite write, NodeException refusal) {
+        write.sends--;
+        if (write.sends < 0) {
+            throw new IllegalStateException("write " + write.requestId + " has more refused copies than copies sent");
+        }
+        write.acknowledged = false;
+        write.refusal = refusal;
+    }
+
+    /** The answer for a write no leader holds a copy of: the last refusal, or no leader known. */
+    private NodeException certainFailure(PendingWrite write) {
+        return write.refusal != null ? write.refusal : new NodeException.NotLeader(config.id(), null);
+    }
+
+    /** Once per tick: re-send writes and reads whose leader changed or that got no answer in time. */
+    private void retryForwardsOncePerTick(long nowNanos) {
+        if (nowNanos - lastRetryNanos < tickNanos) {
+            return;
+        }
+        lastRetryNanos = nowNanos;
+        Status core = raft.status();
+        for (PendingWrite write : List.copyOf(pendingWrites.values())) {
+            boolean leaderMoved = write.sentTo != null
+                    && (!write.sentTo.equals(core.leaderId()) || write.sentTerm != core.term());
+            boolean unanswered = !write.acknowledged && nowNanos - write.sentNanos > forwardRetryNanos;
+            if (write.sentTo == null || leaderMoved || unanswered) {
+                sendWrite(write, nowNanos);
+            }
+        }
+        for (PendingRead read : List.copyOf(pendingReads.values())) {
+            if (read.readIndex >= 0 || (read.askedLeader != null && read.askedLeader.equals(config.id()))) {
+                continue; // Released already, or in this leader's core, which answers or fails it.
+            }
+            boolean leaderMoved = read.askedLeader != null
+                    && (!read.askedLeader.equals(core.leaderId()) || read.askedTerm != core.term());
+            boolean unanswered = nowNanos - read.askedNanos > forwardRetryNanos;
+            if (read.askedLeader == null || leaderMoved || unanswered) {
+                askLeaderForReadIndex(read, nowNanos);
+            }
+        }
+    }
+
+    /**
+     * Thesis §6.4, follower reads: the follower asks the leader for a read index, and serves
+     * the read once its own store applied up to it. Asking again is harmless (a read index is
+     * idempotent), so a lost request or answer, or a new leader, just means asking again.
+     */
+    private void askLeaderForReadIndex(PendingRead read, long nowNanos) {
+        Status core = raft.status();
+        String leader = core.leaderId();
+        if (leader == null) {
+            read.askedLeader = null;
+            if (read.asks == 0 && nowNanos - (read.deadlineNanos - requestTimeoutNanos) > electionTimeoutNanos) {
+                pendingReads.remove(read.id);
+                read.future.completeExceptionally(new NodeException.NotLeader(config.id(), null));
+            }
+            return;
+        }
+        read.askedLeader = leader;
+        read.askedTerm = core.term();
+        read.askedNanos = nowNanos;
+        read.asks++;
+        if (leader.equals(config.id())) {
+            raft.readIndex(localReadContext(read.id)); // We lead now: the core confirms it.
+        } else {
+            sendToPeer(new NodeMessage.ReadIndexRequest(raft.clusterIdentity(), config.id(), leader, core.term(),
+                    read.id));
+        }
+    }
+
+    private void sendToPeer(NodeMessage message) {
+        if (!transport.send(message)) {
+            messagesDropped.incrementAndGet(); // The sender's retry covers it.
+        }
+        transport.flush();
+    }
+
+    private void handlePeerMessage(NodeMessage message) {
+        if (message instanceof NodeMessage.ForwardWrite forward) {
+            handleForwardWrite(forward);
+        } else if (message instanceof NodeMessage.ForwardWriteResponse response) {
+            handleForwardWriteResponse(response);
+        } else if (message instanceof NodeMessage.ReadIndexRequest request) {
+            raft.readIndex(peerReadContext(request.from(), request.readId()));
+        } else if (message instanceof NodeMessage.ReadIndexResponse response) {
+            handleReadIndexResponse(response);
+        } else {
+            throw new IllegalStateException("unknown node message " + message);
+        }
+    }
+
+    /**
+     * The leader's side: propose the follower's command as it came (its request id makes a
+     * second copy harmless, STORE.md client sessions) and say what happened. Nothing is kept
+     * here: the follower learns the result by applying the entry.
+     */
+    private void handleForwardWrite(NodeMessage.ForwardWrite forward) {
+        byte[] command = forward.command();
+        RequestId requestId = peekRequestId(command);
+        NodeMessage.Outcome outcome;
+        String detail = "";
+        long index = 0;
+        String invalid = invalidForwardedCommand(command, requestId);
+        if (invalid != null) {
+            outcome = NodeMessage.Outcome.INVALID;
+            detail = invalid;
+        } else {
+            ProposeResult result = raft.propose(command);
+            if (result instanceof ProposeResult.Accepted accepted) {
+                outcome = NodeMessage.Outcome.OK;
+                index = accepted.index();
+            } else if (result instanceof ProposeResult.Rejected rejected) {
+                boolean leads = raft.status().role() == Role.LEADER;
+                outcome = leads ? NodeMessage.Outcome.REJECTED : NodeMessage.Outcome.NOT_LEADER;
+                detail = leads ? rejected.reason() : Objects.requireNonNullElse(rejected.leaderHint(), "");
+            } else {
+                throw new IllegalStateException("unknown propose result " + result);
+            }
+        }
+        sendToPeer(new NodeMessage.ForwardWriteResponse(raft.clusterIdentity(), config.id(), forward.from(),
+                raft.status().term(), requestId.clientId(), requestId.sequence(), outcome, index, detail));
+    }
+
+    /** Why a forwarded command must not be proposed, or null: the leader refuses garbage at the door. */
+    private String invalidForwardedCommand(byte[] command, RequestId requestId) {
+        if (command.length > config.commandBytesMax()) {
+            return "a command of " + command.length + " bytes exceeds commandBytesMax " + config.commandBytesMax();
+        }
+        try {
+            Command decoded = CommandCodec.decode(command);
+            if (!decoded.requestId().hasSession() || !decoded.requestId().equals(requestId)) {
+                return "a forwarded write needs a request id with a session, had " + decoded.requestId();
+            }
+            return null;
+        } catch (RuntimeException e) {
+            return "the command does not decode: " + e.getMessage();
+        }
+    }
+
+    private void handleForwardWriteResponse(NodeMessage.ForwardWriteResponse response) {
+        PendingWrite write = pendingWrites.get(response.clientId());
+        if (write == null || write.requestId.sequence() != response.sequence()
+                || !response.from().equals(write.sentTo)) {
+            return; // Answered already, or an answer to an older copy; the latest copy decides.
+        }
+        switch (response.outcome()) {
+            case OK -> write.acknowledged = true;
+            case NOT_LEADER, LEADERSHIP_LOST -> write.sentTo = null; // Send again once a leader is known.
+            case REJECTED -> refuseCopy(write, new NodeException.Rejected(response.detail()));
+            case OVERLOADED -> refuseCopy(write, new NodeException.Overloaded("leader " + response.from()
+                    + ": " + response.detail()));
+            case INVALID -> {
+                // Every copy carries the same bytes, so none was or will be proposed.
+                pendingWrites.remove(write.requestId.clientId());
+                write.future.completeExceptionally(new IllegalArgumentException("leader " + response.from()
+                        + " refused the command: " + response.detail()));
+            }
+        }
+    }
+
+    private void handleReadIndexResponse(NodeMessage.ReadIndexResponse response) {
+        PendingRead read = pendingReads.get(response.readId());
+        if (read == null || read.readIndex >= 0 || !response.from().equals(read.askedLeader)) {
+            return;
+        }
+        switch (response.outcome()) {
+            case OK -> releaseRead(read, response.readIndex());
+            case NOT_LEADER, LEADERSHIP_LOST -> read.askedLeader = null; // Ask again once a leader is known.
+            case REJECTED -> failPendingRead(read, new NodeException.Rejected(response.detail()));
+            case OVERLOADED -> failPendingRead(read, new NodeException.Overloaded("leader " + response.from()
+                    + ": " + response.detail()));
+            case INVALID -> throw new IllegalStateException("leader " + response.from()
+                    + " called read index request " + response.readId() + " invalid: " + response.detail());
+        }
+    }
+
+    private void failPendingRead(PendingRead read, NodeException reason) {
+        pendingReads.remove(read.id);
+        read.future.completeExceptionally(reason);
+    }
+
+    private void answerPeerRead(String peer, long readId, NodeMessage.Outcome outcome, long readIndex, String detail) {
+        sendToPeer(new NodeMessage.ReadIndexResponse(raft.clusterIdentity(), config.id(), peer, raft.status().term(),
+                readId, outcome, readIndex, detail));
+    }
+
+    private void failPeerRead(String peer, long readId, FailedRead.Reason reason) {
+        switch (reason) {
+            case NOT_LEADER -> answerPeerRead(peer, readId, NodeMessage.Outcome.NOT_LEADER, 0,
+                    Objects.requireNonNullElse(raft.status().leaderId(), ""));
+            case LEADERSHIP_LOST -> answerPeerRead(peer, readId, NodeMessage.Outcome.LEADERSHIP_LOST, 0, "");
+            case TRANSFER_IN_PROGRESS -> answerPeerRead(peer, readId, NodeMessage.Outcome.REJECTED, 0,
+                    "leadership transfer under way");
+            case TOO_MANY_PENDING -> answerPeerRead(peer, readId, NodeMessage.Outcome.OVERLOADED, 0,
+                    "the core holds pendingReadsMax reads");
+        }
+    }
+
+    private static byte[] localReadContext(long readId) {
+        return ByteBuffer.allocate(1 + Long.BYTES).put(READ_CONTEXT_LOCAL).putLong(readId).array();
+    }
+
+    /** A peer's read names its origin and its read id, so the leader keeps nothing for it. */
+    private static byte[] peerReadContext(String peer, long readId) {
+        byte[] id = peer.getBytes(StandardCharsets.UTF_8);
+        return ByteBuffer.allocate(1 + Long.BYTES + id.length).put(READ_CONTEXT_PEER).putLong(readId).put(id).array();
+    }
+
+    private static String peerOf(ByteBuffer context) {
+        byte[] id = new byte[context.remaining()];
+        context.get(id);
+        return new String(id, StandardCharsets.UTF_8);
+    }
+
+    /**
+     * The request id of an encoded command, read from its fixed offsets (STORE.md, command
+     * format: version at 0, clientId at 2, sequence at 10) without decoding it all; NONE for
+     * bytes too short or of another version.
+     */
+    static RequestId peekRequestId(byte[] command) {
+        if (command.length < REQUEST_ID_END_OFFSET || command[0] != CommandCodec.VERSION_1) {
+            return RequestId.NONE;
+        }
+        ByteBuffer bytes = ByteBuffer.wrap(command);
+        long clientId = bytes.getLong(CLIENT_ID_OFFSET);
+        long sequence = bytes.getLong(SEQUENCE_OFFSET);
+        if (clientId == 0 || sequence < 1) {
+            return RequestId.NONE;
+        }
+        return new RequestId(clientId, sequence);
+    }
+
+    private static final int CLIENT_ID_OFFSET = 2;
+    private static final int SEQUENCE_OFFSET = 10;
+    private static final int REQUEST_ID_END_OFFSET = 18;
+
+    /** Completes the client write whose request id {@code command} carries, if this node holds it. */
+    private void completeWrite(byte[] command, ApplyResult result) {
+        if (pendingWrites.isEmpty()) {
+            return;
+        }
+        RequestId requestId = peekRequestId(command);
+        PendingWrite write = pendingWrites.get(requestId.clientId());
+        if (write != null && write.requestId.equals(requestId)) {
+            pendingWrites.remove(requestId.clientId());
+            write.future.complete(result);
+        }
+    }
+
+    // ---------------------------------------------------------------- admin
+
+    private void handleSnapshotNow(CompletableFuture<SnapshotMetadata> future) {
+        if (snapshotRequests.size() >= SNAPSHOT_REQUESTS_MAX) {
+            future.completeExceptionally(new NodeException.Overloaded("SNAPSHOT_REQUESTS_MAX "
+                    + SNAPSHOT_REQUESTS_MAX + " snapshot requests are waiting"));
+            return;
+        }
+        snapshotRequests.add(future);
+    }
+
+    /**
+     * Answers snapshot requests between two Readys: with the last snapshot when nothing was
+     * applied since, else with a new one, once the applied index is durable as committed.
+     */
+    private void serveSnapshotRequests() throws IOException {
+        if (snapshotRequests.isEmpty()) {
+            return;
+        }
+        if (store.appliedIndex() > snapshotIndex) {
+            if (store.appliedIndex() > storage.hardState().commitIndex()) {
+                return; // The next turn, once the commit index that covers it is durable.
+            }
+            takeSnapshot();
+        }
+        SnapshotMetadata latest = storage.snapshot();
+        publishStatus(); // A caller told of the snapshot must find it in status() too.
+        snapshotRequests.forEach(future -> future.complete(latest));
+        snapshotRequests.clear();
+    }
+
+    private void handleTransfer(Transfer transfer) {
+        Status core = raft.status();
+        if (core.role() != Role.LEADER) {
+            transfer.future().completeExceptionally(new NodeException.NotLeader(config.id(), core.leaderId()));
+            return;
+        }
+        if (transfer.target().equals(config.id())) {
+            transfer.future().complete(null);
+            return;
+        }
+        if (transfers.size() >= TRANSFERS_MAX) {
+            transfer.future().completeExceptionally(new NodeException.Overloaded("TRANSFERS_MAX " + TRANSFERS_MAX
+                    + " leadership transfers are waiting"));
+            return;
+        }
+        raft.transferLeadership(transfer.target());
+        transfers.add(new PendingTransfer(transfer.target(), transfer.future(),
+                System.nanoTime() + 2 * electionTimeoutNanos));
+    }
+
+    /** Completes transfers whose target this node now sees leading; times out the others. */
+    private void checkTransfers(long nowNanos) {
+        if (transfers.isEmpty()) {
+            return;
+        }
+        String leader = raft.status().leaderId();
+        Iterator<PendingTransfer> it = transfers.iterator();
+        while (it.hasNext()) {
+            PendingTransfer transfer = it.next();
+            if (transfer.target().equals(leader)) {
+                publishStatus(); // A caller told of the new leader must find it in status() too.
+                transfer.future().complete(null);
+                it.remove();
+            } else if (nowNanos - transfer.deadlineNanos() > 0) {
+                transfer.future().completeExceptionally(new NodeException.Timeout("the leadership transfer to "
+                        + transfer.target(), 2 * config.electionTimeoutMs()));
+                it.remove();
+            }
+        }
+    }
+
+    /** Logs a warning when a timing warning appears and an info line when it clears, once each. */
+    private void checkTimingWarnings() {
+        long samples = persistDurations.count() + snapshotDurations.count();
+        if (samples == timingSamplesSeen) {
+            return;
+        }
+        timingSamplesSeen = samples;
+        List<String> current = timingWarnings();
+        for (String warning : current) {
+            if (!timingWarningsLogged.contains(warning.substring(0, warning.indexOf(' ')))) {
+                LOG.log(Level.WARNING, "event=timing-warning node=" + config.id() + " " + warning);
+            }
+        }
+        List<String> kinds = current.stream().map(warning -> warning.substring(0, warning.indexOf(' '))).toList();
+        for (String kind : timingWarningsLogged) {
+            if (!kinds.contains(kind)) {
+                LOG.log(Level.INFO, "event=timing-warning-cleared node=" + config.id() + " kind=" + kind);
+            }
+        }
+        timingWarningsLogged = kinds;
+    }
+
+    /** Monotonic milliseconds for the store's waiter deadlines (the store reads no clock). */
+    private long nowMs() {
+        return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - clockOriginNanos);
     }
 
     /** raft/PROTOCOL.md, "The runtime handles a Ready in this order". */
@@ -572,8 +1231,20 @@ public final class ConfmanNode implements AutoCloseable {
     }
 
     private void installSnapshot(SnapshotMetadata installed) throws IOException {
-        store = restoreStore(storage, installed);
+        ConfigStore restored = restoreStore(storage, installed, blockingReads);
+        // Waiters are local and not in snapshots (STORE.md): move them to the new store, which
+        // answers those whose key the snapshot changed.
+        blockingReads.replaceStore(restored);
+        store = restored;
         snapshotIndex = installed.lastIncludedIndex();
+        // A write forwarded from here may have committed inside the snapshot, where this node
+        // never sees its entry applied: send it again; the store's session for its request id
+        // answers with the first result without applying it twice (thesis §6.3).
+        for (PendingWrite write : pendingWrites.values()) {
+            if (write.sends > 0) {
+                write.sentTo = null;
+            }
+        }
         // A leader never installs a snapshot, so proposals still waiting here were made in a
         // term this node has since lost; the entries they name were replaced or compacted.
         Iterator<Map.Entry<Long, PendingProposal>> it = pendingProposals.entrySet().iterator();
@@ -592,6 +1263,7 @@ public final class ConfmanNode implements AutoCloseable {
             ApplyResult result = null;
             if (entry.type() == Entry.Type.NORMAL) {
                 result = store.apply(entry.index(), entry.data());
+                completeWrite(entry.data(), result);
             } else {
                 store.applyNoOp(entry.index());
             }
@@ -610,16 +1282,33 @@ public final class ConfmanNode implements AutoCloseable {
     }
 
     private void releaseRead(ReadState state) {
-        PendingRead read = pendingReads.get(ByteBuffer.wrap(state.context()).getLong());
-        if (read == null) {
-            return; // It timed out meanwhile and was answered then.
+        ByteBuffer context = ByteBuffer.wrap(state.context());
+        if (context.get() == READ_CONTEXT_PEER) {
+            long readId = context.getLong();
+            // Thesis §6.4: the leader need not wait for its own apply; the follower waits for its own.
+            answerPeerRead(peerOf(context), readId, NodeMessage.Outcome.OK, state.readIndex(), "");
+            return;
         }
-        read.readIndex = state.readIndex();
+        releaseRead(pendingReads.get(context.getLong()), state.readIndex());
+    }
+
+    /** Marks the read safe at {@code readIndex}; it is served once the store applied that far. */
+    private void releaseRead(PendingRead read, long readIndex) {
+        if (read == null || read.readIndex >= 0) {
+            return; // It timed out meanwhile and was answered then, or was released already.
+        }
+        read.readIndex = readIndex;
         releasedReads.add(read);
     }
 
     private void failRead(FailedRead failed) {
-        PendingRead read = pendingReads.remove(ByteBuffer.wrap(failed.context()).getLong());
+        ByteBuffer context = ByteBuffer.wrap(failed.context());
+        if (context.get() == READ_CONTEXT_PEER) {
+            long readId = context.getLong();
+            failPeerRead(peerOf(context), readId, failed.reason());
+            return;
+        }
+        PendingRead read = pendingReads.remove(context.getLong());
         if (read == null) {
             return;
         }
@@ -662,6 +1351,16 @@ public final class ConfmanNode implements AutoCloseable {
             read.future.completeExceptionally(timeout);
             reads.remove();
         }
+        Iterator<PendingWrite> writes = pendingWrites.values().iterator();
+        while (writes.hasNext()) {
+            PendingWrite write = writes.next();
+            if (nowNanos - write.deadlineNanos <= 0) {
+                break;
+            }
+            // No copy accepted or in flight: nothing can commit it, so the failure is certain.
+            write.future.completeExceptionally(write.sends == 0 ? certainFailure(write) : timeout);
+            writes.remove();
+        }
     }
 
     /**
@@ -675,6 +1374,10 @@ public final class ConfmanNode implements AutoCloseable {
                 || applied > storage.hardState().commitIndex()) {
             return;
         }
+        takeSnapshot();
+    }
+
+    private void takeSnapshot() throws IOException {
         long start = System.nanoTime();
         try (SnapshotView view = store.openSnapshot()) {
             SnapshotMetadata taken = storage.takeSnapshot(view.appliedIndex(), view::writeTo);
@@ -694,9 +1397,19 @@ public final class ConfmanNode implements AutoCloseable {
             throw new IllegalStateException("snapshot index " + snapshotIndex + " is above the applied index "
                     + store.appliedIndex());
         }
-        if (pendingReads.size() + pendingProposals.size() > config.pendingRequestsMax()) {
+        if (pendingRequestCount() > config.pendingRequestsMax()) {
             throw new IllegalStateException("pending requests exceed pendingRequestsMax "
                     + config.pendingRequestsMax());
+        }
+        if (blockingReads.size() != store.waiterCount()) {
+            throw new IllegalStateException("the node holds " + blockingReads.size() + " blocking reads, the store "
+                    + store.waiterCount() + " waiters");
+        }
+        if (snapshotRequests.size() > SNAPSHOT_REQUESTS_MAX) {
+            throw new IllegalStateException("snapshot requests exceed SNAPSHOT_REQUESTS_MAX");
+        }
+        if (transfers.size() > TRANSFERS_MAX) {
+            throw new IllegalStateException("leadership transfers exceed TRANSFERS_MAX");
         }
     }
 

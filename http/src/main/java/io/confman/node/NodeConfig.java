@@ -31,7 +31,7 @@ import java.util.Objects;
  * @param snapshotIntervalEntries entries applied between two snapshots of the store
  * @param inboxEventsMax          events (peer messages, ticks, client requests) the loop's
  *                                inbox holds; a full inbox refuses new ones
- * @param pendingRequestsMax      client proposals and reads waiting for an answer at once
+ * @param pendingRequestsMax      client proposals, writes and linearizable reads waiting for an answer at once
  * @param commandBytesMax         the largest encoded command proposed; bounds the frame size
  */
 public record NodeConfig(

@@ -51,6 +51,11 @@ public abstract sealed class NodeException extends RuntimeException {
         public Timeout(long requestTimeoutMs) {
             super("no answer within requestTimeoutMs " + requestTimeoutMs + ", outcome unknown");
         }
+
+        /** A timeout of something other than a client request, such as a leadership transfer. */
+        public Timeout(String what, long timeoutMs) {
+            super(what + " did not finish within " + timeoutMs + " ms");
+        }
     }
 
     /** The inbox or the pending-request table is full (HTTP 429). */

@@ -18,7 +18,15 @@ enum FrameType {
     HEARTBEAT_RESPONSE(23),
     INSTALL_SNAPSHOT(24),
     INSTALL_SNAPSHOT_RESPONSE(25),
-    TIMEOUT_NOW(26);
+    TIMEOUT_NOW(26),
+    // Node messages (TRANSPORT.md section 4.4): between node runtimes, never given to the core.
+    FORWARD_WRITE(32),
+    FORWARD_WRITE_RESPONSE(33),
+    READ_INDEX(34),
+    READ_INDEX_RESPONSE(35);
+
+    /** The first code of the node messages; Raft messages sit between 16 and it. */
+    static final int NODE_MESSAGE_CODE_MIN = 32;
 
     private static final FrameType[] BY_CODE = new FrameType[256];
 
@@ -41,5 +49,10 @@ enum FrameType {
 
     boolean isHandshake() {
         return code < 16;
+    }
+
+    /** A message between node runtimes rather than a Raft RPC. */
+    boolean isNodeMessage() {
+        return code >= NODE_MESSAGE_CODE_MIN;
     }
 }

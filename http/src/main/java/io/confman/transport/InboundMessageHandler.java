@@ -22,15 +22,19 @@ final class InboundMessageHandler extends ChannelInboundHandlerAdapter {
     private final String selfId;
     private final ClusterIdentity cluster;
     private final Consumer<Message> inbound;
+    /** Where node messages go; null when the node takes none, and then one is a protocol error. */
+    private final Consumer<NodeMessage> nodeInbound;
     private final TransportCounters counters;
     private String peerId;
 
     InboundMessageHandler(boolean delivers, String selfId, ClusterIdentity cluster,
-                          Consumer<Message> inbound, TransportCounters counters) {
+                          Consumer<Message> inbound, Consumer<NodeMessage> nodeInbound,
+                          TransportCounters counters) {
         this.delivers = delivers;
         this.selfId = selfId;
         this.cluster = cluster;
         this.inbound = inbound;
+        this.nodeInbound = nodeInbound;
         this.counters = counters;
     }
 
@@ -41,26 +45,38 @@ final class InboundMessageHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         Frame frame = (Frame) msg;
-        Message message;
         try {
-            if (!delivers || frame.type().isHandshake()) {
+            if (!delivers || frame.type().isHandshake()
+                    || (frame.type().isNodeMessage() && nodeInbound == null)) {
                 throw new FrameException(CloseReason.UNEXPECTED_FRAME, frame.type()
                         + " frame on a connection that does not carry it");
             }
-            message = MessageCodec.decode(frame.type(), frame.body());
+            if (frame.type().isNodeMessage()) {
+                deliverNodeMessage(NodeMessageCodec.decode(frame.type(), frame.body()));
+            } else {
+                deliverMessage(MessageCodec.decode(frame.type(), frame.body()));
+            }
         } finally {
             frame.body().release();
         }
-        checkAddressed(message);
+    }
+
+    private void deliverMessage(Message message) {
+        checkAddressed(message.from(), message.to(), message.cluster());
         counters.messagesReceived.increment();
         inbound.accept(message);
     }
 
-    private void checkAddressed(Message message) {
-        if (!message.from().equals(peerId) || !message.to().equals(selfId)
-                || !message.cluster().equals(cluster)) {
+    private void deliverNodeMessage(NodeMessage message) {
+        checkAddressed(message.from(), message.to(), message.cluster());
+        counters.messagesReceived.increment();
+        nodeInbound.accept(message);
+    }
+
+    private void checkAddressed(String from, String to, ClusterIdentity messageCluster) {
+        if (!from.equals(peerId) || !to.equals(selfId) || !messageCluster.equals(cluster)) {
             throw new FrameException(CloseReason.UNEXPECTED_FRAME, "message from "
-                    + message.from() + " to " + message.to() + " in cluster " + message.cluster()
+                    + from + " to " + to + " in cluster " + messageCluster
                     + " on the connection authenticated for " + peerId + " to " + selfId);
         }
     }

@@ -96,7 +96,7 @@ final class MessageCodec {
         if (message instanceof InstallSnapshotResponse) {
             return SNAPSHOT_METADATA_BYTES + LONG_BYTES + BOOLEAN_BYTES;
         }
-        if (message instanceof TimeoutNow) return 0;
+        if (message instanceof TimeoutNow) return 2L * LONG_BYTES;
         throw new IllegalStateException("a Message type the codec does not know: " + message);
     }
 
@@ -150,8 +150,11 @@ final class MessageCodec {
         } else if (message instanceof InstallSnapshotResponse m) {
             writeSnapshotMetadata(out, m.snapshot());
             out.writeLong(m.nextOffset()).writeBoolean(m.done());
+        } else if (message instanceof TimeoutNow m) {
+            // The leader's last log position: without it the target cannot tell a current
+            // TimeoutNow from one an aborted transfer left behind, and starts no election.
+            out.writeLong(m.lastLogIndex()).writeLong(m.lastLogTerm());
         }
-        // TimeoutNow carries only the common fields.
     }
 
     private static void writeAppendEntries(ByteBuf out, AppendEntries m) {
@@ -224,7 +227,7 @@ final class MessageCodec {
                 return new InstallSnapshotResponse(cluster, from, to, term,
                         snapshotMetadata(in), in.longValue(), in.bool());
             case TIMEOUT_NOW:
-                return new TimeoutNow(cluster, from, to, term);
+                return new TimeoutNow(cluster, from, to, term, in.longValue(), in.longValue());
             default:
                 throw new FrameException(CloseReason.UNEXPECTED_FRAME,
                         type + " is not a message frame");

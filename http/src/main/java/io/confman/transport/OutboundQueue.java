@@ -14,7 +14,13 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 final class OutboundQueue {
 
-    record Queued(Message message, long frameBytes) {
+    /** A Raft {@link Message} or a {@link NodeMessage}, with its encoded size. */
+    record Queued(Object message, long frameBytes) {
+        Queued {
+            if (!(message instanceof Message) && !(message instanceof NodeMessage)) {
+                throw new IllegalArgumentException("not a message the transport encodes: " + message);
+            }
+        }
     }
 
     private final int messagesMax;
@@ -30,7 +36,7 @@ final class OutboundQueue {
     }
 
     /** Adds the message unless either bound would be exceeded; true when added. */
-    boolean offer(Message message, long frameBytes) {
+    boolean offer(Object message, long frameBytes) {
         if (!reserve(frameBytes)) {
             return false;
         }

@@ -60,7 +60,7 @@ final class PeerLink {
     }
 
     /** From the node loop: queue a message; false (and counted) when the queue is full. */
-    boolean offer(Message message, long frameBytes) {
+    boolean offer(Object message, long frameBytes) {
         if (queue.offer(message, frameBytes)) {
             return true;
         }
@@ -157,7 +157,9 @@ final class PeerLink {
             if (next == null) {
                 break;
             }
-            channel.write(MessageCodec.encode(channel.alloc(), next.message()),
+            channel.write(next.message() instanceof Message raft
+                            ? MessageCodec.encode(channel.alloc(), raft)
+                            : NodeMessageCodec.encode(channel.alloc(), (NodeMessage) next.message()),
                     channel.voidPromise());
             counters.messagesSent.increment();
             wrote = true;

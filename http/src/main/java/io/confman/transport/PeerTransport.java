@@ -84,10 +84,20 @@ public final class PeerTransport implements AutoCloseable {
      * from an authenticated peer; it must not block (offer to a bounded inbox).
      */
     public static PeerTransport start(TransportConfig config, Consumer<Message> inbound) {
+        return start(config, inbound, null);
+    }
+
+    /**
+     * As {@link #start(TransportConfig, Consumer)}, and {@code nodeInbound} runs, on a Netty
+     * thread, for each {@link NodeMessage} received (TRANSPORT.md section 4.4); with a null
+     * {@code nodeInbound} a node message is an {@code UNEXPECTED_FRAME}.
+     */
+    public static PeerTransport start(TransportConfig config, Consumer<Message> inbound,
+                                      Consumer<NodeMessage> nodeInbound) {
         checkIdsFitOnWire(config);
         PeerTransport transport = new PeerTransport(config);
         try {
-            transport.bind(inbound);
+            transport.bind(inbound, nodeInbound);
         } catch (RuntimeException e) {
             transport.close();
             throw e;
@@ -105,7 +115,7 @@ public final class PeerTransport implements AutoCloseable {
         }
     }
 
-    private void bind(Consumer<Message> inbound) {
+    private void bind(Consumer<Message> inbound, Consumer<NodeMessage> nodeInbound) {
         InetSocketAddress address = config.members().get(config.selfId());
         Class<? extends ServerChannel> channelClass =
                 epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
@@ -117,7 +127,7 @@ public final class PeerTransport implements AutoCloseable {
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel channel) {
-                        acceptorPipeline(channel, inbound);
+                        acceptorPipeline(channel, inbound, nodeInbound);
                     }
                 });
         serverChannel = server.bind(address).syncUninterruptibly().channel();
@@ -125,7 +135,8 @@ public final class PeerTransport implements AutoCloseable {
                 + " address=" + serverChannel.localAddress() + " io=" + (epoll ? "epoll" : "nio"));
     }
 
-    private void acceptorPipeline(SocketChannel channel, Consumer<Message> inbound) {
+    private void acceptorPipeline(SocketChannel channel, Consumer<Message> inbound,
+                                  Consumer<NodeMessage> nodeInbound) {
         if (!track(channel)) {
             return;
         }
@@ -133,7 +144,7 @@ public final class PeerTransport implements AutoCloseable {
         Set<String> peers = new HashSet<>(config.members().keySet());
         peers.remove(config.selfId());
         InboundMessageHandler messages = new InboundMessageHandler(true, config.selfId(),
-                config.cluster(), inbound, counters);
+                config.cluster(), inbound, nodeInbound, counters);
         channel.pipeline().addLast("frames", new FrameDecoder(Handshake.HANDSHAKE_FRAME_BYTES_MAX));
         channel.pipeline().addLast("handshake", handshake(HandshakeHandler.Role.ACCEPTOR, peers,
                 messages));
@@ -202,7 +213,7 @@ public final class PeerTransport implements AutoCloseable {
                 detectDeadPeer(channel);
                 InboundMessageHandler refuseAll = new InboundMessageHandler(false,
                         config.selfId(), config.cluster(), message -> {
-                        }, counters);
+                        }, null, counters);
                 channel.pipeline().addLast("frames",
                         new FrameDecoder(Handshake.HANDSHAKE_FRAME_BYTES_MAX));
                 channel.pipeline().addLast("handshake", handshake(HandshakeHandler.Role.DIALER,
@@ -261,6 +272,25 @@ public final class PeerTransport implements AutoCloseable {
                     + "; the Raft message size limits must stay below it");
         }
         return lanes.get(Lane.of(message)).offer(message, frameBytes);
+    }
+
+    /**
+     * Queues a node message (TRANSPORT.md section 4.4) for its peer on the control lane,
+     * without blocking; call from the node loop. Returns false when the queue is full and the
+     * message was dropped (and counted): the sender retries after its own timeout.
+     */
+    public boolean send(NodeMessage message) {
+        Map<Lane, PeerLink> lanes = links.get(message.to());
+        if (lanes == null || !message.from().equals(config.selfId())) {
+            throw new IllegalArgumentException("not a message from " + config.selfId()
+                    + " to one of its peers: " + message);
+        }
+        long frameBytes = NodeMessageCodec.frameBytes(message);
+        if (frameBytes > config.frameBytesMax()) {
+            throw new IllegalArgumentException("a " + message.getClass().getSimpleName() + " of "
+                    + frameBytes + " bytes exceeds frameBytesMax " + config.frameBytesMax());
+        }
+        return lanes.get(Lane.CONTROL).offer(message, frameBytes);
     }
 
     /** Writes everything queued since the last flush, one socket flush per link. */

@@ -26,7 +26,7 @@ import java.util.Random;
 final class RandomMessages {
 
     static final List<FrameType> MESSAGE_TYPES = List.of(FrameType.values()).stream()
-            .filter(type -> !type.isHandshake()).toList();
+            .filter(type -> !type.isHandshake() && !type.isNodeMessage()).toList();
 
     private RandomMessages() {
     }
@@ -60,7 +60,7 @@ final class RandomMessages {
                 return new InstallSnapshotResponse(cluster, from, to, term, snapshot(random),
                         anyLong(random), random.nextBoolean());
             case TIMEOUT_NOW:
-                return new TimeoutNow(cluster, from, to, term);
+                return new TimeoutNow(cluster, from, to, term, anyLong(random), anyLong(random));
             default:
                 throw new IllegalArgumentException("not a message type: " + type);
         }
