@@ -18,7 +18,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -390,7 +389,6 @@ class HttpFrontTest {
     }
 
     @Test
-    @Disabled("needs the node's real awaitChange (node runtime, in progress): today it reads at once")
     void aBlockingReadReturnsWhenTheKeyChanges() throws Exception {
         long revision = number(JsonTree.object(cluster.put("n1", "/v1/kv/app/watched", "v1").body()),
                 "mod_revision");
@@ -408,7 +406,6 @@ class HttpFrontTest {
     }
 
     @Test
-    @Disabled("needs the node's real awaitChange (node runtime, in progress): today it reads at once")
     void aBlockingReadOnAnUnchangedKeyReturnsAfterTheWait() throws Exception {
         long revision = number(JsonTree.object(cluster.put("n1", "/v1/kv/app/watched", "v1").body()),
                 "mod_revision");
