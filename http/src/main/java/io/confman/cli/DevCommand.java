@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.lang.management.ManagementFactory;
 import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -98,8 +97,8 @@ final class DevCommand {
         } else {
             List<String> lines = new ArrayList<>();
             for (int i = 0; i < nodes; i++) {
-                httpPorts[i] = basePort == 0 ? freePort() : basePort + i;
-                peerPorts[i] = basePort == 0 ? freePort() : basePort + PEER_PORT_OFFSET + i;
+                httpPorts[i] = basePort == 0 ? FreePorts.pick() : basePort + i;
+                peerPorts[i] = basePort == 0 ? FreePorts.pick() : basePort + PEER_PORT_OFFSET + i;
                 lines.add(httpPorts[i] + " " + peerPorts[i]);
             }
             Files.write(portsFile, lines, StandardCharsets.UTF_8);
@@ -264,13 +263,6 @@ final class DevCommand {
 
     static String nodeId(int index) {
         return "n" + (index + 1);
-    }
-
-    /** A port free right now; the child binds it a moment later (a rare race, then the child exits 2). */
-    static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return socket.getLocalPort();
-        }
     }
 
     /** A file of 32 random bytes in hex, readable by the owner only; kept when it exists. */

@@ -130,7 +130,7 @@ class ClientCommandTest {
 
     @Test
     void aNodeThatRefusesTheConnectionIsSkipped() throws IOException {
-        int closedPort = DevCommand.freePort();
+        int closedPort = FreePorts.pick();
         Result result = run("", "status", "--url", "http://127.0.0.1:" + closedPort + "," + url);
         assertEquals(0, result.status(), result.err());
         assertEquals(1, seen.size());

@@ -4,9 +4,9 @@ import io.confman.node.ConfmanNode;
 import io.confman.node.NodeConfig;
 import io.confman.raft.Role;
 import java.io.IOException;
+import io.confman.cli.FreePorts;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -54,12 +54,9 @@ final class FrontCluster implements AutoCloseable {
         this.members = Map.copyOf(addresses);
     }
 
+    /** A loopback address nobody listens on now, never handed out before in this JVM (FreePorts). */
     static InetSocketAddress freeAddress() throws IOException {
-        InetAddress loopback = InetAddress.getLoopbackAddress();
-        try (ServerSocket socket = new ServerSocket(0, 1, loopback)) {
-            socket.setReuseAddress(true);
-            return new InetSocketAddress(loopback, socket.getLocalPort());
-        }
+        return new InetSocketAddress(InetAddress.getLoopbackAddress(), FreePorts.pick());
     }
 
     static HttpConfig httpConfig(String adminToken) {

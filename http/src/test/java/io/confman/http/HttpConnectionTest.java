@@ -1,5 +1,6 @@
 package io.confman.http;
 
+import io.confman.testing.RawHttp;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -33,7 +34,7 @@ class HttpConnectionTest {
     }
 
     private RawHttp connect() throws Exception {
-        return new RawHttp(cluster.servers.get("n1").address());
+        return new RawHttp(cluster.servers.get("n1").address(), FrontCluster.WAIT);
     }
 
     @Test
@@ -120,7 +121,7 @@ class HttpConnectionTest {
                 base.inlineMaxBytes(), base.valueBytesMax(), base.headerBytesMax(), base.connectionsMax(), 200,
                 base.waitMaxMs());
         ConfmanHttpServer server = cluster.serve(cluster.nodes.get("n1"), shortIdle);
-        try (RawHttp raw = new RawHttp(server.address())) {
+        try (RawHttp raw = new RawHttp(server.address(), FrontCluster.WAIT)) {
             raw.send("GET /livez HTTP/1.1\r\nHost: x\r\n\r\n");
             assertEquals(200, raw.read().status());
             assertTrue(raw.closedByServer(), "closed after idleTimeoutMs without a request");
@@ -134,12 +135,13 @@ class HttpConnectionTest {
                 base.requestTimeoutMs(), base.inlineMaxBytes(), base.valueBytesMax(), base.headerBytesMax(), 2,
                 base.idleTimeoutMs(), base.waitMaxMs());
         ConfmanHttpServer server = cluster.serve(cluster.nodes.get("n1"), two);
-        try (RawHttp first = new RawHttp(server.address()); RawHttp second = new RawHttp(server.address())) {
+        try (RawHttp first = new RawHttp(server.address(), FrontCluster.WAIT);
+             RawHttp second = new RawHttp(server.address(), FrontCluster.WAIT)) {
             for (RawHttp open : new RawHttp[] {first, second}) {
                 open.send("GET /livez HTTP/1.1\r\nHost: x\r\n\r\n");
                 assertEquals(200, open.read().status());
             }
-            try (RawHttp third = new RawHttp(server.address())) {
+            try (RawHttp third = new RawHttp(server.address(), FrontCluster.WAIT)) {
                 RawHttp.Response refused = third.read();
                 assertEquals(503, refused.status());
                 assertEquals("too_many_connections", JsonTree.errorCode(refused.body()));

@@ -1,10 +1,10 @@
 package io.confman.it;
 
+import io.confman.cli.FreePorts;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.lang.management.ManagementFactory;
 import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -110,7 +110,7 @@ final class ProcessCluster implements AutoCloseable {
         for (int i = 1; i <= size; i++) {
             String id = "n" + i;
             Path dir = Files.createDirectories(root.resolve(id));
-            nodes.put(id, new Node(id, freePort(), freePort(), dir.resolve("data"), dir.resolve("node.log")));
+            nodes.put(id, new Node(id, FreePorts.pick(), FreePorts.pick(), dir.resolve("data"), dir.resolve("node.log")));
         }
     }
 
@@ -373,7 +373,13 @@ final class ProcessCluster implements AutoCloseable {
                 command.add(flag);
             }
         }
-        command.addAll(List.of(NODE_HEAP, "-XX:+UseSerialGC", "-cp", System.getProperty("java.class.path")));
+        command.addAll(List.of(NODE_HEAP, "-XX:+UseSerialGC"));
+        // Extra flags for every node, e.g. a flight recording when profiling a test run.
+        String extra = System.getProperty("it.nodeJvmOptions", "").strip();
+        if (!extra.isEmpty()) {
+            command.addAll(List.of(extra.split("\\s+")));
+        }
+        command.addAll(List.of("-cp", System.getProperty("java.class.path")));
         return command;
     }
 
@@ -383,12 +389,6 @@ final class ProcessCluster implements AutoCloseable {
         }
         List<String> lines = log(id).lines().toList();
         return String.join(" / ", lines.subList(Math.max(0, lines.size() - 5), lines.size()));
-    }
-
-    static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return socket.getLocalPort();
-        }
     }
 
     private static String randomHex() {

@@ -8,9 +8,9 @@ import io.confman.store.command.Precondition;
 import io.confman.store.command.RequestId;
 import io.confman.store.command.Value;
 import java.io.IOException;
+import io.confman.cli.FreePorts;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -56,13 +56,9 @@ final class TestCluster implements AutoCloseable {
         this.members = Map.copyOf(addresses);
     }
 
-    /** An address nobody listens on right now: bind port 0 and let it go. */
+    /** A loopback address nobody listens on now, never handed out before in this JVM (FreePorts). */
     static InetSocketAddress freeAddress() throws IOException {
-        InetAddress loopback = InetAddress.getLoopbackAddress();
-        try (ServerSocket socket = new ServerSocket(0, 1, loopback)) {
-            socket.setReuseAddress(true);
-            return new InetSocketAddress(loopback, socket.getLocalPort());
-        }
+        return new InetSocketAddress(InetAddress.getLoopbackAddress(), FreePorts.pick());
     }
 
     /** Client requests a node holds at once; small values let a test fill the table. */

@@ -8,9 +8,9 @@ import static org.junit.jupiter.api.Assertions.fail;
 import io.confman.raft.ClusterIdentity;
 import io.confman.raft.Message;
 import java.io.IOException;
+import io.confman.cli.FreePorts;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -40,9 +40,7 @@ class NodeMessageTransportTest {
     void pickPorts() throws IOException {
         members = new HashMap<>();
         for (String id : IDS) {
-            try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-                members.put(id, new InetSocketAddress(InetAddress.getLoopbackAddress(), socket.getLocalPort()));
-            }
+            members.put(id, new InetSocketAddress(InetAddress.getLoopbackAddress(), FreePorts.pick()));
         }
     }
 

@@ -20,6 +20,7 @@ import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import io.confman.cli.FreePorts;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
@@ -70,7 +71,7 @@ class PeerTransportTest {
     void pickPorts() throws IOException {
         members = new HashMap<>();
         for (String id : IDS) {
-            members.put(id, new InetSocketAddress(InetAddress.getLoopbackAddress(), freePort()));
+            members.put(id, new InetSocketAddress(InetAddress.getLoopbackAddress(), FreePorts.pick()));
         }
     }
 
@@ -78,12 +79,6 @@ class PeerTransportTest {
     void closeEverything() throws Exception {
         for (AutoCloseable closeable : toClose) {
             closeable.close();
-        }
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return socket.getLocalPort();
         }
     }
 
