@@ -1,10 +1,10 @@
 package io.confman.http;
 
+import io.confman.cli.FreePorts;
 import io.confman.node.ConfmanNode;
 import io.confman.node.NodeConfig;
 import io.confman.raft.Role;
 import java.io.IOException;
-import io.confman.cli.FreePorts;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;

@@ -1,5 +1,6 @@
 package io.confman.node;
 
+import io.confman.cli.FreePorts;
 import io.confman.raft.Role;
 import io.confman.store.ApplyResult;
 import io.confman.store.StoredValue;
@@ -8,7 +9,6 @@ import io.confman.store.command.Precondition;
 import io.confman.store.command.RequestId;
 import io.confman.store.command.Value;
 import java.io.IOException;
-import io.confman.cli.FreePorts;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;

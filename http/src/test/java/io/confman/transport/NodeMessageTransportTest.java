@@ -5,10 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import io.confman.cli.FreePorts;
 import io.confman.raft.ClusterIdentity;
 import io.confman.raft.Message;
 import java.io.IOException;
-import io.confman.cli.FreePorts;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
