@@ -101,8 +101,13 @@ public final class ConfmanNode implements AutoCloseable {
     }
 
     /** A snapshot being written off the loop, from the view opened at startNanos. */
-    private record SnapshotInFlight(SnapshotView view, CompletableFuture<SnapshotStore.Prepared> written,
-                                    long startNanos) {
+    private record SnapshotInFlight(SnapshotView view, CompletableFuture<SnapshotWrite> written, long startNanos,
+                                    long handedOverNanos) {
+    }
+
+    /** The snapshot thread's part: when it began and when the file was durable. */
+    private record SnapshotWrite(SnapshotStore.Prepared prepared, long beganNanos, long bodyWrittenNanos,
+                                 long durableNanos) {
     }
 
     /** The client cancelled a blocking read's future: free its waiter. */
@@ -1442,10 +1447,17 @@ public final class ConfmanNode implements AutoCloseable {
             throw failed;
         }
         SnapshotStore snapshots = storage.snapshots();
-        CompletableFuture<SnapshotStore.Prepared> written = new CompletableFuture<>();
+        CompletableFuture<SnapshotWrite> written = new CompletableFuture<>();
+        long handedOverNanos = System.nanoTime();
         snapshotWriter.execute(() -> {
             try {
-                written.complete(snapshots.prepare(index, term, view::writeTo));
+                long beganNanos = System.nanoTime();
+                long[] bodyWrittenNanos = new long[1];
+                SnapshotStore.Prepared prepared = snapshots.prepare(index, term, out -> {
+                    view.writeTo(out);
+                    bodyWrittenNanos[0] = System.nanoTime();
+                });
+                written.complete(new SnapshotWrite(prepared, beganNanos, bodyWrittenNanos[0], System.nanoTime()));
             } catch (Throwable failed) {
                 written.completeExceptionally(failed); // The loop rethrows it (STYLE 10).
             }
@@ -1453,7 +1465,7 @@ public final class ConfmanNode implements AutoCloseable {
             // snapshot on its next turn anyway.
             inbox.offer(SNAPSHOT_WRITTEN);
         });
-        snapshotInFlight = new SnapshotInFlight(view, written, startNanos);
+        snapshotInFlight = new SnapshotInFlight(view, written, startNanos, handedOverNanos);
     }
 
     /**
@@ -1467,22 +1479,36 @@ public final class ConfmanNode implements AutoCloseable {
             return;
         }
         snapshotInFlight = null;
+        long pickedUpNanos = System.nanoTime();
         done.view().close(); // The writer has returned: release the preserved records.
-        SnapshotMetadata taken = storage.installTaken(writtenFile(done));
+        SnapshotWrite write = writtenFile(done);
+        SnapshotMetadata taken = storage.installTaken(write.prepared());
         if (taken != null) {
             snapshotIndex = taken.lastIncludedIndex();
         } // else a leader's snapshot installed meanwhile covers it; the file was deleted.
-        long nanos = System.nanoTime() - done.startNanos();
+        long endNanos = System.nanoTime();
+        long nanos = endNanos - done.startNanos();
         snapshotDurations.record(nanos);
         if (TimeUnit.NANOSECONDS.toMillis(nanos) > config.electionTimeoutMs() / 2) {
             LOG.log(Level.WARNING, "node " + config.id() + ": a snapshot took " + TimeUnit.NANOSECONDS.toMillis(nanos)
                     + " ms from view to publication, more than half of electionTimeoutMs "
-                    + config.electionTimeoutMs());
+                    + config.electionTimeoutMs() + "; " + breakdown(done, write, pickedUpNanos, endNanos));
         }
     }
 
+    /** Where a snapshot's time went, in milliseconds, for the warning above. */
+    private static String breakdown(SnapshotInFlight done, SnapshotWrite write, long pickedUpNanos, long endNanos) {
+        return String.format(java.util.Locale.ROOT,
+                "view %.1f ms, waiting for the snapshot thread %.1f ms, serialising %.1f ms, header and fsync %.1f ms,"
+                        + " waiting for the loop %.1f ms, publishing and compacting %.1f ms",
+                (done.handedOverNanos() - done.startNanos()) / 1e6, (write.beganNanos() - done.handedOverNanos()) / 1e6,
+                (write.bodyWrittenNanos() - write.beganNanos()) / 1e6,
+                (write.durableNanos() - write.bodyWrittenNanos()) / 1e6, (pickedUpNanos - write.durableNanos()) / 1e6,
+                (endNanos - pickedUpNanos) / 1e6);
+    }
+
     /** The prepared file of a finished write, or the write's failure as this call's. */
-    private static SnapshotStore.Prepared writtenFile(SnapshotInFlight done) throws IOException {
+    private static SnapshotWrite writtenFile(SnapshotInFlight done) throws IOException {
         try {
             return done.written().join();
         } catch (java.util.concurrent.CompletionException failed) {
@@ -1506,9 +1532,9 @@ public final class ConfmanNode implements AutoCloseable {
         }
         snapshotInFlight = null;
         try {
-            SnapshotStore.Prepared prepared = writtenFile(abandoned);
+            SnapshotWrite write = writtenFile(abandoned);
             abandoned.view().close();
-            storage.discardTaken(prepared);
+            storage.discardTaken(write.prepared());
         } catch (IOException | RuntimeException failed) {
             LOG.log(Level.ERROR, "node " + config.id() + ": abandoning the snapshot being written failed", failed);
             if (failure == null) {
