@@ -139,4 +139,21 @@ class ConfmanNodeSnapshotTest {
         assertEquals(Optional.of("v299"), localValue(restarted, "kept-299"));
         assertEquals(Optional.of("in the log only"), localValue(restarted, "after-snapshot"));
     }
+
+    @Test
+    void aSnapshotThatCannotBeWrittenStopsTheNode() throws Exception {
+        cluster = new TestCluster(dir, 1, 1_000_000).startAll();
+        ConfmanNode only = cluster.awaitLeader();
+        write(only, "k", "v");
+        // No snapshot was taken yet, so the directory is empty; a file in its place makes
+        // every write into it fail, even for root.
+        Path snapshots = dir.resolve("n1").resolve(DurableLogStorage.SNAPSHOT_DIRECTORY);
+        Files.delete(snapshots);
+        Files.writeString(snapshots, "not a directory");
+        Throwable stopped = TestCluster.failure(only.snapshotNow());
+        assertInstanceOf(NodeException.Stopped.class, stopped);
+        awaitTrue("the node reports its failure", () -> only.status().failure() != null);
+        assertTrue(only.status().failure().contains("snapshot"), only.status().failure());
+        assertInstanceOf(NodeException.Stopped.class, TestCluster.failure(only.propose(put("k2", "v2"))));
+    }
 }
