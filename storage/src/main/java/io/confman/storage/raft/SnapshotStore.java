@@ -346,7 +346,8 @@ public final class SnapshotStore implements SnapshotSource, AutoCloseable {
 
     /**
      * Deletes snapshot files beyond the newest {@code snapshotsRetainedCount}, never
-     * {@code inUse} (the one the log reports, which a leader may be streaming).
+     * {@code inUse} (the one the log reports, which a leader may be streaming). The deletions
+     * are not made durable (see below).
      */
     public void deleteOld(SnapshotMetadata inUse) throws IOException {
         List<SnapshotMetadata> doomed = new ArrayList<>();
@@ -362,9 +363,9 @@ public final class SnapshotStore implements SnapshotSource, AutoCloseable {
             Files.delete(pathOf(snapshot));
             snapshots.remove(snapshot.lastIncludedIndex());
         }
-        if (!doomed.isEmpty()) {
-            fsyncDirectory(dir);
-        }
+        // No directory fsync: an unlink lost in a crash only brings back an older, valid
+        // snapshot, which is never the latest and which open's caller deletes again. Sparing
+        // the fsync keeps a directory flush off the loop on every snapshot.
     }
 
     /** Drops a transfer in progress and its partial file. */
