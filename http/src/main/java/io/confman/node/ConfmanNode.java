@@ -11,6 +11,7 @@ import io.confman.raft.Role;
 import io.confman.raft.SnapshotMetadata;
 import io.confman.raft.Status;
 import io.confman.storage.raft.DurableLogStorage;
+import io.confman.storage.raft.SnapshotStore;
 import io.confman.storage.raft.StorageOptions;
 import io.confman.store.ApplyResult;
 import io.confman.store.ConfigStore;
@@ -40,7 +41,9 @@ import java.util.PriorityQueue;
 import java.util.SplittableRandom;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -89,6 +92,24 @@ public final class ConfmanNode implements AutoCloseable {
     private record SnapshotNow(CompletableFuture<SnapshotMetadata> future) implements Event {
     }
 
+    /** The snapshot thread finished writing a file: wakes the loop to publish it. */
+    private record SnapshotWritten() implements Event {
+    }
+
+    /** An admin snapshot request: answered once a snapshot at or after targetIndex is the log's. */
+    private record SnapshotRequest(CompletableFuture<SnapshotMetadata> future, long targetIndex) {
+    }
+
+    /** A snapshot being written off the loop, from the view opened at startNanos. */
+    private record SnapshotInFlight(SnapshotView view, CompletableFuture<SnapshotWrite> written, long startNanos,
+                                    long handedOverNanos) {
+    }
+
+    /** The snapshot thread's part: when it began and when the file was durable. */
+    private record SnapshotWrite(SnapshotStore.Prepared prepared, long beganNanos, long bodyWrittenNanos,
+                                 long durableNanos, long cpuNanos) {
+    }
+
     /** The client cancelled a blocking read's future: free its waiter. */
     private record CancelWait(CompletableFuture<Object> future) implements Event {
     }
@@ -111,6 +132,10 @@ public final class ConfmanNode implements AutoCloseable {
     private static final byte READ_CONTEXT_PEER = 2;
 
     private static final Tick TICK = new Tick();
+    /** For the CPU time the snapshot thread spent on a snapshot (the warning's breakdown). */
+    private static final java.lang.management.ThreadMXBean THREADS =
+            java.lang.management.ManagementFactory.getThreadMXBean();
+    private static final SnapshotWritten SNAPSHOT_WRITTEN = new SnapshotWritten();
 
     /**
      * A client write going through the leader (NODE.md, "Forwarding"). It is answered when
@@ -189,6 +214,11 @@ public final class ConfmanNode implements AutoCloseable {
     private final ArrayBlockingQueue<Event> inbox;
     private final ScheduledExecutorService ticker;
     private final Thread loopThread;
+    /**
+     * Writes snapshot files off the loop (thesis §5.2). One thread and one queued task at most
+     * (STYLE 9); the loop never hands it a second snapshot while one is in flight.
+     */
+    private final ExecutorService snapshotWriter;
     private final AtomicLong readIds = new AtomicLong();
     private final AtomicLong requestIds = new AtomicLong();
     private final AtomicLong leaderChanges = new AtomicLong();
@@ -226,7 +256,9 @@ public final class ConfmanNode implements AutoCloseable {
     private final LinkedHashMap<Long, PendingWrite> pendingWrites = new LinkedHashMap<>();
     private final BlockingReads blockingReads;
     /** Invariant: at most SNAPSHOT_REQUESTS_MAX. */
-    private final List<CompletableFuture<SnapshotMetadata>> snapshotRequests = new ArrayList<>();
+    private final List<SnapshotRequest> snapshotRequests = new ArrayList<>();
+    /** The snapshot the snapshot thread is writing, or null: at most one at a time. */
+    private SnapshotInFlight snapshotInFlight;
     /** Invariant: at most TRANSFERS_MAX. */
     private final List<PendingTransfer> transfers = new ArrayList<>();
     private long lastRetryNanos;
@@ -256,6 +288,12 @@ public final class ConfmanNode implements AutoCloseable {
             return thread;
         });
         this.loopThread = new Thread(this::runLoop, "confman-node-" + config.id());
+        this.snapshotWriter = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS, new ArrayBlockingQueue<>(1),
+                runnable -> {
+                    Thread thread = new Thread(runnable, "confman-snapshot-" + config.id());
+                    thread.setDaemon(true);
+                    return thread;
+                });
         publishStatus();
     }
 
@@ -618,8 +656,9 @@ public final class ConfmanNode implements AutoCloseable {
                 serveReleasedReads(); // A leader's answer to a forwarded read releases it without a Ready.
                 store.expireWaiters(nowMs());
                 expireRequests(System.nanoTime());
+                finishSnapshot();
                 serveSnapshotRequests();
-                maybeTakeSnapshot();
+                maybeStartSnapshot();
                 checkTransfers(System.nanoTime());
                 checkTimingWarnings();
                 checkInvariants();
@@ -643,8 +682,9 @@ public final class ConfmanNode implements AutoCloseable {
             pendingWrites.values().forEach(w -> w.future.completeExceptionally(stopped));
             pendingWrites.clear();
             blockingReads.failAll(stopped);
-            snapshotRequests.forEach(future -> future.completeExceptionally(stopped));
+            snapshotRequests.forEach(request -> request.future().completeExceptionally(stopped));
             snapshotRequests.clear();
+            abandonSnapshot();
             transfers.forEach(transfer -> transfer.future().completeExceptionally(stopped));
             transfers.clear();
             failQueuedClientEvents();
@@ -682,7 +722,7 @@ public final class ConfmanNode implements AutoCloseable {
         }
     }
 
-    private void handle(Event event) {
+    private void handle(Event event) throws IOException {
         if (event instanceof Inbound inbound) {
             raft.step(inbound.message());
         } else if (event instanceof Tick) {
@@ -705,6 +745,8 @@ public final class ConfmanNode implements AutoCloseable {
             handleSnapshotNow(snapshot.future());
         } else if (event instanceof Transfer transfer) {
             handleTransfer(transfer);
+        } else if (event instanceof SnapshotWritten) {
+            finishSnapshot(); // Also run on every turn, for a wake-up a full inbox refused.
         } else {
             throw new IllegalStateException("unknown event " + event);
         }
@@ -1098,27 +1140,32 @@ public final class ConfmanNode implements AutoCloseable {
                     + SNAPSHOT_REQUESTS_MAX + " snapshot requests are waiting"));
             return;
         }
-        snapshotRequests.add(future);
+        snapshotRequests.add(new SnapshotRequest(future, store.appliedIndex()));
     }
 
     /**
-     * Answers snapshot requests between two Readys: with the last snapshot when nothing was
-     * applied since, else with a new one, once the applied index is durable as committed.
+     * Answers the snapshot requests that the log's snapshot now covers: with the last snapshot
+     * when nothing was applied since the request, else once a snapshot at or after the index
+     * applied when it arrived is published ({@link #maybeStartSnapshot} starts one for them).
      */
-    private void serveSnapshotRequests() throws IOException {
+    private void serveSnapshotRequests() {
         if (snapshotRequests.isEmpty()) {
             return;
         }
-        if (store.appliedIndex() > snapshotIndex) {
-            if (store.appliedIndex() > storage.hardState().commitIndex()) {
-                return; // The next turn, once the commit index that covers it is durable.
-            }
-            takeSnapshot();
-        }
         SnapshotMetadata latest = storage.snapshot();
-        publishStatus(); // A caller told of the snapshot must find it in status() too.
-        snapshotRequests.forEach(future -> future.complete(latest));
-        snapshotRequests.clear();
+        boolean published = false;
+        Iterator<SnapshotRequest> it = snapshotRequests.iterator();
+        while (it.hasNext()) {
+            SnapshotRequest request = it.next();
+            if (request.targetIndex() <= snapshotIndex) {
+                if (!published) {
+                    publishStatus(); // A caller told of the snapshot must find it in status() too.
+                    published = true;
+                }
+                request.future().complete(latest);
+                it.remove();
+            }
+        }
     }
 
     private void handleTransfer(Transfer transfer) {
@@ -1364,30 +1411,143 @@ public final class ConfmanNode implements AutoCloseable {
     }
 
     /**
-     * Every snapshotIntervalEntries applied entries, snapshots the store. DurableLogStorage is
-     * owned by the loop thread, so the snapshot is written here, between Readys, and timed: its
-     * duration must stay well below the election timeout (ARCHITECTURE-SKETCH, Time).
+     * Starts a snapshot when snapshotIntervalEntries entries were applied since the last one,
+     * or when an admin asked for one, and none is in flight (the interval is a minimum: a
+     * snapshot due while another is written waits for it to end). Only a committed applied
+     * index is snapshotted, and only once that commit index is durable.
      */
-    private void maybeTakeSnapshot() throws IOException {
-        long applied = store.appliedIndex();
-        if (applied - snapshotIndex < config.snapshotIntervalEntries()
-                || applied > storage.hardState().commitIndex()) {
+    private void maybeStartSnapshot() {
+        if (snapshotInFlight != null) {
             return;
         }
-        takeSnapshot();
+        long applied = store.appliedIndex();
+        if (applied <= snapshotIndex || applied > storage.hardState().commitIndex()) {
+            return;
+        }
+        boolean due = applied - snapshotIndex >= config.snapshotIntervalEntries();
+        boolean asked = snapshotRequests.stream().anyMatch(request -> request.targetIndex() > snapshotIndex);
+        if (due || asked) {
+            startSnapshot();
+        }
     }
 
-    private void takeSnapshot() throws IOException {
-        long start = System.nanoTime();
-        try (SnapshotView view = store.openSnapshot()) {
-            SnapshotMetadata taken = storage.takeSnapshot(view.appliedIndex(), view::writeTo);
-            snapshotIndex = taken.lastIncludedIndex();
+    /**
+     * Thesis §5.2: the store is an in-memory state machine, so it is snapshotted copy-on-write.
+     * The loop opens a point-in-time view (cheap: the live maps are concurrent and records
+     * immutable, STORE.md "Point-in-time view") and reads the snapshot's term from the log it
+     * owns; the snapshot thread streams the view into a temporary file and makes it durable
+     * while the loop goes on applying; {@link #finishSnapshot} publishes it on the loop.
+     */
+    private void startSnapshot() {
+        long startNanos = System.nanoTime();
+        SnapshotView view = store.openSnapshot();
+        long index = view.appliedIndex();
+        long term;
+        try {
+            term = storage.snapshotTerm(index);
+        } catch (RuntimeException failed) {
+            view.close();
+            throw failed;
         }
-        long nanos = System.nanoTime() - start;
+        SnapshotStore snapshots = storage.snapshots();
+        CompletableFuture<SnapshotWrite> written = new CompletableFuture<>();
+        long handedOverNanos = System.nanoTime();
+        snapshotWriter.execute(() -> {
+            try {
+                long beganNanos = System.nanoTime();
+                long cpuBeganNanos = THREADS.getCurrentThreadCpuTime();
+                long[] bodyWrittenNanos = new long[1];
+                SnapshotStore.Prepared prepared = snapshots.prepare(index, term, out -> {
+                    view.writeTo(out);
+                    bodyWrittenNanos[0] = System.nanoTime();
+                });
+                written.complete(new SnapshotWrite(prepared, beganNanos, bodyWrittenNanos[0], System.nanoTime(),
+                        THREADS.getCurrentThreadCpuTime() - cpuBeganNanos));
+            } catch (Throwable failed) {
+                written.completeExceptionally(failed); // The loop rethrows it (STYLE 10).
+            }
+            // Only a wake-up: when the inbox is full the loop is busy and finishes the
+            // snapshot on its next turn anyway.
+            inbox.offer(SNAPSHOT_WRITTEN);
+        });
+        snapshotInFlight = new SnapshotInFlight(view, written, startNanos, handedOverNanos);
+    }
+
+    /**
+     * Publishes the snapshot the snapshot thread wrote and compacts the log to it, on the loop,
+     * which owns the log. A failure of the write stops the node like any storage failure
+     * (STYLE 10). The recorded duration runs from opening the view to publishing.
+     */
+    private void finishSnapshot() throws IOException {
+        SnapshotInFlight done = snapshotInFlight;
+        if (done == null || !done.written().isDone()) {
+            return;
+        }
+        snapshotInFlight = null;
+        long pickedUpNanos = System.nanoTime();
+        done.view().close(); // The writer has returned: release the preserved records.
+        SnapshotWrite write = writtenFile(done);
+        SnapshotMetadata taken = storage.installTaken(write.prepared());
+        if (taken != null) {
+            snapshotIndex = taken.lastIncludedIndex();
+        } // else a leader's snapshot installed meanwhile covers it; the file was deleted.
+        long endNanos = System.nanoTime();
+        long nanos = endNanos - done.startNanos();
         snapshotDurations.record(nanos);
         if (TimeUnit.NANOSECONDS.toMillis(nanos) > config.electionTimeoutMs() / 2) {
             LOG.log(Level.WARNING, "node " + config.id() + ": a snapshot took " + TimeUnit.NANOSECONDS.toMillis(nanos)
-                    + " ms, more than half of electionTimeoutMs " + config.electionTimeoutMs());
+                    + " ms from view to publication, more than half of electionTimeoutMs "
+                    + config.electionTimeoutMs() + "; " + breakdown(done, write, pickedUpNanos, endNanos));
+        }
+    }
+
+    /** Where a snapshot's time went, in milliseconds, for the warning above. */
+    private static String breakdown(SnapshotInFlight done, SnapshotWrite write, long pickedUpNanos, long endNanos) {
+        return String.format(java.util.Locale.ROOT,
+                "view %.1f ms, waiting for the snapshot thread %.1f ms, serialising %.1f ms, header and fsync %.1f ms,"
+                        + " waiting for the loop %.1f ms, publishing and compacting %.1f ms;"
+                        + " the snapshot thread used %.1f ms of CPU",
+                (done.handedOverNanos() - done.startNanos()) / 1e6, (write.beganNanos() - done.handedOverNanos()) / 1e6,
+                (write.bodyWrittenNanos() - write.beganNanos()) / 1e6,
+                (write.durableNanos() - write.bodyWrittenNanos()) / 1e6, (pickedUpNanos - write.durableNanos()) / 1e6,
+                (endNanos - pickedUpNanos) / 1e6, write.cpuNanos() / 1e6);
+    }
+
+    /** The prepared file of a finished write, or the write's failure as this call's. */
+    private static SnapshotWrite writtenFile(SnapshotInFlight done) throws IOException {
+        try {
+            return done.written().join();
+        } catch (java.util.concurrent.CompletionException failed) {
+            Throwable cause = failed.getCause();
+            if (cause instanceof IOException io) {
+                throw new IOException("writing the snapshot at " + done.view().appliedIndex() + " failed", io);
+            }
+            throw failed;
+        }
+    }
+
+    /**
+     * When the loop ends: waits for the snapshot being written (a bounded file write) and
+     * deletes its file, which was never published, so no temporary file is left behind by a
+     * clean stop. A failure here is the node's failure, not dropped.
+     */
+    private void abandonSnapshot() {
+        SnapshotInFlight abandoned = snapshotInFlight;
+        if (abandoned == null) {
+            return;
+        }
+        snapshotInFlight = null;
+        try {
+            SnapshotWrite write = writtenFile(abandoned);
+            abandoned.view().close();
+            storage.discardTaken(write.prepared());
+        } catch (IOException | RuntimeException failed) {
+            LOG.log(Level.ERROR, "node " + config.id() + ": abandoning the snapshot being written failed", failed);
+            if (failure == null) {
+                failure = failed;
+            } else {
+                failure.addSuppressed(failed);
+            }
         }
     }
 
@@ -1462,6 +1622,9 @@ public final class ConfmanNode implements AutoCloseable {
             loopEnded = true;
         }
         failQueuedClientEvents();
+        // After the loop: it ended with no snapshot in flight (abandonSnapshot), so nothing is
+        // cut short, and it can no longer hand the thread a task that would be refused.
+        snapshotWriter.shutdown();
         if (transport != null) {
             transport.close();
         }

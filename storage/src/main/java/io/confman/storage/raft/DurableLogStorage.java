@@ -384,18 +384,66 @@ public final class DurableLogStorage implements LogStorage, AutoCloseable {
 
     /**
      * Writes a snapshot of the state machine as of {@code appliedIndex} (which must be
-     * committed) through {@code body}, then compacts the log to it. Durable on return.
+     * committed) through {@code body}, then compacts the log to it, all on the calling thread.
+     * Durable on return.
      */
     public SnapshotMetadata takeSnapshot(long appliedIndex, SnapshotStore.BodyWriter body) throws IOException {
+        long term = snapshotTerm(appliedIndex);
+        SnapshotStore.Prepared prepared;
+        try {
+            prepared = snapshots.prepare(appliedIndex, term, body);
+        } catch (IOException | RuntimeException failed) {
+            fail(failed);
+            throw failed;
+        }
+        return installTaken(prepared);
+    }
+
+    /**
+     * The first step of a snapshot written off the owner thread (thesis §5.2): checks that a
+     * snapshot at {@code appliedIndex} may be taken (after the current one, at or below the
+     * durable commit index) and returns the term to pass to {@link SnapshotStore#prepare}.
+     * The term is read here because the log is the owner thread's.
+     */
+    public long snapshotTerm(long appliedIndex) {
         checkUsable();
         if (appliedIndex <= snapshot.lastIncludedIndex() || appliedIndex > hardState.commitIndex()) {
             throw new IllegalArgumentException("a snapshot at " + appliedIndex + " must be after the snapshot at "
                     + snapshot.lastIncludedIndex() + " and at or below commitIndex " + hardState.commitIndex());
         }
+        return term(appliedIndex);
+    }
+
+    /**
+     * The last step of a snapshot written off the owner thread: publishes {@code prepared} and
+     * compacts the log to it. A prepared snapshot no longer newer than the log's (a follower
+     * installed a leader's snapshot while it was written) is discarded instead, and null is
+     * returned. Its index is committed, so the log still holds it with the same term
+     * (Log Matching, thesis §3.5); {@link #compact} checks that.
+     */
+    public SnapshotMetadata installTaken(SnapshotStore.Prepared prepared) throws IOException {
+        checkUsable();
         try {
-            SnapshotMetadata taken = snapshots.write(appliedIndex, term(appliedIndex), body);
+            if (prepared.snapshot().lastIncludedIndex() <= snapshot.lastIncludedIndex()) {
+                snapshots.discard(prepared);
+                return null;
+            }
+            SnapshotMetadata taken = snapshots.publish(prepared);
             compact(taken);
             return taken;
+        } catch (IOException | RuntimeException failed) {
+            fail(failed);
+            throw failed;
+        }
+    }
+
+    /**
+     * Deletes a prepared snapshot that will not be installed (the node is stopping). Allowed
+     * after a failure too: removing a temporary file never loses data.
+     */
+    public void discardTaken(SnapshotStore.Prepared prepared) throws IOException {
+        try {
+            snapshots.discard(prepared);
         } catch (IOException | RuntimeException failed) {
             fail(failed);
             throw failed;

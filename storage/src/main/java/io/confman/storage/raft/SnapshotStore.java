@@ -35,7 +35,8 @@ import java.util.zip.CRC32C;
  * the follower installs anything. {@link SnapshotMetadata#sizeBytes()} is therefore the file
  * length, {@link SnapshotFormat#SNAPSHOT_HEADER_BYTES} more than the state machine's bytes.
  *
- * <p>Not thread-safe: the node's thread owns it, as it owns the Raft core.
+ * <p>Not thread-safe: the node's thread owns it, as it owns the Raft core. The one exception
+ * is {@link #prepare}, which another thread may run (see there).
  */
 public final class SnapshotStore implements SnapshotSource, AutoCloseable {
 
@@ -125,21 +126,63 @@ public final class SnapshotStore implements SnapshotSource, AutoCloseable {
     }
 
     /**
-     * Writes a snapshot of the state machine as of {@code lastIncludedIndex}: the body goes to
-     * a temporary file, the header (with the body's length and CRC) is written last, then the
-     * file is fsynced, renamed to its name and the directory fsynced. Durable on return.
+     * A snapshot file written and made durable under its temporary name by {@link #prepare},
+     * not yet part of the store: {@link #publish} or {@link #discard} it on the owner thread.
+     */
+    public static final class Prepared {
+        private final SnapshotMetadata snapshot;
+        private final Path tempFile;
+        // Invariant: published or discarded at most once, on the owner thread.
+        private boolean done;
+
+        private Prepared(SnapshotMetadata snapshot, Path tempFile) {
+            this.snapshot = snapshot;
+            this.tempFile = tempFile;
+        }
+
+        public SnapshotMetadata snapshot() {
+            return snapshot;
+        }
+
+        Path tempFile() {
+            return tempFile;
+        }
+
+        @Override
+        public String toString() {
+            return "prepared " + snapshot;
+        }
+    }
+
+    /**
+     * Writes a snapshot of the state machine as of {@code lastIncludedIndex} and publishes it:
+     * {@link #prepare} then {@link #publish}, on the calling thread. Durable on return.
      */
     public SnapshotMetadata write(long lastIncludedIndex, long lastIncludedTerm, BodyWriter body) throws IOException {
-        if (lastIncludedIndex < 1 || lastIncludedTerm < 1) {
-            throw new IllegalArgumentException("a snapshot includes at least index 1 of term 1, was "
-                    + lastIncludedTerm + "/" + lastIncludedIndex);
-        }
         if (lastIncludedIndex <= latest().lastIncludedIndex()) {
             throw new IllegalArgumentException("snapshot at " + lastIncludedIndex + " is not newer than "
                     + latest());
         }
+        return publish(prepare(lastIncludedIndex, lastIncludedTerm, body));
+    }
+
+    /**
+     * Writes a snapshot file under its temporary name and makes its bytes durable: the body
+     * goes first, the header (with the body's length and CRC) last, then one fsync.
+     *
+     * <p>Thread-safe with every other method: it reads only the final directory path and
+     * touches only its own temporary file, so another thread may call it while the owner
+     * thread goes on serving and receiving snapshots (thesis §5.2, copy-on-write snapshots
+     * written while the state machine keeps applying). At most one prepare per index may run
+     * at a time, since the temporary name is derived from it. A crash leaves only the
+     * temporary file, which {@link #open} deletes. On failure the temporary file is deleted.
+     */
+    public Prepared prepare(long lastIncludedIndex, long lastIncludedTerm, BodyWriter body) throws IOException {
+        if (lastIncludedIndex < 1 || lastIncludedTerm < 1) {
+            throw new IllegalArgumentException("a snapshot includes at least index 1 of term 1, was "
+                    + lastIncludedTerm + "/" + lastIncludedIndex);
+        }
         Path temp = dir.resolve(fileName(lastIncludedIndex, lastIncludedTerm) + ".tmp");
-        SnapshotMetadata written;
         try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                 StandardOpenOption.TRUNCATE_EXISTING)) {
             channel.position(SnapshotFormat.SNAPSHOT_HEADER_BYTES);
@@ -154,14 +197,49 @@ public final class SnapshotStore implements SnapshotSource, AutoCloseable {
                 throw new IOException("snapshot file " + temp.getFileName() + " is " + channel.size()
                         + " bytes after writing " + header.fileLengthBytes());
             }
-            channel.force(true);
-            written = new SnapshotMetadata(lastIncludedIndex, lastIncludedTerm, header.fileLengthBytes());
+            // force(false) is fdatasync: it makes the data durable together with the metadata
+            // needed to read it back, the file's size included, and skips only timestamps. The
+            // name is made durable separately, by the rename and the directory fsync in
+            // publish, so nothing the recovery of FORMAT.md 8.6 relies on is left out.
+            channel.force(false);
+            return new Prepared(new SnapshotMetadata(lastIncludedIndex, lastIncludedTerm, header.fileLengthBytes()),
+                    temp);
         } catch (IOException | RuntimeException failure) {
             deleteAfterFailure(temp, failure);
             throw failure;
         }
-        publish(temp, written);
-        return written;
+    }
+
+    /**
+     * Publishes a prepared snapshot on the owner thread: renames it to its name and fsyncs
+     * the directory. Refuses one that is not newer than {@link #latest()} (a leader's snapshot
+     * may have been installed while it was written): {@link #discard} that one instead.
+     */
+    public SnapshotMetadata publish(Prepared prepared) throws IOException {
+        requireUndone(prepared);
+        if (prepared.snapshot.lastIncludedIndex() <= latest().lastIncludedIndex()) {
+            throw new IllegalStateException(prepared + " is not newer than " + latest() + "; discard it");
+        }
+        prepared.done = true;
+        publish(prepared.tempFile, prepared.snapshot);
+        return prepared.snapshot;
+    }
+
+    /** Deletes a prepared snapshot's temporary file (it was never visible under a snapshot name). */
+    public void discard(Prepared prepared) throws IOException {
+        requireUndone(prepared);
+        prepared.done = true;
+        Files.deleteIfExists(prepared.tempFile);
+    }
+
+    private void requireUndone(Prepared prepared) {
+        Objects.requireNonNull(prepared, "prepared");
+        if (prepared.done) {
+            throw new IllegalStateException(prepared + " was already published or discarded");
+        }
+        if (!prepared.tempFile.getParent().equals(dir)) {
+            throw new IllegalArgumentException(prepared + " was prepared by another store");
+        }
     }
 
     /**
@@ -268,7 +346,8 @@ public final class SnapshotStore implements SnapshotSource, AutoCloseable {
 
     /**
      * Deletes snapshot files beyond the newest {@code snapshotsRetainedCount}, never
-     * {@code inUse} (the one the log reports, which a leader may be streaming).
+     * {@code inUse} (the one the log reports, which a leader may be streaming). The deletions
+     * are not made durable (see below).
      */
     public void deleteOld(SnapshotMetadata inUse) throws IOException {
         List<SnapshotMetadata> doomed = new ArrayList<>();
@@ -284,9 +363,9 @@ public final class SnapshotStore implements SnapshotSource, AutoCloseable {
             Files.delete(pathOf(snapshot));
             snapshots.remove(snapshot.lastIncludedIndex());
         }
-        if (!doomed.isEmpty()) {
-            fsyncDirectory(dir);
-        }
+        // No directory fsync: an unlink lost in a crash only brings back an older, valid
+        // snapshot, which is never the latest and which open's caller deletes again. Sparing
+        // the fsync keeps a directory flush off the loop on every snapshot.
     }
 
     /** Drops a transfer in progress and its partial file. */

@@ -169,4 +169,47 @@ class DurableLogStorageRecoveryTest {
         assertThrows(IllegalStateException.class, () -> DurableLogStorage.toEntry(
                 new io.confman.storage.wal.LogRecord(1, 1, 9, new byte[0])));
     }
+
+    @Test
+    void aSnapshotPreparedOffTheOwnerThreadIsInstalledAndCompactsTheLog() throws Exception {
+        try (DurableLogStorage storage = node(100, 90)) {
+            long term = storage.snapshotTerm(90);
+            SnapshotStore snapshots = storage.snapshots();
+            java.util.concurrent.CompletableFuture<SnapshotStore.Prepared> prepared =
+                    java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                        try {
+                            return snapshots.prepare(90, term, out -> out.write(new byte[64]));
+                        } catch (IOException failed) {
+                            throw new java.io.UncheckedIOException(failed);
+                        }
+                    });
+            // The owner goes on appending and committing while the file is written.
+            storage.persist(ready(new HardState(2, "s2", 95), entries(101, 110, 2)));
+            SnapshotMetadata taken = storage.installTaken(prepared.get());
+            assertEquals(new SnapshotMetadata(90, 1, 64 + SnapshotFormat.SNAPSHOT_HEADER_BYTES), taken);
+            assertEquals(taken, storage.snapshot());
+            assertEquals(91, storage.firstIndex());
+            assertEquals(110, storage.lastIndex());
+        }
+        try (DurableLogStorage reopened = DurableLogStorage.open(dir, CLUSTER, "s1", OPTIONS)) {
+            assertEquals(90, reopened.snapshot().lastIncludedIndex());
+        }
+    }
+
+    @Test
+    void aPreparedSnapshotOvertakenByANewerOneIsDiscarded() throws IOException {
+        try (DurableLogStorage storage = node(100, 90)) {
+            SnapshotStore.Prepared prepared = storage.snapshots().prepare(50, storage.snapshotTerm(50),
+                    out -> out.write(1));
+            SnapshotMetadata newer = storage.takeSnapshot(80, out -> out.write(2));
+            assertEquals(null, storage.installTaken(prepared));
+            assertEquals(newer, storage.snapshot());
+            try (var files = java.nio.file.Files.list(dir.resolve(DurableLogStorage.SNAPSHOT_DIRECTORY))) {
+                assertEquals(List.of(SnapshotStore.fileName(80, 1)),
+                        files.map(file -> file.getFileName().toString()).toList(), "the prepared file was deleted");
+            }
+            assertThrows(IllegalArgumentException.class, () -> storage.snapshotTerm(80), "not after the snapshot");
+            assertThrows(IllegalArgumentException.class, () -> storage.snapshotTerm(91), "above commitIndex");
+        }
+    }
 }

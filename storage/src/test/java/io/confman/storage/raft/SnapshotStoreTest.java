@@ -215,4 +215,72 @@ class SnapshotStoreTest {
             assertEquals(channel.size(), whole.size());
         }
     }
+
+    private static List<String> fileNames(Path dir) throws IOException {
+        try (var files = Files.list(dir)) {
+            return files.map(file -> file.getFileName().toString()).sorted().toList();
+        }
+    }
+
+    @Test
+    void aPreparedSnapshotIsInvisibleUntilPublished() throws IOException {
+        SnapshotStore store = SnapshotStore.open(dir, 2);
+        byte[] body = randomBytes(3, 100_000);
+        SnapshotStore.Prepared prepared = store.prepare(40, 2, out -> out.write(body));
+        assertEquals(SnapshotMetadata.EMPTY, store.latest());
+        assertEquals(List.of(SnapshotStore.fileName(40, 2) + ".tmp"), fileNames(dir));
+        SnapshotMetadata published = store.publish(prepared);
+        assertEquals(new SnapshotMetadata(40, 2, body.length + SnapshotFormat.SNAPSHOT_HEADER_BYTES), published);
+        assertEquals(published, store.latest());
+        assertEquals(List.of(SnapshotStore.fileName(40, 2)), fileNames(dir));
+        assertArrayEquals(body, readBody(store, published));
+        assertThrows(IllegalStateException.class, () -> store.publish(prepared), "published once");
+    }
+
+    @Test
+    void aPreparedSnapshotNotNewerThanTheLatestIsRefusedAndDiscarded() throws IOException {
+        SnapshotStore store = SnapshotStore.open(dir, 2);
+        SnapshotStore.Prepared older = store.prepare(30, 1, out -> out.write(1));
+        SnapshotMetadata installed = store.write(50, 2, out -> out.write(2)); // a leader's, meanwhile
+        assertThrows(IllegalStateException.class, () -> store.publish(older));
+        assertEquals(installed, store.latest());
+        store.discard(older);
+        assertEquals(List.of(SnapshotStore.fileName(50, 2)), fileNames(dir), "the temporary file is gone");
+        assertThrows(IllegalStateException.class, () -> store.discard(older), "discarded once");
+    }
+
+    @Test
+    void aCrashBetweenPrepareAndPublishLeavesTheOldSnapshotTheLatest() throws IOException {
+        SnapshotStore store = SnapshotStore.open(dir, 2);
+        SnapshotMetadata old = store.write(10, 1, out -> out.write(new byte[64]));
+        store.prepare(20, 1, out -> out.write(new byte[64])); // the crash comes before publish
+        SnapshotStore reopened = SnapshotStore.open(dir, 2);
+        assertEquals(old, reopened.latest());
+        assertEquals(List.of(old), reopened.list());
+        assertEquals(List.of(SnapshotStore.fileName(10, 1)), fileNames(dir), "the temporary file was deleted");
+    }
+
+    @Test
+    void prepareRunsOnAnotherThreadWhileTheOwnerServesAndPublishes() throws Exception {
+        SnapshotStore store = SnapshotStore.open(dir, 2);
+        byte[] older = randomBytes(5, 200_000);
+        SnapshotMetadata served = store.write(10, 1, out -> out.write(older));
+        byte[] body = randomBytes(6, 2 << 20);
+        java.util.concurrent.CompletableFuture<SnapshotStore.Prepared> prepared =
+                java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                    try {
+                        return store.prepare(20, 1, out -> out.write(body));
+                    } catch (IOException failed) {
+                        throw new java.io.UncheckedIOException(failed);
+                    }
+                });
+        while (!prepared.isDone()) {
+            assertArrayEquals(java.util.Arrays.copyOfRange(older, 0, 1000),
+                    java.util.Arrays.copyOfRange(store.read(served, SnapshotFormat.SNAPSHOT_HEADER_BYTES, 1000),
+                            0, 1000));
+        }
+        SnapshotMetadata published = store.publish(prepared.get());
+        assertArrayEquals(body, readBody(store, published));
+        assertEquals(List.of(served, published), store.list());
+    }
 }
