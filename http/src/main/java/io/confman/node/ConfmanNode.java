@@ -258,7 +258,16 @@ public final class ConfmanNode implements AutoCloseable {
     /** Invariant: at most SNAPSHOT_REQUESTS_MAX. */
     private final List<SnapshotRequest> snapshotRequests = new ArrayList<>();
     /** The snapshot the snapshot thread is writing, or null: at most one at a time. */
+    /** See nextSnapshotNotBeforeNanos: idle time after a snapshot, in multiples of its duration. */
+    static final long SNAPSHOT_SPACING_FACTOR = 3;
     private SnapshotInFlight snapshotInFlight;
+    /**
+     * A snapshot due by the interval starts no earlier than this: the end of the last one plus
+     * SNAPSHOT_SPACING_FACTOR times its duration, so that snapshots take at most about a
+     * quarter of the node's time whatever the interval, and a small interval on a large store
+     * cannot keep the disk and a core busy with snapshots back to back.
+     */
+    private long nextSnapshotNotBeforeNanos = System.nanoTime();
     /** Invariant: at most TRANSFERS_MAX. */
     private final List<PendingTransfer> transfers = new ArrayList<>();
     private long lastRetryNanos;
@@ -1424,7 +1433,8 @@ public final class ConfmanNode implements AutoCloseable {
         if (applied <= snapshotIndex || applied > storage.hardState().commitIndex()) {
             return;
         }
-        boolean due = applied - snapshotIndex >= config.snapshotIntervalEntries();
+        boolean due = applied - snapshotIndex >= config.snapshotIntervalEntries()
+                && System.nanoTime() - nextSnapshotNotBeforeNanos >= 0;
         boolean asked = snapshotRequests.stream().anyMatch(request -> request.targetIndex() > snapshotIndex);
         if (due || asked) {
             startSnapshot();
@@ -1494,6 +1504,7 @@ public final class ConfmanNode implements AutoCloseable {
         long endNanos = System.nanoTime();
         long nanos = endNanos - done.startNanos();
         snapshotDurations.record(nanos);
+        nextSnapshotNotBeforeNanos = endNanos + SNAPSHOT_SPACING_FACTOR * nanos;
         if (TimeUnit.NANOSECONDS.toMillis(nanos) > config.electionTimeoutMs() / 2) {
             LOG.log(Level.WARNING, "node " + config.id() + ": a snapshot took " + TimeUnit.NANOSECONDS.toMillis(nanos)
                     + " ms from view to publication, more than half of electionTimeoutMs "
