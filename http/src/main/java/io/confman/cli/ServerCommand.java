@@ -67,9 +67,11 @@ final class ServerCommand {
                 settings.requestTimeoutMs(), TICK_MS_MAX);
         NodeConfig node;
         try {
-            node = NodeConfig.of(settings.id(), settings.members(), settings.dataDir(), secret, tickMs,
+            node = new NodeConfig(settings.id(), settings.members(), settings.dataDir(), secret, tickMs,
                     settings.heartbeatMs(), settings.electionTimeoutMs(), settings.requestTimeoutMs(),
-                    settings.snapshotIntervalEntries());
+                    settings.snapshotIntervalEntries(), NodeConfig.INBOX_EVENTS_MAX_DEFAULT,
+                    NodeConfig.PENDING_REQUESTS_MAX_DEFAULT, NodeConfig.COMMAND_BYTES_MAX_DEFAULT,
+                    settings.snapshotLogBytesMax());
         } catch (IllegalArgumentException e) {
             throw new UsageException(ServerSettings.COMMAND + ": " + e.getMessage(), e);
         } finally {

@@ -1,5 +1,6 @@
 package io.confman.cli;
 
+import io.confman.node.NodeConfig;
 import java.net.InetSocketAddress;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
@@ -23,6 +24,7 @@ import java.util.Set;
  * @param electionTimeoutMs        {@code --election-timeout-ms}
  * @param requestTimeoutMs         {@code --request-timeout-ms}
  * @param snapshotIntervalEntries  {@code --snapshot-interval}
+ * @param snapshotLogBytesMax      {@code --snapshot-log-bytes}
  * @param inlineMaxBytes           {@code --inline-max-bytes}
  */
 record ServerSettings(
@@ -36,6 +38,7 @@ record ServerSettings(
         long electionTimeoutMs,
         long requestTimeoutMs,
         long snapshotIntervalEntries,
+        long snapshotLogBytesMax,
         int inlineMaxBytes) {
 
     static final String COMMAND = "confman server";
@@ -50,11 +53,11 @@ record ServerSettings(
     static final String USAGE = "usage: confman server --id ID --peers ID=HOST:PORT,... --http HOST:PORT --data DIR"
             + " [--cluster-secret-file F] [--admin-token-file F] [--heartbeat-ms 100]"
             + " [--election-timeout-ms 1000] [--request-timeout-ms 10000] [--snapshot-interval N]"
-            + " [--inline-max-bytes 65536]";
+            + " [--snapshot-log-bytes 67108864] [--inline-max-bytes 65536]";
 
     private static final Set<String> VALUED = Set.of("id", "peers", "http", "data", "cluster-secret-file",
             "admin-token-file", "heartbeat-ms", "election-timeout-ms", "request-timeout-ms", "snapshot-interval",
-            "inline-max-bytes");
+            "snapshot-log-bytes", "inline-max-bytes");
 
     ServerSettings {
         members = Map.copyOf(members);
@@ -88,10 +91,12 @@ record ServerSettings(
                 TIMEOUT_MS_MAX);
         long snapshotInterval = flags.longValue(COMMAND, "snapshot-interval", SNAPSHOT_INTERVAL_ENTRIES_DEFAULT, 1,
                 Long.MAX_VALUE);
+        long snapshotLogBytes = flags.longValue(COMMAND, "snapshot-log-bytes",
+                NodeConfig.SNAPSHOT_LOG_BYTES_MAX_DEFAULT, 1, Long.MAX_VALUE);
         long inlineMaxBytes = flags.longValue(COMMAND, "inline-max-bytes", INLINE_MAX_BYTES_DEFAULT, 1,
                 Integer.MAX_VALUE);
         return new ServerSettings(id, members, http, dataDir, secretFile, adminTokenFile, heartbeatMs,
-                electionTimeoutMs, requestTimeoutMs, snapshotInterval, (int) inlineMaxBytes);
+                electionTimeoutMs, requestTimeoutMs, snapshotInterval, snapshotLogBytes, (int) inlineMaxBytes);
     }
 
     /** {@code ID=HOST:PORT,...}: ids unique, addresses unique, at most {@link #MEMBERS_MAX}. */

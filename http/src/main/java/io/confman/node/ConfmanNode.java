@@ -268,6 +268,10 @@ public final class ConfmanNode implements AutoCloseable {
      * cannot keep the disk and a core busy with snapshots back to back.
      */
     private long nextSnapshotNotBeforeNanos = System.nanoTime();
+    /** Entry bytes applied since start (the log-size snapshot policy counts from here). */
+    private long appliedBytes;
+    /** appliedBytes when the latest snapshot was started or installed. Invariant: <= appliedBytes. */
+    private long snapshotAppliedBytes;
     /** Invariant: at most TRANSFERS_MAX. */
     private final List<PendingTransfer> transfers = new ArrayList<>();
     private long lastRetryNanos;
@@ -1293,6 +1297,7 @@ public final class ConfmanNode implements AutoCloseable {
         blockingReads.replaceStore(restored);
         store = restored;
         snapshotIndex = installed.lastIncludedIndex();
+        snapshotAppliedBytes = appliedBytes;
         // A write forwarded from here may have committed inside the snapshot, where this node
         // never sees its entry applied: send it again; the store's session for its request id
         // answers with the first result without applying it twice (thesis §6.3).
@@ -1317,6 +1322,7 @@ public final class ConfmanNode implements AutoCloseable {
     private void apply(List<Entry> entries) {
         for (Entry entry : entries) {
             ApplyResult result = null;
+            appliedBytes += entry.sizeBytes();
             if (entry.type() == Entry.Type.NORMAL) {
                 result = store.apply(entry.index(), entry.data());
                 completeWrite(entry.data(), result);
@@ -1433,7 +1439,8 @@ public final class ConfmanNode implements AutoCloseable {
         if (applied <= snapshotIndex || applied > storage.hardState().commitIndex()) {
             return;
         }
-        boolean due = applied - snapshotIndex >= config.snapshotIntervalEntries()
+        boolean due = (applied - snapshotIndex >= config.snapshotIntervalEntries()
+                || appliedBytes - snapshotAppliedBytes >= config.snapshotLogBytesMax())
                 && System.nanoTime() - nextSnapshotNotBeforeNanos >= 0;
         boolean asked = snapshotRequests.stream().anyMatch(request -> request.targetIndex() > snapshotIndex);
         if (due || asked) {
@@ -1451,6 +1458,7 @@ public final class ConfmanNode implements AutoCloseable {
     private void startSnapshot() {
         long startNanos = System.nanoTime();
         SnapshotView view = store.openSnapshot();
+        snapshotAppliedBytes = appliedBytes;
         long index = view.appliedIndex();
         long term;
         try {
@@ -1564,6 +1572,10 @@ public final class ConfmanNode implements AutoCloseable {
 
     /** STYLE 7: the invariants written on the fields, checked always. */
     private void checkInvariants() {
+        if (snapshotAppliedBytes > appliedBytes) {
+            throw new IllegalStateException("bytes applied at the snapshot " + snapshotAppliedBytes
+                    + " exceed the bytes applied " + appliedBytes);
+        }
         if (snapshotIndex > store.appliedIndex()) {
             throw new IllegalStateException("snapshot index " + snapshotIndex + " is above the applied index "
                     + store.appliedIndex());

@@ -33,6 +33,9 @@ import java.util.Objects;
  *                                inbox holds; a full inbox refuses new ones
  * @param pendingRequestsMax      client proposals, writes and linearizable reads waiting for an answer at once
  * @param commandBytesMax         the largest encoded command proposed; bounds the frame size
+ * @param snapshotLogBytesMax     entry bytes applied since the last snapshot that make a
+ *                                snapshot due even before snapshotIntervalEntries entries: a
+ *                                log of few large entries is bounded by size, not by count
  */
 public record NodeConfig(
         String id,
@@ -46,12 +49,14 @@ public record NodeConfig(
         long snapshotIntervalEntries,
         int inboxEventsMax,
         int pendingRequestsMax,
-        int commandBytesMax) {
+        int commandBytesMax,
+        long snapshotLogBytesMax) {
 
     /** Default bounds for the limits that are not about timing. */
     public static final int INBOX_EVENTS_MAX_DEFAULT = 4096;
     public static final int PENDING_REQUESTS_MAX_DEFAULT = 4096;
     public static final int COMMAND_BYTES_MAX_DEFAULT = 1 << 20;
+    public static final long SNAPSHOT_LOG_BYTES_MAX_DEFAULT = 64L << 20;
     /** The transport's default frame bound, raised when the Raft limits need more. */
     static final int FRAME_BYTES_MAX_DEFAULT = 4 * 1024 * 1024;
     static final int FRAME_HEADROOM_BYTES = 1024;
@@ -72,6 +77,7 @@ public record NodeConfig(
         requirePositive("inboxEventsMax", inboxEventsMax);
         requirePositive("pendingRequestsMax", pendingRequestsMax);
         requirePositive("commandBytesMax", commandBytesMax);
+        requirePositive("snapshotLogBytesMax", snapshotLogBytesMax);
         if (heartbeatMs >= electionTimeoutMs) {
             throw new IllegalArgumentException("rule 'heartbeatMs < electionTimeoutMs' violated: "
                     + heartbeatMs + " >= " + electionTimeoutMs
@@ -108,7 +114,7 @@ public record NodeConfig(
                                 long snapshotIntervalEntries) {
         return new NodeConfig(id, members, dataDir, secret, tickMs, heartbeatMs, electionTimeoutMs,
                 requestTimeoutMs, snapshotIntervalEntries, INBOX_EVENTS_MAX_DEFAULT,
-                PENDING_REQUESTS_MAX_DEFAULT, COMMAND_BYTES_MAX_DEFAULT);
+                PENDING_REQUESTS_MAX_DEFAULT, COMMAND_BYTES_MAX_DEFAULT, SNAPSHOT_LOG_BYTES_MAX_DEFAULT);
     }
 
     private static void requirePositive(String name, long value) {
@@ -184,7 +190,7 @@ public record NodeConfig(
                 && requestTimeoutMs == that.requestTimeoutMs
                 && snapshotIntervalEntries == that.snapshotIntervalEntries
                 && inboxEventsMax == that.inboxEventsMax && pendingRequestsMax == that.pendingRequestsMax
-                && commandBytesMax == that.commandBytesMax;
+                && commandBytesMax == that.commandBytesMax && snapshotLogBytesMax == that.snapshotLogBytesMax;
     }
 
     @Override
@@ -200,6 +206,7 @@ public record NodeConfig(
                 + ", heartbeatMs=" + heartbeatMs + ", electionTimeoutMs=" + electionTimeoutMs
                 + ", requestTimeoutMs=" + requestTimeoutMs + ", snapshotIntervalEntries="
                 + snapshotIntervalEntries + ", inboxEventsMax=" + inboxEventsMax + ", pendingRequestsMax="
-                + pendingRequestsMax + ", commandBytesMax=" + commandBytesMax + "]";
+                + pendingRequestsMax + ", commandBytesMax=" + commandBytesMax + ", snapshotLogBytesMax="
+                + snapshotLogBytesMax + "]";
     }
 }

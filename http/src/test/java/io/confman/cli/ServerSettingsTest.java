@@ -70,6 +70,7 @@ class ServerSettingsTest {
                 Arguments.of(base("--heartbeat-ms", "ten"), "--heartbeat-ms must be a whole number"),
                 Arguments.of(base("--heartbeat-ms", "0"), "--heartbeat-ms must be in [1,"),
                 Arguments.of(base("--snapshot-interval", "-5"), "--snapshot-interval must be in [1,"),
+                Arguments.of(base("--snapshot-log-bytes", "0"), "--snapshot-log-bytes must be in [1,"),
                 Arguments.of(base("--id", "n2"), "--id given twice"),
                 Arguments.of(base("stray"), "unexpected argument 'stray'"),
                 Arguments.of(without(base(), "--id"), "--id is required"),
@@ -123,6 +124,7 @@ class ServerSettingsTest {
         assertEquals(1_000, settings.electionTimeoutMs());
         assertEquals(10_000, settings.requestTimeoutMs());
         assertEquals(50, settings.snapshotIntervalEntries());
+        assertEquals(64L << 20, settings.snapshotLogBytesMax());
         assertEquals(1024, settings.inlineMaxBytes());
         assertNull(settings.adminTokenFile());
     }

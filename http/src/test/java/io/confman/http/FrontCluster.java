@@ -75,7 +75,7 @@ final class FrontCluster implements AutoCloseable {
     ConfmanHttpServer start(String id) throws IOException {
         ConfmanNode node = ConfmanNode.start(new NodeConfig(id, members, root.resolve(id), SECRET, TICK_MS,
                 HEARTBEAT_MS, ELECTION_TIMEOUT_MS, REQUEST_TIMEOUT_MS, 1_000, NodeConfig.INBOX_EVENTS_MAX_DEFAULT,
-                pendingRequestsMax, NodeConfig.COMMAND_BYTES_MAX_DEFAULT));
+                pendingRequestsMax, NodeConfig.COMMAND_BYTES_MAX_DEFAULT, NodeConfig.SNAPSHOT_LOG_BYTES_MAX_DEFAULT));
         toClose.add(node);
         nodes.put(id, node);
         ConfmanHttpServer server = serve(node, httpConfig(TOKEN));

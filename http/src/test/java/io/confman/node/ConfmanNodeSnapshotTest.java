@@ -67,6 +67,24 @@ class ConfmanNodeSnapshotTest {
     }
 
     @Test
+    void aLogOfFewLargeEntriesIsSnapshottedBySize() throws Exception {
+        // An interval no run reaches: only the size policy can make a snapshot due.
+        cluster = new TestCluster(dir, 1, 1_000_000);
+        cluster.snapshotLogBytesMax = 64 * 1024;
+        cluster.startAll();
+        ConfmanNode leader = cluster.awaitLeader();
+        String value = "x".repeat(8 * 1024);
+        for (int i = 0; i < 40; i++) {
+            assertInstanceOf(ApplyResult.Created.class, get(leader.propose(put("large-" + i, value))));
+        }
+        // 40 entries of over 8 KiB each, over 320 KiB in all: with a snapshot due after every
+        // 64 KiB applied, the latest one taken covers at least the 24th entry.
+        awaitTrue("a snapshot made due by the applied log bytes",
+                () -> leader.status().snapshotIndex() >= 24);
+        assertTrue(snapshotDirectoryFiles("n1").stream().anyMatch(name -> name.endsWith(".snap")));
+    }
+
+    @Test
     void writesGoOnWhileSnapshotsAreWrittenAndTheLogIsCompacted() throws Exception {
         cluster = new TestCluster(dir, 3, 20).startAll();
         ConfmanNode leader = cluster.awaitLeader();

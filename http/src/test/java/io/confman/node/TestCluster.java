@@ -61,13 +61,16 @@ final class TestCluster implements AutoCloseable {
         return new InetSocketAddress(InetAddress.getLoopbackAddress(), FreePorts.pick());
     }
 
+    /** Entry bytes applied that make a snapshot due; a small value makes snapshots by size. */
+    long snapshotLogBytesMax = NodeConfig.SNAPSHOT_LOG_BYTES_MAX_DEFAULT;
+
     /** Client requests a node holds at once; small values let a test fill the table. */
     int pendingRequestsMax = NodeConfig.PENDING_REQUESTS_MAX_DEFAULT;
 
     NodeConfig config(String id, Map<String, InetSocketAddress> memberList) {
         return new NodeConfig(id, memberList, root.resolve(id), SECRET, TICK_MS, HEARTBEAT_MS, ELECTION_TIMEOUT_MS,
                 REQUEST_TIMEOUT_MS, snapshotIntervalEntries, NodeConfig.INBOX_EVENTS_MAX_DEFAULT,
-                pendingRequestsMax, NodeConfig.COMMAND_BYTES_MAX_DEFAULT);
+                pendingRequestsMax, NodeConfig.COMMAND_BYTES_MAX_DEFAULT, snapshotLogBytesMax);
     }
 
     TestCluster startAll() throws IOException {
