@@ -3,7 +3,7 @@ package io.confman.http;
 import io.confman.cli.FreePorts;
 import io.confman.node.ConfmanNode;
 import io.confman.node.NodeConfig;
-import io.confman.raft.Role;
+import io.confman.testing.Conditions;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -97,35 +97,13 @@ final class FrontCluster implements AutoCloseable {
     /** The id of the node all running nodes agree leads, once they do. */
     String awaitLeader() {
         return await("a leader all running nodes agree on", () -> {
-            ConfmanNode leader = nodes.values().stream()
-                    .filter(node -> node.status().role() == Role.LEADER).findFirst().orElse(null);
-            if (leader == null) {
-                return null;
-            }
-            boolean agreed = nodes.values().stream()
-                    .allMatch(node -> leader.id().equals(node.status().leaderId())
-                            && node.status().term() == leader.status().term());
-            return agreed ? leader.id() : null;
+            ConfmanNode leader = Conditions.agreedLeader(nodes.values());
+            return leader == null ? null : leader.id();
         });
     }
 
     static <T> T await(String what, Supplier<T> condition) {
-        long deadline = System.nanoTime() + WAIT.toNanos();
-        while (true) {
-            T value = condition.get();
-            if (value != null) {
-                return value;
-            }
-            if (System.nanoTime() - deadline > 0) {
-                throw new AssertionError("timed out after " + WAIT + " waiting for " + what);
-            }
-            try {
-                Thread.sleep(TICK_MS); // Polling a condition, not waiting a fixed time.
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new AssertionError("interrupted waiting for " + what, e);
-            }
-        }
+        return Conditions.await(what, WAIT, Duration.ofMillis(TICK_MS), condition);
     }
 
     URI uri(String id, String pathAndQuery) {

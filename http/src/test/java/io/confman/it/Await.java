@@ -1,9 +1,11 @@
 package io.confman.it;
 
+import io.confman.testing.Conditions;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.function.BooleanSupplier;
 
 /** Waiting for a condition under {@link ProcessCluster#DEADLINE}, polling; never a fixed sleep. */
@@ -13,14 +15,8 @@ final class Await {
     }
 
     static void until(String what, BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + ProcessCluster.DEADLINE.toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("timed out after " + ProcessCluster.DEADLINE.toSeconds() + " s waiting for "
-                        + what);
-            }
-            Thread.sleep(ProcessCluster.POLL_MS);
-        }
+        Conditions.await(what, ProcessCluster.DEADLINE, Duration.ofMillis(ProcessCluster.POLL_MS),
+                () -> condition.getAsBoolean() ? Boolean.TRUE : null);
     }
 
     static void fileContains(Path file, String fragment) throws InterruptedException {

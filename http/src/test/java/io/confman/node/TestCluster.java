@@ -1,13 +1,13 @@
 package io.confman.node;
 
 import io.confman.cli.FreePorts;
-import io.confman.raft.Role;
 import io.confman.store.ApplyResult;
 import io.confman.store.StoredValue;
 import io.confman.store.command.Command;
 import io.confman.store.command.Precondition;
 import io.confman.store.command.RequestId;
 import io.confman.store.command.Value;
+import io.confman.testing.Conditions;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -97,36 +97,11 @@ final class TestCluster implements AutoCloseable {
 
     /** The one node all running nodes agree leads, once they do. */
     ConfmanNode awaitLeader() {
-        return await("a leader all running nodes agree on", () -> {
-            ConfmanNode leader = nodes.values().stream()
-                    .filter(node -> node.status().role() == Role.LEADER).findFirst().orElse(null);
-            if (leader == null) {
-                return null;
-            }
-            boolean agreed = nodes.values().stream()
-                    .allMatch(node -> leader.id().equals(node.status().leaderId())
-                            && node.status().term() == leader.status().term());
-            return agreed ? leader : null;
-        });
+        return await("a leader all running nodes agree on", () -> Conditions.agreedLeader(nodes.values()));
     }
 
     static <T> T await(String what, Supplier<T> condition) {
-        long deadline = System.nanoTime() + WAIT.toNanos();
-        while (true) {
-            T value = condition.get();
-            if (value != null) {
-                return value;
-            }
-            if (System.nanoTime() - deadline > 0) {
-                throw new AssertionError("timed out after " + WAIT + " waiting for " + what);
-            }
-            try {
-                Thread.sleep(TICK_MS); // Polling a condition, not waiting a fixed time.
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new AssertionError("interrupted waiting for " + what, e);
-            }
-        }
+        return Conditions.await(what, WAIT, Duration.ofMillis(TICK_MS), condition);
     }
 
     static void awaitTrue(String what, BooleanSupplier condition) {
