@@ -3,6 +3,7 @@ package io.confman.http;
 import io.confman.cli.FreePorts;
 import io.confman.node.ConfmanNode;
 import io.confman.node.NodeConfig;
+import io.confman.testing.Closeables;
 import io.confman.testing.Conditions;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -133,18 +134,7 @@ final class FrontCluster implements AutoCloseable {
 
     @Override
     public void close() throws Exception {
-        Exception first = null;
-        for (AutoCloseable closeable : toClose) {
-            try {
-                closeable.close();
-            } catch (Exception e) {
-                if (first == null) {
-                    first = e;
-                } else {
-                    first.addSuppressed(e);
-                }
-            }
-        }
+        Exception first = Closeables.closeAll(toClose);
         toClose.clear();
         nodes.clear();
         servers.clear();

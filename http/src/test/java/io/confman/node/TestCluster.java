@@ -7,6 +7,7 @@ import io.confman.store.command.Command;
 import io.confman.store.command.Precondition;
 import io.confman.store.command.RequestId;
 import io.confman.store.command.Value;
+import io.confman.testing.Closeables;
 import io.confman.testing.Conditions;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -143,18 +144,8 @@ final class TestCluster implements AutoCloseable {
 
     @Override
     public void close() {
-        RuntimeException first = null;
-        for (ConfmanNode node : everStarted) {
-            try {
-                node.close();
-            } catch (RuntimeException e) {
-                if (first == null) {
-                    first = e;
-                } else {
-                    first.addSuppressed(e);
-                }
-            }
-        }
+        // ConfmanNode.close throws only unchecked exceptions.
+        RuntimeException first = (RuntimeException) Closeables.closeAll(everStarted);
         nodes.clear();
         if (first != null) {
             throw first;
