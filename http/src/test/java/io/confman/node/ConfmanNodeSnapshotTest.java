@@ -97,7 +97,8 @@ class ConfmanNodeSnapshotTest {
             assertEquals(Optional.of("v" + (count - 1)), localValue(node, "key-" + (count - 1)), node.id());
             awaitTrue(node.id() + " snapshots near its applied index",
                     () -> node.status().snapshotIndex() > committed - 2 * 20 - WRITES_IN_FLIGHT_MAX);
-            assertTrue(node.snapshotDurations().count() >= 10, node.id() + " took "
+            // Several, not one per 20 entries: the node spaces snapshots by their duration.
+            assertTrue(node.snapshotDurations().count() >= 3, node.id() + " took "
                     + node.snapshotDurations().count() + " snapshots");
             assertEquals(null, node.status().failure(), node.id());
         }
