@@ -27,7 +27,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * 10,000 PUTs at 64 concurrent clients against three real node processes that snapshot every
  * 50 entries (spaced by the node so that snapshots take at most about a quarter of its time),
- * after a warm-up of 5,000 PUTs. What must hold: the run ends within a minute, every snapshot
+ * after a warm-up of 10,000 PUTs to 100 keys. What must hold: the run ends within a minute, every snapshot
  * stays within the core's snapshot budget (half the election timeout), no leader changed
  * during the run, and no node logged an error or a decoding failure. It prints the elapsed
  * time, the throughput and how many snapshots took 100 ms or more (run alone with
@@ -37,7 +37,9 @@ import org.junit.jupiter.api.io.TempDir;
 class StressProcessTest {
 
     static final int PUTS = 10_000;
-    static final int WARMUP_PUTS = 5_000;
+    static final int WARMUP_PUTS = 10_000;
+    /** The warm-up overwrites a few keys, so that the measured run starts from a small store. */
+    static final int WARMUP_KEYS = 100;
     static final int CLIENTS = 64;
     static final int VALUE_BYTES = 100;
     static final Duration RUN_DEADLINE = Duration.ofSeconds(60);
@@ -65,7 +67,7 @@ class StressProcessTest {
         // Fresh JVMs interpret, then compile, the write path: three nodes' JIT compilers and
         // the load share two cores. A warm-up run first, so that the figures are of the
         // system rather than of its start (as a benchmark's warm-up iterations are).
-        assertEquals(0, runPuts(cluster.url(leader), "warmup", WARMUP_PUTS), "warm-up PUTs not acknowledged");
+        assertEquals(0, runPuts(cluster.url(leader), "warmup", WARMUP_PUTS, WARMUP_KEYS), "warm-up PUTs not acknowledged");
         Map<String, Double> leaderChangesBefore = metricOnEveryNode(LEADER_CHANGES);
         Map<String, Long> termBefore = termOnEveryNode();
         Map<String, String> metricsBefore = new HashMap<>();
@@ -74,7 +76,7 @@ class StressProcessTest {
         }
 
         long started = System.nanoTime();
-        long failed = runPuts(cluster.url(leader), "stress", PUTS);
+        long failed = runPuts(cluster.url(leader), "stress", PUTS, PUTS);
         double seconds = (System.nanoTime() - started) / 1e9;
         System.out.printf(Locale.ROOT, "stress: %d PUTs at %d clients in %.2f s, %.0f PUT/s, %d failed%n", PUTS, CLIENTS,
                 seconds, PUTS / seconds, failed);
@@ -113,12 +115,12 @@ class StressProcessTest {
     }
 
     /**
-     * PUTs {@code puts} distinct keys of {@code namespace} from {@link #CLIENTS} threads, each on its own
+     * PUTs {@code puts} times to {@code keys} distinct keys of {@code namespace} from {@link #CLIENTS} threads, each on its own
      * keep-alive connection; returns how many were not acknowledged. The client is a raw
      * socket on purpose: java.net.http spends more CPU per request than the three nodes
      * together, and on two cores it would starve them (the snapshots measured here included).
      */
-    private long runPuts(String url, String namespace, long puts) throws Exception {
+    private long runPuts(String url, String namespace, long puts, long keys) throws Exception {
         URI base = URI.create(url);
         InetSocketAddress address = new InetSocketAddress(base.getHost(), base.getPort());
         String value = "v".repeat(VALUE_BYTES);
@@ -131,7 +133,7 @@ class StressProcessTest {
                 running.add(clients.submit(() -> {
                     try (RawHttp connection = new RawHttp(address, Duration.ofSeconds(30))) {
                         for (long i = next.getAndIncrement(); i < puts; i = next.getAndIncrement()) {
-                            if (!putOnce(connection, namespace, "key-" + i, value)) {
+                            if (!putOnce(connection, namespace, "key-" + i % keys, value)) {
                                 failed.incrementAndGet();
                             }
                         }
