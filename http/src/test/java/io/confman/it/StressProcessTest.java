@@ -27,8 +27,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * 10,000 PUTs at 64 concurrent clients against three real node processes that snapshot every
  * 50 entries (spaced by the node so that snapshots take at most about a quarter of its time),
- * after a warm-up of 10,000 PUTs to 100 keys. What must hold: the run ends within a minute, every snapshot
- * stays within the core's snapshot budget (half the election timeout), no leader changed
+ * after a warm-up of 10,000 PUTs to 100 keys. What must hold: the run ends within a minute,
+ * every snapshot stays within the core's snapshot budget (half the election timeout), no leader changed
  * during the run, and no node logged an error or a decoding failure. It prints the elapsed
  * time, the throughput and how many snapshots took 100 ms or more (run alone with
  * {@code -Dgroups=process}).
@@ -115,8 +115,8 @@ class StressProcessTest {
     }
 
     /**
-     * PUTs {@code puts} times to {@code keys} distinct keys of {@code namespace} from {@link #CLIENTS} threads, each on its own
-     * keep-alive connection; returns how many were not acknowledged. The client is a raw
+     * PUTs {@code puts} times to {@code keys} distinct keys of {@code namespace} from
+     * {@link #CLIENTS} threads, each on its own keep-alive connection; returns how many were not acknowledged. The client is a raw
      * socket on purpose: java.net.http spends more CPU per request than the three nodes
      * together, and on two cores it would starve them (the snapshots measured here included).
      */
