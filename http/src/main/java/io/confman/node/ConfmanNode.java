@@ -157,7 +157,7 @@ public final class ConfmanNode implements AutoCloseable {
         /** The leader said it appended the last copy; only a leader change sends it again then. */
         boolean acknowledged;
         /** Why a leader last refused a copy, or null: the answer if no copy is ever accepted. */
-        NodeException refusal;
+        RuntimeException refusal;
 
         PendingWrite(RequestId requestId, byte[] command, CompletableFuture<ApplyResult> future, long arrivedNanos,
                      long deadlineNanos) {
@@ -219,7 +219,11 @@ public final class ConfmanNode implements AutoCloseable {
      * (STYLE 9); the loop never hands it a second snapshot while one is in flight.
      */
     private final ExecutorService snapshotWriter;
-    private final AtomicLong readIds = new AtomicLong();
+    /**
+     * Read ids start from a random base: a leader's answer to a read of this node's previous
+     * incarnation, delivered after a restart, must not release a new read at an old index.
+     */
+    private final AtomicLong readIds = new AtomicLong(new SplittableRandom().nextLong() >>> 2);
     private final AtomicLong requestIds = new AtomicLong();
     private final AtomicLong leaderChanges = new AtomicLong();
     /** Random per process start, so ids of a restarted node never repeat the old ones. */
@@ -896,7 +900,7 @@ public final class ConfmanNode implements AutoCloseable {
      * copy was ever sent, nothing can commit it: it counts as never sent, so its deadline
      * fails it with the refusal (HTTP 503) rather than as outcome unknown.
      */
-    private void refuseCopy(PendingWrite write, NodeException refusal) {
+    private void refuseCopy(PendingWrite write, RuntimeException refusal) {
         write.sends--;
         if (write.sends < 0) {
             throw new IllegalStateException("write " + write.requestId + " has more refused copies than copies sent");
@@ -906,7 +910,7 @@ public final class ConfmanNode implements AutoCloseable {
     }
 
     /** The answer for a write no leader holds a copy of: the last refusal, or no leader known. */
-    private NodeException certainFailure(PendingWrite write) {
+    private RuntimeException certainFailure(PendingWrite write) {
         return write.refusal != null ? write.refusal : new NodeException.NotLeader(config.id(), null);
     }
 
@@ -1015,8 +1019,10 @@ public final class ConfmanNode implements AutoCloseable {
                 throw new IllegalStateException("unknown propose result " + result);
             }
         }
+        // The answer carries the term the copy was sent in, not ours: it names the copy, so the
+        // sender tells it from an answer to an earlier copy sent to us in another term.
         sendToPeer(new NodeMessage.ForwardWriteResponse(raft.clusterIdentity(), config.id(), forward.from(),
-                raft.status().term(), requestId.clientId(), requestId.sequence(), outcome, index, detail));
+                forward.term(), requestId.clientId(), requestId.sequence(), outcome, index, detail));
     }
 
     /** Why a forwarded command must not be proposed, or null: the leader refuses garbage at the door. */
@@ -1038,8 +1044,11 @@ public final class ConfmanNode implements AutoCloseable {
     private void handleForwardWriteResponse(NodeMessage.ForwardWriteResponse response) {
         PendingWrite write = pendingWrites.get(response.clientId());
         if (write == null || write.requestId.sequence() != response.sequence()
-                || !response.from().equals(write.sentTo)) {
-            return; // Answered already, or an answer to an older copy; the latest copy decides.
+                || !response.from().equals(write.sentTo) || response.term() != write.sentTerm) {
+            // Answered already, or an answer to an older copy (another leader, or the same one
+            // in an earlier term, whose entry a later term may have truncated); the latest
+            // copy decides.
+            return;
         }
         switch (response.outcome()) {
             case OK -> write.acknowledged = true;
@@ -1048,10 +1057,15 @@ public final class ConfmanNode implements AutoCloseable {
             case OVERLOADED -> refuseCopy(write, new NodeException.Overloaded("leader " + response.from()
                     + ": " + response.detail()));
             case INVALID -> {
-                // Every copy carries the same bytes, so none was or will be proposed.
-                pendingWrites.remove(write.requestId.clientId());
-                write.future.completeExceptionally(new IllegalArgumentException("leader " + response.from()
+                // This copy was not proposed. An earlier copy accepted by another leader (one
+                // with other limits, or another version) may still commit, so the write fails
+                // at once only when no copy is left; otherwise its deadline answers Timeout.
+                refuseCopy(write, new IllegalArgumentException("leader " + response.from()
                         + " refused the command: " + response.detail()));
+                if (write.sends == 0) {
+                    pendingWrites.remove(write.requestId.clientId());
+                    write.future.completeExceptionally(write.refusal);
+                }
             }
         }
     }
