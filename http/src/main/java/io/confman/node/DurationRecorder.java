@@ -1,5 +1,6 @@
 package io.confman.node;
 
+import java.util.Arrays;
 import java.util.Objects;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
@@ -76,12 +77,12 @@ public final class DurationRecorder {
     public long p99Nanos() {
         long[] recent;
         synchronized (window) {
-            recent = java.util.Arrays.copyOf(window, windowCount);
+            recent = Arrays.copyOf(window, windowCount);
         }
         if (recent.length == 0) {
             return 0;
         }
-        java.util.Arrays.sort(recent);
+        Arrays.sort(recent);
         int rank = (int) Math.ceil(0.99 * recent.length); // 1-based nearest rank
         return recent[rank - 1];
     }

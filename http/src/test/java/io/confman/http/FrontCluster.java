@@ -1,10 +1,10 @@
 package io.confman.http;
 
-import io.confman.cli.FreePorts;
 import io.confman.node.ConfmanNode;
 import io.confman.node.NodeConfig;
 import io.confman.testing.Closeables;
 import io.confman.testing.Conditions;
+import io.confman.testing.LoopbackMembers;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -48,16 +48,12 @@ final class FrontCluster implements AutoCloseable {
 
     FrontCluster(Path root, int size) throws IOException {
         this.root = root;
-        Map<String, InetSocketAddress> addresses = new LinkedHashMap<>();
-        for (int i = 1; i <= size; i++) {
-            addresses.put("n" + i, freeAddress());
-        }
-        this.members = Map.copyOf(addresses);
+        this.members = LoopbackMembers.of(size);
     }
 
-    /** A loopback address nobody listens on now, never handed out before in this JVM (FreePorts). */
+    /** A loopback address nobody listens on now, never handed out before in this JVM. */
     static InetSocketAddress freeAddress() throws IOException {
-        return new InetSocketAddress(InetAddress.getLoopbackAddress(), FreePorts.pick());
+        return LoopbackMembers.freeAddress();
     }
 
     static HttpConfig httpConfig(String adminToken) {

@@ -1,6 +1,5 @@
 package io.confman.node;
 
-import io.confman.cli.FreePorts;
 import io.confman.store.ApplyResult;
 import io.confman.store.StoredValue;
 import io.confman.store.command.Command;
@@ -9,8 +8,8 @@ import io.confman.store.command.RequestId;
 import io.confman.store.command.Value;
 import io.confman.testing.Closeables;
 import io.confman.testing.Conditions;
+import io.confman.testing.LoopbackMembers;
 import java.io.IOException;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -50,16 +49,12 @@ final class TestCluster implements AutoCloseable {
     TestCluster(Path root, int size, long snapshotIntervalEntries) throws IOException {
         this.root = root;
         this.snapshotIntervalEntries = snapshotIntervalEntries;
-        Map<String, InetSocketAddress> addresses = new LinkedHashMap<>();
-        for (int i = 1; i <= size; i++) {
-            addresses.put("n" + i, freeAddress());
-        }
-        this.members = Map.copyOf(addresses);
+        this.members = LoopbackMembers.of(size);
     }
 
-    /** A loopback address nobody listens on now, never handed out before in this JVM (FreePorts). */
+    /** A loopback address nobody listens on now, never handed out before in this JVM. */
     static InetSocketAddress freeAddress() throws IOException {
-        return new InetSocketAddress(InetAddress.getLoopbackAddress(), FreePorts.pick());
+        return LoopbackMembers.freeAddress();
     }
 
     /** Entry bytes applied that make a snapshot due; a small value makes snapshots by size. */
