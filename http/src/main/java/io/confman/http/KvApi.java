@@ -9,6 +9,7 @@ import io.confman.store.StoredValue;
 import io.confman.store.command.Command;
 import io.confman.store.command.Names;
 import io.confman.store.command.Precondition;
+import io.confman.store.command.RequestId;
 import io.confman.store.command.Value;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
@@ -141,7 +142,7 @@ final class KvApi {
         byte[] body = request.body();
         BodyLimits.checkValue(body.length, config);
         Precondition precondition = putPrecondition(request);
-        Command command = new Command.Put(node.nextRequestId(), namespace, key, Value.Inline.copyOf(body),
+        Command command = new Command.Put(RequestId.NONE, namespace, key, Value.Inline.copyOf(body),
                 precondition);
         return NodeOutcomes.within(node.write(command), answerWithinMs)
                 .thenApplyAsync(KvApi::writeReply, request.executor());
@@ -152,7 +153,7 @@ final class KvApi {
             throw ApiError.badRequest("a delete cannot be create-only (If-None-Match)");
         }
         Precondition precondition = ifMatch(request.header(HttpHeaderNames.IF_MATCH));
-        Command command = new Command.Delete(node.nextRequestId(), namespace, key, precondition);
+        Command command = new Command.Delete(RequestId.NONE, namespace, key, precondition);
         return NodeOutcomes.within(node.write(command), answerWithinMs)
                 .thenApplyAsync(KvApi::writeReply, request.executor());
     }
@@ -213,9 +214,9 @@ final class KvApi {
         if (result instanceof ApplyResult.NotFound) {
             return Reply.error(ApiError.notFound("no such key"));
         }
-        // Each write has a fresh request id, so no later request of its session exists: a
-        // StaleRequest here means the id scheme is broken, a bug to surface, not to hide.
-        throw ApiError.internal("the store answered " + result + " to a write with a fresh request id");
+        // The node re-sends only writes it still waits for, and declares none of them answered,
+        // so a StaleRequest here means the session scheme is broken: a bug to surface, not to hide.
+        throw ApiError.internal("the store answered " + result + " to a write its node still waited for");
     }
 
     private static Reply metaReply(HttpResponseStatus status, KeyMeta meta) {

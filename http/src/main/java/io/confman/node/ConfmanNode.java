@@ -39,6 +39,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.PriorityQueue;
 import java.util.SplittableRandom;
+import java.util.TreeSet;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
@@ -143,8 +144,10 @@ public final class ConfmanNode implements AutoCloseable {
      * so the answer comes after this node's own store applied it (read-your-writes here).
      */
     private static final class PendingWrite {
-        final RequestId requestId;
-        final byte[] command;
+        /** The command as the caller gave it; encoded once the loop gave it a request id. */
+        final Command unencoded;
+        RequestId requestId;
+        byte[] command;
         final CompletableFuture<ApplyResult> future;
         final long arrivedNanos;
         final long deadlineNanos;
@@ -159,10 +162,9 @@ public final class ConfmanNode implements AutoCloseable {
         /** Why a leader last refused a copy, or null: the answer if no copy is ever accepted. */
         RuntimeException refusal;
 
-        PendingWrite(RequestId requestId, byte[] command, CompletableFuture<ApplyResult> future, long arrivedNanos,
+        PendingWrite(Command unencoded, CompletableFuture<ApplyResult> future, long arrivedNanos,
                      long deadlineNanos) {
-            this.requestId = requestId;
-            this.command = command;
+            this.unencoded = unencoded;
             this.future = future;
             this.arrivedNanos = arrivedNanos;
             this.deadlineNanos = deadlineNanos;
@@ -224,10 +226,12 @@ public final class ConfmanNode implements AutoCloseable {
      * incarnation, delivered after a restart, must not release a new read at an old index.
      */
     private final AtomicLong readIds = new AtomicLong(new SplittableRandom().nextLong() >>> 2);
-    private final AtomicLong requestIds = new AtomicLong();
     private final AtomicLong leaderChanges = new AtomicLong();
-    /** Random per process start, so ids of a restarted node never repeat the old ones. */
-    private final long requestIdBase = (new SplittableRandom().nextLong() & 0x7fff_ffffL) << 32;
+    /**
+     * The client id of this node's own session (STORE.md, client sessions): random per
+     * process start, so a restarted node never continues its old session's sequence.
+     */
+    private final long sessionClientId = new SplittableRandom().nextLong() | 1;
     private final DurationRecorder persistDurations = new DurationRecorder();
     private final DurationRecorder snapshotDurations = new DurationRecorder();
     private final AtomicLong inboundDropped = new AtomicLong();
@@ -254,10 +258,14 @@ public final class ConfmanNode implements AutoCloseable {
     private final PriorityQueue<PendingRead> releasedReads =
             new PriorityQueue<>(Comparator.comparingLong((PendingRead read) -> read.readIndex));
     /**
-     * Client writes by the client id of their request id, in arrival order, which is deadline
-     * order. Invariant: with pendingProposals and pendingReads, at most pendingRequestsMax.
+     * Client writes by request id, in arrival order, which is deadline order. Invariant: with
+     * pendingProposals and pendingReads, at most pendingRequestsMax.
      */
-    private final LinkedHashMap<Long, PendingWrite> pendingWrites = new LinkedHashMap<>();
+    private final LinkedHashMap<WriteKey, PendingWrite> pendingWrites = new LinkedHashMap<>();
+    /** The last sequence number of this node's own session. */
+    private long sessionSequence;
+    /** Sequences of this node's own session still in pendingWrites (invariant), lowest first. */
+    private final TreeSet<Long> ownOutstanding = new TreeSet<>();
     private final BlockingReads blockingReads;
     /** Invariant: at most SNAPSHOT_REQUESTS_MAX. */
     private final List<SnapshotRequest> snapshotRequests = new ArrayList<>();
@@ -411,18 +419,12 @@ public final class ConfmanNode implements AutoCloseable {
     // The calls below are what the HTTP front uses; NODE.md lists each with its answers.
 
     /**
-     * A request id no other write of this cluster uses (STORE.md, client sessions): a fresh
-     * client id with sequence 1. The HTTP layer builds each write's command with one, and a
-     * retry of that write (by the forwarding path) reuses it, so the store applies it once.
-     */
-    public RequestId nextRequestId() {
-        return new RequestId(requestIdBase + requestIds.incrementAndGet(), 1);
-    }
-
-    /**
      * Writes {@code command} through the leader: proposes it here when this node leads,
      * otherwise forwards it to the leader, retrying with the same request id across leader
-     * changes until requestTimeoutMs. Completes with the result once the entry is applied on
+     * changes until requestTimeoutMs. A command without a session ({@code RequestId.NONE},
+     * what the HTTP layer sends) gets the next request id of this node's own session; one
+     * with a session keeps it, and its sender must follow the session rules (STORE.md).
+     * Completes with the result once the entry is applied on
      * this node. Fails with {@code NotLeader} (no leader known, never sent: HTTP 503),
      * {@code Timeout} or {@code Stopped} (outcome unknown: HTTP 504/503), {@code Overloaded}
      * (HTTP 429), {@code Rejected} (every copy refused: HTTP 503), {@code IllegalArgumentException} (HTTP 400/413)
@@ -439,20 +441,18 @@ public final class ConfmanNode implements AutoCloseable {
                 return future;
             }
         }
-        Command withSession = command.requestId().hasSession() ? command : withRequestId(command, nextRequestId());
-        byte[] encoded = CommandCodec.encode(withSession);
-        if (encoded.length > config.commandBytesMax()) {
-            future.completeExceptionally(new IllegalArgumentException("an encoded command of " + encoded.length
+        int encodedBytes = CommandCodec.encodedBytes(command); // The same under any request id.
+        if (encodedBytes > config.commandBytesMax()) {
+            future.completeExceptionally(new IllegalArgumentException("an encoded command of " + encodedBytes
                     + " bytes exceeds commandBytesMax " + config.commandBytesMax()));
             return future;
         }
         long now = System.nanoTime();
-        submit(new Write(new PendingWrite(withSession.requestId(), encoded, future, now, now + requestTimeoutNanos)),
-                future);
+        submit(new Write(new PendingWrite(command, future, now, now + requestTimeoutNanos)), future);
         return future;
     }
 
-    /** The same command under another request id (a write must carry a session to be retried safely). */
+    /** The same command under another request id. */
     private static Command withRequestId(Command command, RequestId requestId) {
         if (command instanceof Command.Put put) {
             return new Command.Put(requestId, put.namespace(), put.key(), put.value(), put.precondition());
@@ -699,6 +699,7 @@ public final class ConfmanNode implements AutoCloseable {
             releasedReads.clear();
             pendingWrites.values().forEach(w -> w.future.completeExceptionally(stopped));
             pendingWrites.clear();
+            ownOutstanding.clear();
             blockingReads.failAll(stopped);
             snapshotRequests.forEach(request -> request.future().completeExceptionally(stopped));
             snapshotRequests.clear();
@@ -845,14 +846,23 @@ public final class ConfmanNode implements AutoCloseable {
                     + config.pendingRequestsMax() + " requests are waiting"));
             return;
         }
-        if (pendingWrites.containsKey(write.requestId.clientId())) {
-            // A session remembers one result per client (STORE.md): a second write under the
-            // same client id while the first is in flight could receive the first one's result.
-            write.future.completeExceptionally(new NodeException.Rejected("a write with request id "
-                    + write.requestId + " is already in flight on node " + config.id()));
-            return;
+        if (write.unencoded.requestId().hasSession()) {
+            write.requestId = write.unencoded.requestId();
+            if (pendingWrites.containsKey(WriteKey.of(write.requestId))) {
+                // Two writes under one request id would both be answered with the first's result.
+                write.future.completeExceptionally(new NodeException.Rejected("a write with request id "
+                        + write.requestId + " is already in flight on node " + config.id()));
+                return;
+            }
+        } else {
+            // The loop numbers this node's writes, so firstOutstanding is exact: the lowest
+            // sequence this node still waits for, which every retry is at or above.
+            long sequence = ++sessionSequence;
+            ownOutstanding.add(sequence);
+            write.requestId = new RequestId(sessionClientId, sequence, ownOutstanding.first());
         }
-        pendingWrites.put(write.requestId.clientId(), write);
+        write.command = CommandCodec.encode(withRequestId(write.unencoded, write.requestId));
+        pendingWrites.put(WriteKey.of(write.requestId), write);
         sendWrite(write, System.nanoTime());
     }
 
@@ -867,7 +877,7 @@ public final class ConfmanNode implements AutoCloseable {
         String leader = core.leaderId();
         if (leader == null) {
             if (write.sends == 0 && nowNanos - write.arrivedNanos > electionTimeoutNanos) {
-                pendingWrites.remove(write.requestId.clientId());
+                removePending(write);
                 write.future.completeExceptionally(certainFailure(write));
             }
             return;
@@ -1043,9 +1053,8 @@ public final class ConfmanNode implements AutoCloseable {
     }
 
     private void handleForwardWriteResponse(NodeMessage.ForwardWriteResponse response) {
-        PendingWrite write = pendingWrites.get(response.clientId());
-        if (write == null || write.requestId.sequence() != response.sequence()
-                || !response.from().equals(write.sentTo) || response.term() != write.sentTerm) {
+        PendingWrite write = pendingWrites.get(new WriteKey(response.clientId(), response.sequence()));
+        if (write == null || !response.from().equals(write.sentTo) || response.term() != write.sentTerm) {
             // Answered already, or an answer to an older copy (another leader, or the same one
             // in an earlier term, whose entry a later term may have truncated); the latest
             // copy decides.
@@ -1064,7 +1073,7 @@ public final class ConfmanNode implements AutoCloseable {
                 refuseCopy(write, new IllegalArgumentException("leader " + response.from()
                         + " refused the command: " + response.detail()));
                 if (write.sends == 0) {
-                    pendingWrites.remove(write.requestId.clientId());
+                    removePending(write);
                     write.future.completeExceptionally(write.refusal);
                 }
             }
@@ -1127,25 +1136,39 @@ public final class ConfmanNode implements AutoCloseable {
 
     /**
      * The request id of an encoded command, read from its fixed offsets (STORE.md, command
-     * format: version at 0, clientId at 2, sequence at 10) without decoding it all; NONE for
-     * bytes too short or of another version.
+     * format: version at 0, then clientId, sequence and firstOutstanding from offset 2)
+     * without decoding it all; NONE for bytes too short, of another version, or without a
+     * valid session.
      */
     static RequestId peekRequestId(byte[] command) {
         if (command.length < REQUEST_ID_END_OFFSET || command[0] != CommandCodec.VERSION_1) {
             return RequestId.NONE;
         }
         ByteBuffer bytes = ByteBuffer.wrap(command);
-        long clientId = bytes.getLong(CLIENT_ID_OFFSET);
-        long sequence = bytes.getLong(SEQUENCE_OFFSET);
-        if (clientId == 0 || sequence < 1) {
+        long clientId = bytes.getLong(CommandCodec.CLIENT_ID_OFFSET);
+        long sequence = bytes.getLong(CommandCodec.SEQUENCE_OFFSET);
+        long firstOutstanding = bytes.getLong(CommandCodec.FIRST_OUTSTANDING_OFFSET);
+        if (clientId == 0 || sequence < 1 || firstOutstanding < 1 || firstOutstanding > sequence) {
             return RequestId.NONE;
         }
-        return new RequestId(clientId, sequence);
+        return new RequestId(clientId, sequence, firstOutstanding);
     }
 
-    private static final int CLIENT_ID_OFFSET = 2;
-    private static final int SEQUENCE_OFFSET = 10;
-    private static final int REQUEST_ID_END_OFFSET = 18;
+    private static final int REQUEST_ID_END_OFFSET = CommandCodec.FIRST_OUTSTANDING_OFFSET + 8;
+
+    /** A pending write's key: its request id without firstOutstanding. */
+    private record WriteKey(long clientId, long sequence) {
+        static WriteKey of(RequestId id) {
+            return new WriteKey(id.clientId(), id.sequence());
+        }
+    }
+
+    private void removePending(PendingWrite write) {
+        pendingWrites.remove(WriteKey.of(write.requestId));
+        if (write.requestId.clientId() == sessionClientId) {
+            ownOutstanding.remove(write.requestId.sequence());
+        }
+    }
 
     /** Completes the client write whose request id {@code command} carries, if this node holds it. */
     private void completeWrite(byte[] command, ApplyResult result) {
@@ -1153,9 +1176,9 @@ public final class ConfmanNode implements AutoCloseable {
             return;
         }
         RequestId requestId = peekRequestId(command);
-        PendingWrite write = pendingWrites.get(requestId.clientId());
-        if (write != null && write.requestId.equals(requestId)) {
-            pendingWrites.remove(requestId.clientId());
+        PendingWrite write = pendingWrites.get(WriteKey.of(requestId));
+        if (write != null) {
+            removePending(write);
             write.future.complete(result);
         }
     }
@@ -1442,6 +1465,7 @@ public final class ConfmanNode implements AutoCloseable {
             // No copy accepted or in flight: nothing can commit it, so the failure is certain.
             write.future.completeExceptionally(write.sends == 0 ? certainFailure(write) : timeout);
             writes.remove();
+            ownOutstanding.remove(write.requestId.sequence());
         }
     }
 

@@ -38,10 +38,10 @@ public sealed interface ApplyResult {
     }
 
     /**
-     * The request's sequence number is below the latest one the store applied for that
-     * client, so the request was superseded and is not applied; its own result is no
-     * longer known. A client with one request outstanding at a time never sees this.
+     * The request's sequence number is below the first outstanding request its client has
+     * declared, and its result is no longer known, so it is not applied. A client that
+     * never re-sends a request it already had an answer for never sees this.
      */
-    record StaleRequest(long clientId, long sequence, long latestSequence) implements ApplyResult {
+    record StaleRequest(long clientId, long sequence, long firstOutstanding) implements ApplyResult {
     }
 }

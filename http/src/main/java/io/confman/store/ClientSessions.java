@@ -1,46 +1,101 @@
 package io.confman.store;
 
+import io.confman.store.command.RequestId;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 
 /**
- * The client-session table of thesis §6.3: per client, the latest sequence number applied
- * and its result, so that a retried write returns the first result instead of applying
- * twice.
+ * The client-session table of thesis §6.3, in the form LogCabin uses for clients with many
+ * requests in flight: per client, the highest {@code firstOutstanding} it has sent, and the
+ * result of every applied request at or above it, so that a retried write returns its first
+ * result instead of applying twice (STORE.md, "Client sessions").
  *
  * <p>Eviction rule: when a new client would exceed {@code clientSessionsMax}, the session
- * applied least recently (lowest log index) is forgotten. Apply order is the log order,
- * so every replica forgets the same session at the same index.
+ * applied least recently is forgotten. Within a session, when more than
+ * {@link #RESULTS_PER_SESSION_MAX} results are held, the lowest is forgotten and
+ * {@code firstOutstanding} moves past it, so that request becomes stale rather than new.
+ * Apply order is the log order, so every replica forgets the same things at the same index.
  */
 final class ClientSessions {
 
-    record Session(long clientId, long sequence, ApplyResult result) {
+    /**
+     * Results one session may hold: far above the writes one node has in flight (its
+     * pendingRequestsMax), so that only a sender breaking its promise loses any.
+     */
+    static final int RESULTS_PER_SESSION_MAX = 65_536;
+
+    /** One request's result, as a snapshot lists it. */
+    record Result(long sequence, ApplyResult result) {
+    }
+
+    /** An immutable copy of one session, for a snapshot: results in sequence order. */
+    record Session(long clientId, long firstOutstanding, List<Result> results) {
+        Session {
+            results = List.copyOf(results);
+        }
+    }
+
+    private static final class Entry {
+        long firstOutstanding;
+        final TreeMap<Long, ApplyResult> results = new TreeMap<>();
+
+        Entry(long firstOutstanding) {
+            this.firstOutstanding = firstOutstanding;
+        }
     }
 
     private final int clientSessionsMax;
     /** Invariant: size() <= clientSessionsMax. Iteration order: least recently applied first. */
-    private final LinkedHashMap<Long, Session> sessions = new LinkedHashMap<>();
+    private final LinkedHashMap<Long, Entry> sessions = new LinkedHashMap<>();
 
     ClientSessions(int clientSessionsMax) {
         this.clientSessionsMax = clientSessionsMax;
     }
 
-    Session get(long clientId) {
-        return sessions.get(clientId);
+    /**
+     * What applying {@code id} again would mean: its recorded result for a duplicate,
+     * {@code StaleRequest} for a request below the session's first outstanding whose result
+     * is forgotten, or null for a request that was never applied.
+     */
+    ApplyResult lookup(RequestId id) {
+        Entry entry = sessions.get(id.clientId());
+        if (entry == null) {
+            return null;
+        }
+        ApplyResult recorded = entry.results.get(id.sequence());
+        if (recorded != null) {
+            return recorded;
+        }
+        if (id.sequence() < entry.firstOutstanding) {
+            return new ApplyResult.StaleRequest(id.clientId(), id.sequence(), entry.firstOutstanding);
+        }
+        return null;
     }
 
-    /** Records the latest request applied for a client, making it the most recently applied. */
-    void record(long clientId, long sequence, ApplyResult result) {
-        Session previous = sessions.remove(clientId);
-        if (previous != null && previous.sequence() >= sequence) {
-            throw new IllegalStateException("client " + clientId + " sequence must grow: " + previous.sequence()
-                    + " then " + sequence);
+    /**
+     * Records the result of a request that {@link #lookup} found new, making its session the
+     * most recently applied, and forgets the session's results below its first outstanding.
+     */
+    void record(RequestId id, ApplyResult result) {
+        Entry entry = sessions.remove(id.clientId());
+        if (entry == null) {
+            entry = new Entry(id.firstOutstanding());
         }
-        sessions.put(clientId, new Session(clientId, sequence, result));
+        check(id.sequence() >= entry.firstOutstanding && !entry.results.containsKey(id.sequence()),
+                "request " + id + " is not new to its session");
+        entry.firstOutstanding = Math.max(entry.firstOutstanding, id.firstOutstanding());
+        entry.results.put(id.sequence(), result);
+        entry.results.headMap(entry.firstOutstanding).clear();
+        if (entry.results.size() > RESULTS_PER_SESSION_MAX) {
+            entry.firstOutstanding = entry.results.pollFirstEntry().getKey() + 1;
+        }
+        sessions.put(id.clientId(), entry);
         if (sessions.size() > clientSessionsMax) {
-            Iterator<Session> leastRecent = sessions.values().iterator();
+            Iterator<Entry> leastRecent = sessions.values().iterator();
             leastRecent.next();
             leastRecent.remove();
         }
@@ -51,12 +106,28 @@ final class ClientSessions {
     void restore(Session session) {
         check(!sessions.containsKey(session.clientId()), "client " + session.clientId() + " appears twice");
         check(sessions.size() < clientSessionsMax, "more sessions than clientSessionsMax");
-        sessions.put(session.clientId(), session);
+        check(session.results().size() <= RESULTS_PER_SESSION_MAX, "more results than RESULTS_PER_SESSION_MAX");
+        Entry entry = new Entry(session.firstOutstanding());
+        for (Result result : session.results()) {
+            check(result.sequence() >= session.firstOutstanding(), "a result below the session's first outstanding");
+            check(entry.results.put(result.sequence(), result.result()) == null, "a sequence appears twice");
+        }
+        sessions.put(session.clientId(), entry);
     }
 
-    /** A copy for a snapshot, least recently applied first; costs one reference per session. */
+    /**
+     * A copy for a snapshot, least recently applied first. Costs one object per session and
+     * one per held result: a few per node that sent writes, since results are forgotten
+     * once their sender stops waiting for them.
+     */
     List<Session> copy() {
-        return new ArrayList<>(sessions.values());
+        List<Session> copy = new ArrayList<>(sessions.size());
+        for (Map.Entry<Long, Entry> session : sessions.entrySet()) {
+            List<Result> results = new ArrayList<>(session.getValue().results.size());
+            session.getValue().results.forEach((sequence, result) -> results.add(new Result(sequence, result)));
+            copy.add(new Session(session.getKey(), session.getValue().firstOutstanding, results));
+        }
+        return copy;
     }
 
     int size() {

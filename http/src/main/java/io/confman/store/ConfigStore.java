@@ -92,17 +92,15 @@ public final class ConfigStore {
         checkNextIndex(index);
         Command decoded = CommandCodec.decode(command);
         RequestId requestId = decoded.requestId();
-        ClientSessions.Session session = requestId.hasSession() ? sessions.get(requestId.clientId()) : null;
-        if (session != null && requestId.sequence() <= session.sequence()) {
+        ApplyResult earlier = requestId.hasSession() ? sessions.lookup(requestId) : null;
+        if (earlier != null) {
             appliedIndex = index;
-            return requestId.sequence() == session.sequence()
-                    ? session.result()
-                    : new ApplyResult.StaleRequest(requestId.clientId(), requestId.sequence(), session.sequence());
+            return earlier;
         }
         ApplyResult result = decoded instanceof Command.Put put ? put(put) : delete((Command.Delete) decoded);
         appliedIndex = index;
         if (requestId.hasSession()) {
-            sessions.record(requestId.clientId(), requestId.sequence(), result);
+            sessions.record(requestId, result);
         }
         check(revision <= appliedIndex, "revision " + revision + " is above the applied index " + appliedIndex);
         notifyWaiters(result);

@@ -11,7 +11,9 @@ import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Set;
 import java.util.function.Supplier;
 import java.util.zip.CRC32C;
@@ -103,8 +105,15 @@ final class SnapshotFormat {
     private static void writeSession(DataOutputStream data, ClientSessions.Session session) throws IOException {
         data.writeByte(RECORD_SESSION);
         data.writeLong(session.clientId());
-        data.writeLong(session.sequence());
-        ApplyResult result = session.result();
+        data.writeLong(session.firstOutstanding());
+        data.writeInt(session.results().size());
+        for (ClientSessions.Result result : session.results()) {
+            data.writeLong(result.sequence());
+            writeResult(data, result.result());
+        }
+    }
+
+    private static void writeResult(DataOutputStream data, ApplyResult result) throws IOException {
         if (result instanceof ApplyResult.Created created) {
             data.writeByte(RESULT_CREATED);
             writeMeta(data, created.meta());
@@ -240,12 +249,24 @@ final class SnapshotFormat {
             long offset = in.offset();
             in.tag(RECORD_SESSION, "session record " + i + " of " + sessionCount);
             long clientId = in.u64("client id");
-            long sequence = in.u64("sequence");
-            in.require(clientId != 0 && sequence >= 1, "session of client " + clientId + " with sequence " + sequence,
-                    offset);
+            long firstOutstanding = in.u64("first outstanding");
+            long resultCount = Integer.toUnsignedLong(in.u32("result count"));
+            in.require(clientId != 0 && firstOutstanding >= 1, "session of client " + clientId
+                    + " with first outstanding " + firstOutstanding, offset);
             in.require(clients.add(clientId), "client " + clientId + " has two sessions", offset);
-            ApplyResult result = readResult(in);
-            store.restoreSession(new ClientSessions.Session(clientId, sequence, result));
+            in.require(resultCount <= ClientSessions.RESULTS_PER_SESSION_MAX, "session of client " + clientId
+                    + " holds " + resultCount + " results, over " + ClientSessions.RESULTS_PER_SESSION_MAX, offset);
+            List<ClientSessions.Result> results = new ArrayList<>((int) resultCount);
+            long previous = firstOutstanding - 1;
+            for (long r = 0; r < resultCount; r++) {
+                long resultOffset = in.offset();
+                long sequence = in.u64("sequence");
+                in.require(sequence > previous, "session of client " + clientId + ": sequence " + sequence
+                        + " is not above " + previous, resultOffset);
+                results.add(new ClientSessions.Result(sequence, readResult(in)));
+                previous = sequence;
+            }
+            store.restoreSession(new ClientSessions.Session(clientId, firstOutstanding, results));
         }
     }
 

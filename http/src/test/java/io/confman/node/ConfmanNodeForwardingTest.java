@@ -27,6 +27,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
+import java.util.SplittableRandom;
 import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -117,7 +118,7 @@ class ConfmanNodeForwardingTest {
         get(leader.write(put("other", "x")));
         long revisionBefore = get(leader.linearizableRead(ConfigStore::revision));
 
-        Command once = putWith(follower.nextRequestId(), "k", "v");
+        Command once = putWith(new RequestId(new SplittableRandom().nextLong() | 1, 1), "k", "v");
         ApplyResult first = get(follower.write(once));
         ApplyResult again = get(follower.write(once)); // forwarded again, proposed again, applied once
         ApplyResult viaLeader = get(leader.write(once));

@@ -8,6 +8,7 @@ import static io.confman.store.Commands.putIf;
 import static io.confman.store.Commands.text;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -162,6 +163,57 @@ class ConfigStoreTest {
                 Precondition.NONE)));
         assertEquals("3", text(store.get("n", "k").orElseThrow()));
         assertEquals(2, store.revision());
+    }
+
+    @Test
+    void aSessionWithManyWritesInFlightAnswersEachRetryUntilItsSenderStopsWaiting() {
+        long client = 77;
+        ApplyResult[] first = new ApplyResult[6];
+        for (int sequence = 1; sequence <= 5; sequence++) { // five writes in flight, none answered
+            first[sequence] = apply(put(new RequestId(client, sequence, 1), "n", "k" + sequence, "v", Precondition.NONE));
+        }
+        for (int sequence = 5; sequence >= 1; sequence--) {
+            assertEquals(first[sequence], apply(put(new RequestId(client, sequence, 1), "n", "k" + sequence, "v",
+                    Precondition.NONE)), "retry of " + sequence);
+        }
+        assertEquals(5, store.revision(), "no retry applied anything");
+        // The sender now waits only for 4 and 5: 1..3 are forgotten and stale.
+        apply(put(new RequestId(client, 6, 4), "n", "k6", "v", Precondition.NONE));
+        assertEquals(new ApplyResult.StaleRequest(client, 3, 4),
+                apply(put(new RequestId(client, 3, 1), "n", "k3", "again", Precondition.NONE)));
+        assertEquals(first[4], apply(put(new RequestId(client, 4, 1), "n", "k4", "v", Precondition.NONE)));
+        assertEquals("v", text(store.get("n", "k3").orElseThrow()));
+        assertEquals(6, store.revision());
+    }
+
+    @Test
+    void aRetryArrivingAfterMoreWritesThanTheSessionBoundIsStillAppliedOnce() {
+        ConfigStore small = new ConfigStore(new StoreLimits(2, 0, 100, 10), WaitListener.NONE);
+        long at = 0;
+        byte[] waiting = put(new RequestId(1, 1), "n", "waiting", "x", Precondition.NONE);
+        ApplyResult first = small.apply(++at, waiting);
+        for (int sequence = 2; sequence <= 1_000; sequence++) { // node 1's later writes, write 1 unanswered
+            small.apply(++at, put(new RequestId(1, sequence, 1), "n", "other", "v" + sequence, Precondition.NONE));
+        }
+        for (int sequence = 1; sequence <= 1_000; sequence++) { // node 2's writes, one at a time
+            small.apply(++at, put(new RequestId(2, sequence), "n", "other", "w" + sequence, Precondition.NONE));
+        }
+        long revision = small.revision();
+        assertEquals(first, small.apply(++at, waiting), "2,000 writes later the retry finds its first result");
+        assertEquals(revision, small.revision());
+    }
+
+    @Test
+    void aSessionHoldingTooManyResultsForgetsTheLowestAsStale() {
+        int max = ClientSessions.RESULTS_PER_SESSION_MAX;
+        for (int sequence = 1; sequence <= max + 1; sequence++) {
+            apply(put(new RequestId(3, sequence, 1), "n", "k", "v", Precondition.NONE));
+        }
+        assertEquals(new ApplyResult.StaleRequest(3, 1, 2), apply(put(new RequestId(3, 1, 1), "n", "k", "v",
+                Precondition.NONE)), "the sender broke its promise; its oldest write is never applied twice");
+        assertInstanceOf(ApplyResult.Updated.class, apply(put(new RequestId(3, 2, 1), "n", "k", "v",
+                Precondition.NONE)));
+        assertEquals(max + 1, store.revision());
     }
 
     @Test

@@ -290,7 +290,11 @@ class SnapshotTest {
         long[] sequences = new long[20];
         for (int i = 0; i < count; i++) {
             int client = random.nextInt(sequences.length);
-            RequestId id = client == 0 ? RequestId.NONE : new RequestId(client, ++sequences[client]);
+            long sequence = ++sequences[client];
+            // Senders with many writes in flight: a session holds every result at or above the
+            // highest firstOutstanding, so snapshots carry sessions of many results.
+            RequestId id = client == 0 ? RequestId.NONE
+                    : new RequestId(client, sequence, Math.max(1, sequence - random.nextInt(8)));
             String namespace = "ns" + random.nextInt(3);
             String key = "k" + random.nextInt(200);
             Precondition precondition = switch (random.nextInt(4)) {

@@ -31,8 +31,12 @@ public final class CommandCodec {
     public static final int VALUE_INLINE = 1;
     public static final int VALUE_BLOB = 2;
 
-    /** Version, type, client id and sequence. */
-    static final int FIXED_HEADER_BYTES = 1 + 1 + 8 + 8;
+    /** Version, type, client id, sequence and first outstanding. */
+    static final int FIXED_HEADER_BYTES = 1 + 1 + 8 + 8 + 8;
+    /** Where the request id's fields sit in every version-1 command. */
+    public static final int CLIENT_ID_OFFSET = 2;
+    public static final int SEQUENCE_OFFSET = 10;
+    public static final int FIRST_OUTSTANDING_OFFSET = 18;
     static final int CRC_BYTES = 4;
 
     private CommandCodec() {
@@ -46,6 +50,7 @@ public final class CommandCodec {
         out.put((byte) (command instanceof Command.Put ? TYPE_PUT : TYPE_DELETE));
         out.putLong(command.requestId().clientId());
         out.putLong(command.requestId().sequence());
+        out.putLong(command.requestId().firstOutstanding());
         out.putShort((short) namespace.length).put(namespace);
         out.putShort((short) key.length).put(key);
         encodePrecondition(out, command.precondition());
@@ -57,6 +62,12 @@ public final class CommandCodec {
         out.putInt((int) crc.getValue());
         check(!out.hasRemaining(), "encoded size was computed wrongly: " + out.remaining() + " bytes left");
         return out.array();
+    }
+
+    /** The size of {@code command}'s encoding, which does not depend on its request id. */
+    public static int encodedBytes(Command command) {
+        return encodedBytes(command, command.namespace().getBytes(StandardCharsets.UTF_8).length,
+                command.key().getBytes(StandardCharsets.UTF_8).length);
     }
 
     private static int encodedBytes(Command command, int namespaceBytes, int keyBytes) {
@@ -138,7 +149,8 @@ public final class CommandCodec {
         int requestIdOffset = in.offset();
         long clientId = in.u64("clientId");
         long sequence = in.u64("sequence");
-        RequestId requestId = in.build(requestIdOffset, () -> new RequestId(clientId, sequence));
+        long firstOutstanding = in.u64("firstOutstanding");
+        RequestId requestId = in.build(requestIdOffset, () -> new RequestId(clientId, sequence, firstOutstanding));
         int namespaceOffset = in.offset();
         String namespace = in.utf8(in.u16("namespaceLength"), "namespace");
         in.build(namespaceOffset, () -> {

@@ -40,8 +40,8 @@ class CommandCodecTest {
     void theDocumentedExampleMatches() {
         byte[] bytes = CommandCodec.encode(new Command.Put(new RequestId(7, 1), "app", "db/url",
                 Value.Inline.copyOf("on".getBytes(java.nio.charset.StandardCharsets.US_ASCII)), Precondition.NONE));
-        assertEquals("01 01 00 00 00 00 00 00 00 07 00 00 00 00 00 00 00 01 00 03 61 70 70 00 06 64 62 2f 75 72 6c"
-                + " 01 01 00 00 00 02 6f 6e 08 0c 87 24", java.util.HexFormat.ofDelimiter(" ").formatHex(bytes));
+        assertEquals("01 01 00 00 00 00 00 00 00 07 00 00 00 00 00 00 00 01 00 00 00 00 00 00 00 01"
+                + " 00 03 61 70 70 00 06 64 62 2f 75 72 6c 01 01 00 00 00 02 6f 6e 9d 65 b9 9f", java.util.HexFormat.ofDelimiter(" ").formatHex(bytes));
     }
 
     @Test
@@ -195,7 +195,7 @@ class CommandCodecTest {
         bytes[CommandCodec.FIXED_HEADER_BYTES + 2 + 1] = '/';
         fixCrc(bytes);
         CommandDecodingException e = assertThrows(CommandDecodingException.class, () -> CommandCodec.decode(bytes));
-        assertEquals("namespace must not contain '/', found at index 1 (at offset 18)", e.getMessage());
+        assertEquals("namespace must not contain '/', found at index 1 (at offset 26)", e.getMessage());
     }
 
     @Test
