@@ -93,7 +93,7 @@ public final class ConfmanNode implements AutoCloseable {
     private record SnapshotNow(CompletableFuture<SnapshotMetadata> future) implements Event {
     }
 
-    /** The snapshot thread finished writing a file: wakes the loop to publish it. */
+    /** The snapshot thread finished writing a file, or making its name durable: wakes the loop. */
     private record SnapshotWritten() implements Event {
     }
 
@@ -137,6 +137,8 @@ public final class ConfmanNode implements AutoCloseable {
     private static final java.lang.management.ThreadMXBean THREADS =
             java.lang.management.ManagementFactory.getThreadMXBean();
     private static final SnapshotWritten SNAPSHOT_WRITTEN = new SnapshotWritten();
+    /** A snapshot taking this fraction of the election timeout or more is logged with its breakdown. */
+    private static final int SNAPSHOT_SLOW_FRACTION = 10;
 
     /**
      * A client write going through the leader (NODE.md, "Forwarding"). It is answered when
@@ -273,6 +275,12 @@ public final class ConfmanNode implements AutoCloseable {
     /** See nextSnapshotNotBeforeNanos: idle time after a snapshot, in multiples of its duration. */
     static final long SNAPSHOT_SPACING_FACTOR = 3;
     private SnapshotInFlight snapshotInFlight;
+    /**
+     * A snapshot published (renamed, the log's) whose directory fsync the snapshot thread is
+     * doing, or null; the log is compacted to it once that is done. No snapshot starts meanwhile.
+     */
+    private SnapshotMetadata awaitingDurability;
+    private CompletableFuture<Void> durability;
     /**
      * A snapshot due by the interval starts no earlier than this: the end of the last one plus
      * SNAPSHOT_SPACING_FACTOR times its duration, so that snapshots take at most about a
@@ -675,6 +683,7 @@ public final class ConfmanNode implements AutoCloseable {
                 store.expireWaiters(nowMs());
                 expireRequests(System.nanoTime());
                 finishSnapshot();
+                compactOnceDurable();
                 serveSnapshotRequests();
                 maybeStartSnapshot();
                 checkTransfers(System.nanoTime());
@@ -765,7 +774,8 @@ public final class ConfmanNode implements AutoCloseable {
         } else if (event instanceof Transfer transfer) {
             handleTransfer(transfer);
         } else if (event instanceof SnapshotWritten) {
-            finishSnapshot(); // Also run on every turn, for a wake-up a full inbox refused.
+            finishSnapshot(); // Both also run on every turn, for a wake-up a full inbox refused.
+            compactOnceDurable();
         } else {
             throw new IllegalStateException("unknown event " + event);
         }
@@ -1200,8 +1210,8 @@ public final class ConfmanNode implements AutoCloseable {
      * applied when it arrived is published ({@link #maybeStartSnapshot} starts one for them).
      */
     private void serveSnapshotRequests() {
-        if (snapshotRequests.isEmpty()) {
-            return;
+        if (snapshotRequests.isEmpty() || awaitingDurability != null) {
+            return; // An admin is told of a snapshot once its name is durable.
         }
         SnapshotMetadata latest = storage.snapshot();
         boolean published = false;
@@ -1476,7 +1486,7 @@ public final class ConfmanNode implements AutoCloseable {
      * index is snapshotted, and only once that commit index is durable.
      */
     private void maybeStartSnapshot() {
-        if (snapshotInFlight != null) {
+        if (snapshotInFlight != null || awaitingDurability != null) {
             return;
         }
         long applied = store.appliedIndex();
@@ -1549,26 +1559,64 @@ public final class ConfmanNode implements AutoCloseable {
         long pickedUpNanos = System.nanoTime();
         done.view().close(); // The writer has returned: release the preserved records.
         SnapshotWrite write = writtenFile(done);
-        SnapshotMetadata taken = storage.installTaken(write.prepared());
+        // Renamed and adopted here; the directory fsync runs on the snapshot thread, and the
+        // log is compacted once it returned (compactOnceDurable), so the loop waits for no
+        // fsync and a crash before it falls back on the previous snapshot and the whole log.
+        SnapshotMetadata taken = storage.publishTaken(write.prepared());
         if (taken != null) {
             snapshotIndex = taken.lastIncludedIndex();
+            SnapshotStore snapshots = storage.snapshots();
+            CompletableFuture<Void> synced = new CompletableFuture<>();
+            awaitingDurability = taken;
+            durability = synced;
+            snapshotWriter.execute(() -> {
+                try {
+                    snapshots.syncDirectory();
+                    synced.complete(null);
+                } catch (Throwable failed) {
+                    synced.completeExceptionally(failed); // The loop rethrows it (STYLE 10).
+                }
+                inbox.offer(SNAPSHOT_WRITTEN); // A wake-up only, as for the write.
+            });
         } // else a leader's snapshot installed meanwhile covers it; the file was deleted.
         long endNanos = System.nanoTime();
         long nanos = endNanos - done.startNanos();
         snapshotDurations.record(nanos);
         nextSnapshotNotBeforeNanos = endNanos + SNAPSHOT_SPACING_FACTOR * nanos;
-        if (TimeUnit.NANOSECONDS.toMillis(nanos) > config.electionTimeoutMs() / 2) {
-            LOG.log(Level.WARNING, "node " + config.id() + ": a snapshot took " + TimeUnit.NANOSECONDS.toMillis(nanos)
+        long millis = TimeUnit.NANOSECONDS.toMillis(nanos);
+        if (millis > config.electionTimeoutMs() / 2) {
+            LOG.log(Level.WARNING, "node " + config.id() + ": a snapshot took " + millis
                     + " ms from view to publication, more than half of electionTimeoutMs "
                     + config.electionTimeoutMs() + "; " + breakdown(done, write, pickedUpNanos, endNanos));
+        } else if (millis >= config.electionTimeoutMs() / SNAPSHOT_SLOW_FRACTION) {
+            // The timing order's example (snapshot 100 ms < election 1 s): slow, not yet a danger.
+            LOG.log(Level.INFO, "node " + config.id() + ": a snapshot took " + millis
+                    + " ms from view to publication, a tenth of electionTimeoutMs or more; "
+                    + breakdown(done, write, pickedUpNanos, endNanos));
         }
+    }
+
+    /** Compacts the log to the published snapshot once the snapshot thread made its name durable. */
+    private void compactOnceDurable() throws IOException {
+        if (awaitingDurability == null || !durability.isDone()) {
+            return;
+        }
+        SnapshotMetadata published = awaitingDurability;
+        awaitingDurability = null;
+        try {
+            durability.join();
+        } catch (java.util.concurrent.CompletionException failed) {
+            throw new IOException("making the snapshot at " + published.lastIncludedIndex() + " durable failed",
+                    failed.getCause());
+        }
+        storage.compactTo(published);
     }
 
     /** Where a snapshot's time went, in milliseconds, for the warning above. */
     private static String breakdown(SnapshotInFlight done, SnapshotWrite write, long pickedUpNanos, long endNanos) {
         return String.format(java.util.Locale.ROOT,
                 "view %.1f ms, waiting for the snapshot thread %.1f ms, serialising %.1f ms, header and fsync %.1f ms,"
-                        + " waiting for the loop %.1f ms, publishing and compacting %.1f ms;"
+                        + " waiting for the loop %.1f ms, publishing %.1f ms;"
                         + " the snapshot thread used %.1f ms of CPU",
                 (done.handedOverNanos() - done.startNanos()) / 1e6, (write.beganNanos() - done.handedOverNanos()) / 1e6,
                 (write.bodyWrittenNanos() - write.beganNanos()) / 1e6,

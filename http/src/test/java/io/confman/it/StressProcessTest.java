@@ -92,6 +92,10 @@ class StressProcessTest {
                     + " load average %.2f%n", id, count, count - fast, count == 0 ? 0 : sumSeconds * 1000 / count,
                     java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
         }
+        for (String id : cluster.ids()) {
+            cluster.log(id).lines().filter(line -> line.contains("a snapshot took")).forEach(line ->
+                    System.out.println("stress: " + id + " " + line.substring(line.indexOf("a snapshot took"))));
+        }
         assertEquals(0, failed, "PUTs not acknowledged");
         assertTrue(seconds < RUN_DEADLINE.toSeconds(), "the run took " + seconds + " s");
         for (String id : cluster.ids()) {

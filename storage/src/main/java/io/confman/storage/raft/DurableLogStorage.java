@@ -73,6 +73,13 @@ public final class DurableLogStorage implements LogStorage, AutoCloseable {
     // and wal.term(snapshot index) == its term when the WAL still holds that entry.
     private SnapshotMetadata snapshot;
     private Throwable failure;
+    /**
+     * A failure of a WAL change the owner thread did not wait for (a compaction), set by the
+     * WAL's writer thread and taken over as {@link #failure} by the next call.
+     */
+    private volatile Throwable backgroundFailure;
+    /** The last compaction handed to the WAL, for {@link #takeSnapshot}, which waits for it. */
+    private CompletableFuture<Void> pendingCompaction = CompletableFuture.completedFuture(null);
     private boolean closed;
 
     private DurableLogStorage(StorageOptions options, Path dataDir, Metadata metadata, SegmentedLog wal,
@@ -385,7 +392,7 @@ public final class DurableLogStorage implements LogStorage, AutoCloseable {
     /**
      * Writes a snapshot of the state machine as of {@code appliedIndex} (which must be
      * committed) through {@code body}, then compacts the log to it, all on the calling thread.
-     * Durable on return.
+     * Durable on return, and the covered segments are deleted.
      */
     public SnapshotMetadata takeSnapshot(long appliedIndex, SnapshotStore.BodyWriter body) throws IOException {
         long term = snapshotTerm(appliedIndex);
@@ -396,7 +403,10 @@ public final class DurableLogStorage implements LogStorage, AutoCloseable {
             fail(failed);
             throw failed;
         }
-        return installTaken(prepared);
+        SnapshotMetadata taken = installTaken(prepared);
+        await(pendingCompaction);
+        checkUsable();
+        return taken;
     }
 
     /**
@@ -438,6 +448,60 @@ public final class DurableLogStorage implements LogStorage, AutoCloseable {
     }
 
     /**
+     * The owner thread's half of publishing a snapshot written off it, when it must not wait
+     * for a directory fsync: renames {@code prepared} to its snapshot name (not yet durable,
+     * {@link SnapshotStore#publishUnsynced}) and makes it the log's snapshot, so
+     * {@link #firstIndex()} moves past it. Nothing is deleted yet: once another thread made
+     * the name durable ({@link SnapshotStore#syncDirectory}), {@link #compactTo} deletes what
+     * it covers. A crash in between restarts from the previous snapshot and the whole log.
+     * Returns null, having discarded the file, when the log's snapshot is no longer older
+     * (a leader's snapshot was installed while this one was written).
+     */
+    public SnapshotMetadata publishTaken(SnapshotStore.Prepared prepared) throws IOException {
+        checkUsable();
+        try {
+            SnapshotMetadata taken = prepared.snapshot();
+            long index = taken.lastIncludedIndex();
+            if (index <= snapshot.lastIncludedIndex()) {
+                snapshots.discard(prepared);
+                return null;
+            }
+            if (index > lastIndex() || wal.term(index) != taken.lastIncludedTerm()) {
+                throw new IllegalArgumentException("cannot publish " + taken + ": the log holds [" + firstIndex()
+                        + ", " + lastIndex() + "]");
+            }
+            snapshots.publishUnsynced(prepared);
+            snapshot = taken;
+            cache.dropBefore(index + 1);
+            checkInvariants();
+            return taken;
+        } catch (IOException | RuntimeException failed) {
+            fail(failed);
+            throw failed;
+        }
+    }
+
+    /**
+     * Deletes what {@code published} covers (log segments below it, less the trailing entries,
+     * and older snapshots), once its name is durable. Skipped when the log's snapshot moved on
+     * since (a leader's snapshot was installed, which replaced the log itself). The segments
+     * are deleted by the WAL's writer after the appends queued before; this does not wait.
+     */
+    public void compactTo(SnapshotMetadata published) throws IOException {
+        checkUsable();
+        if (!published.equals(snapshot)) {
+            return;
+        }
+        submitCompaction(compactionIndex(published.lastIncludedIndex()));
+        try {
+            snapshots.deleteOld(snapshot);
+        } catch (IOException | RuntimeException failed) {
+            fail(failed);
+            throw failed;
+        }
+    }
+
+    /**
      * Deletes a prepared snapshot that will not be installed (the node is stopping). Allowed
      * after a failure too: removing a temporary file never loses data.
      */
@@ -468,9 +532,22 @@ public final class DurableLogStorage implements LogStorage, AutoCloseable {
         }
         snapshot = taken;
         cache.dropBefore(index + 1);
-        await(wal.compactPrefix(compactionIndex(index)));
+        // Not awaited: the WAL's writer deletes the covered segments in order, after the
+        // appends queued before it, so the owner thread does not wait for their fsyncs. The
+        // segments are below firstIndex() already, so nothing reads them; a crash before they
+        // go leaves them for open() to compact again.
+        submitCompaction(compactionIndex(index));
         snapshots.deleteOld(snapshot);
         checkInvariants();
+    }
+
+    private void submitCompaction(long compactionIndex) {
+        pendingCompaction = wal.compactPrefix(compactionIndex);
+        pendingCompaction.whenComplete((done, failed) -> {
+            if (failed != null && backgroundFailure == null) {
+                backgroundFailure = failed;
+            }
+        });
     }
 
     private long compactionIndex(long snapshotIndex) {
@@ -583,6 +660,10 @@ public final class DurableLogStorage implements LogStorage, AutoCloseable {
     }
 
     private void checkUsable() {
+        Throwable background = backgroundFailure;
+        if (failure == null && background != null) {
+            failure = new IOException("compacting the write-ahead log failed: " + background.getMessage(), background);
+        }
         if (failure != null) {
             throw new IllegalStateException("durable storage failed earlier; restart the node to recover", failure);
         }

@@ -225,6 +225,32 @@ public final class SnapshotStore implements SnapshotSource, AutoCloseable {
         return prepared.snapshot;
     }
 
+    /**
+     * {@link #publish} without the directory fsync, for an owner thread that must not wait for
+     * one: the snapshot is visible under its name at once, and its name is durable once
+     * {@link #syncDirectory} returned. Until then a crash may bring back the previous snapshot
+     * instead, so the caller deletes nothing the new one covers (log segments, older
+     * snapshots) before that.
+     */
+    public SnapshotMetadata publishUnsynced(Prepared prepared) throws IOException {
+        requireUndone(prepared);
+        if (prepared.snapshot.lastIncludedIndex() <= latest().lastIncludedIndex()) {
+            throw new IllegalStateException(prepared + " is not newer than " + latest() + "; discard it");
+        }
+        prepared.done = true;
+        Files.move(prepared.tempFile, pathOf(prepared.snapshot), StandardCopyOption.ATOMIC_MOVE);
+        snapshots.put(prepared.snapshot.lastIncludedIndex(), prepared.snapshot);
+        return prepared.snapshot;
+    }
+
+    /**
+     * Makes every rename and deletion in the snapshot directory so far durable (an fsync of
+     * the directory). Safe from any thread: it touches no state of this store.
+     */
+    public void syncDirectory() throws IOException {
+        fsyncDirectory(dir);
+    }
+
     /** Deletes a prepared snapshot's temporary file (it was never visible under a snapshot name). */
     public void discard(Prepared prepared) throws IOException {
         requireUndone(prepared);

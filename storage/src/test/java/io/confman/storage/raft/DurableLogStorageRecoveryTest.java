@@ -197,6 +197,56 @@ class DurableLogStorageRecoveryTest {
     }
 
     @Test
+    void aSnapshotPublishedBeforeItsDirectoryFsyncDeletesNothingUntilCompactTo() throws Exception {
+        try (DurableLogStorage storage = node(100, 90)) {
+            SnapshotStore.Prepared prepared = storage.snapshots().prepare(90, storage.snapshotTerm(90),
+                    out -> out.write(new byte[64]));
+            SnapshotMetadata taken = storage.publishTaken(prepared);
+            assertEquals(taken, storage.snapshot());
+            assertEquals(91, storage.firstIndex());
+            assertEquals(1, storage.wal().firstIndex(), "no segment deleted before the name is durable");
+        }
+        // A crash that lost the rename: the snapshot file is gone, and the whole log is there.
+        java.nio.file.Files.delete(dir.resolve(DurableLogStorage.SNAPSHOT_DIRECTORY).resolve(
+                SnapshotStore.fileName(90, 1)));
+        try (DurableLogStorage reopened = DurableLogStorage.open(dir, CLUSTER, "s1", OPTIONS)) {
+            assertEquals(SnapshotMetadata.EMPTY, reopened.snapshot());
+            assertEquals(1, reopened.firstIndex());
+            assertEquals(100, reopened.lastIndex());
+            assertEquals(1, reopened.term(90));
+        }
+    }
+
+    @Test
+    void compactToDeletesTheSegmentsAPublishedSnapshotCovers() throws Exception {
+        try (DurableLogStorage storage = node(100, 90)) {
+            SnapshotMetadata taken = storage.publishTaken(storage.snapshots().prepare(90, storage.snapshotTerm(90),
+                    out -> out.write(new byte[64])));
+            storage.snapshots().syncDirectory();
+            storage.compactTo(taken);
+            long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
+            while (storage.wal().firstIndex() == 1 && System.nanoTime() < deadline) {
+                Thread.onSpinWait(); // The WAL's writer deletes the segments; compactTo does not wait.
+            }
+            assertTrue(storage.wal().firstIndex() > 1, "compactTo deleted the covered segments");
+            assertEquals(taken, storage.snapshot());
+        }
+    }
+
+    @Test
+    void compactToAnOvertakenSnapshotDoesNothing() throws IOException {
+        try (DurableLogStorage storage = node(100, 90)) {
+            SnapshotMetadata older = storage.publishTaken(storage.snapshots().prepare(50, storage.snapshotTerm(50),
+                    out -> out.write(1)));
+            SnapshotMetadata newer = storage.takeSnapshot(80, out -> out.write(2));
+            long walFirst = storage.wal().firstIndex();
+            storage.compactTo(older);
+            assertEquals(newer, storage.snapshot());
+            assertEquals(walFirst, storage.wal().firstIndex());
+        }
+    }
+
+    @Test
     void aPreparedSnapshotOvertakenByANewerOneIsDiscarded() throws IOException {
         try (DurableLogStorage storage = node(100, 90)) {
             SnapshotStore.Prepared prepared = storage.snapshots().prepare(50, storage.snapshotTerm(50),
