@@ -1,10 +1,14 @@
 package io.confman.http;
 
+import io.netty.channel.ChannelFuture;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.QueryStringDecoder;
+import io.netty.util.concurrent.Future;
+import io.netty.util.concurrent.GenericFutureListener;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 
 /**
@@ -15,13 +19,27 @@ import java.util.concurrent.Executor;
  *                 cannot change how the path splits
  * @param executor the connection's event loop: answers are formatted there, never on the
  *                 node's loop thread, which completes the node's futures
+ * @param closed   completes when the client's connection closes, so that a long wait can
+ *                 stop waiting for a client that went away
  */
 record ClientRequest(HttpMethod method, String rawPath, Map<String, List<String>> parameters,
-                     HttpHeaders headers, byte[] body, Executor executor) {
+                     HttpHeaders headers, byte[] body, Executor executor, ChannelFuture closed) {
 
-    static ClientRequest of(HttpMethod method, String uri, HttpHeaders headers, byte[] body, Executor executor) {
+    static ClientRequest of(HttpMethod method, String uri, HttpHeaders headers, byte[] body, Executor executor,
+                            ChannelFuture closed) {
         QueryStringDecoder query = new QueryStringDecoder(uri);
-        return new ClientRequest(method, query.rawPath(), query.parameters(), headers, body, executor);
+        return new ClientRequest(method, query.rawPath(), query.parameters(), headers, body, executor, closed);
+    }
+
+    /**
+     * Cancels {@code waiting} if the connection closes before it completes; the listener is
+     * removed once it completes, so a keep-alive connection does not collect them.
+     */
+    <T> CompletableFuture<T> cancelOnClose(CompletableFuture<T> waiting) {
+        GenericFutureListener<Future<? super Void>> cancel = done -> waiting.cancel(false);
+        closed.addListener(cancel);
+        waiting.whenComplete((value, failure) -> closed.removeListener(cancel));
+        return waiting;
     }
 
     /** The first value of a query parameter, or null. */

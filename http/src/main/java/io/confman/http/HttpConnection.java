@@ -203,7 +203,7 @@ final class HttpConnection extends ChannelInboundHandlerAdapter {
         HttpRequest request = head;
         boolean keepAlive = HttpUtil.isKeepAlive(request);
         ClientRequest clientRequest = ClientRequest.of(request.method(), request.uri(), request.headers(),
-                body.toByteArray(), ctx.executor());
+                body.toByteArray(), ctx.executor(), ctx.channel().closeFuture());
         body = null;
         Routed routed;
         CompletableFuture<Reply> answer;

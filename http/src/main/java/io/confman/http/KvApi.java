@@ -52,8 +52,9 @@ final class KvApi {
         if (index != null) {
             long afterRevision = nonNegative("index", index);
             long waitMs = WaitDuration.parseMs(request.parameter("wait"), config.waitMaxMs());
-            answer = NodeOutcomes.within(node.awaitChange(namespace, key, afterRevision, waitMs, read),
-                    answerWithinMs + waitMs);
+            // A client that goes away stops the wait, so its waiter leaves the store at once.
+            answer = NodeOutcomes.within(request.cancelOnClose(node.awaitChange(namespace, key, afterRevision,
+                    waitMs, read)), answerWithinMs + waitMs);
         } else {
             answer = NodeOutcomes.within(readAt(request, read), answerWithinMs);
         }

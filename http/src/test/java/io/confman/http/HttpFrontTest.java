@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.confman.store.ConfigStore;
+import io.confman.testing.RawHttp;
 import java.io.ByteArrayInputStream;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -403,6 +404,22 @@ class HttpFrontTest {
         assertEquals(200, changed.statusCode());
         assertEquals("v2", changed.body());
         assertEquals(String.valueOf(revision + 1), changed.headers().firstValue("Confman-Mod-Revision").orElseThrow());
+    }
+
+    @Test
+    void aBlockingReadWhoseClientWentAwayLeavesTheStore() throws Exception {
+        long revision = number(JsonTree.object(cluster.put("n1", "/v1/kv/app/watched", "v1").body()),
+                "mod_revision");
+        java.net.URI uri = cluster.request("n1", "/").build().uri();
+        try (RawHttp connection = new RawHttp(new java.net.InetSocketAddress(uri.getHost(), uri.getPort()),
+                FrontCluster.WAIT)) {
+            connection.send("GET /v1/kv/app/watched?index=" + revision + "&wait=10m HTTP/1.1\r\nHost: x\r\n\r\n");
+            FrontCluster.await("the blocking read waiting in the store", () ->
+                    cluster.nodes.get("n1").read(ConfigStore::waiterCount).join() == 1 ? Boolean.TRUE : null);
+        }
+        // The client closed its connection: the node stops waiting for it long before 10 minutes.
+        FrontCluster.await("the waiter of the closed connection removed", () ->
+                cluster.nodes.get("n1").read(ConfigStore::waiterCount).join() == 0 ? Boolean.TRUE : null);
     }
 
     @Test
