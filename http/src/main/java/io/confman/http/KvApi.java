@@ -215,9 +215,13 @@ final class KvApi {
         if (result instanceof ApplyResult.NotFound) {
             return Reply.error(ApiError.notFound("no such key"));
         }
-        // The node re-sends only writes it still waits for, and declares none of them answered,
-        // so a StaleRequest here means the session scheme is broken: a bug to surface, not to hide.
-        throw ApiError.internal("the store answered " + result + " to a write its node still waited for");
+        if (result instanceof ApplyResult.StaleRequest stale) {
+            // The store forgot this request's result (STORE.md, session bounds): it may have
+            // been applied earlier, so its outcome is unknown, never a failure.
+            return Reply.error(new ApiError(HttpResponseStatus.GATEWAY_TIMEOUT, "outcome_unknown",
+                    "the write's outcome is unknown: its session no longer holds request " + stale.sequence()));
+        }
+        throw ApiError.internal("the store answered " + result + " to a write");
     }
 
     private static Reply metaReply(HttpResponseStatus status, KeyMeta meta) {

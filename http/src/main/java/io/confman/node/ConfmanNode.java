@@ -39,7 +39,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.PriorityQueue;
 import java.util.SplittableRandom;
-import java.util.TreeSet;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
@@ -78,7 +77,7 @@ public final class ConfmanNode implements AutoCloseable {
     private record Read(PendingRead read) implements Event {
     }
 
-    private record Write(PendingWrite write) implements Event {
+    private record Write(WriteForwarder.PendingWrite write) implements Event {
     }
 
     /** A forwarded request or its answer from a peer's node loop (TRANSPORT.md section 4.4). */
@@ -140,39 +139,6 @@ public final class ConfmanNode implements AutoCloseable {
     /** A snapshot taking this fraction of the election timeout or more is logged with its breakdown. */
     private static final int SNAPSHOT_SLOW_FRACTION = 10;
 
-    /**
-     * A client write going through the leader (NODE.md, "Forwarding"). It is answered when
-     * this node applies an entry carrying its request id, wherever the entry was proposed:
-     * so the answer comes after this node's own store applied it (read-your-writes here).
-     */
-    private static final class PendingWrite {
-        /** The command as the caller gave it; encoded once the loop gave it a request id. */
-        final Command unencoded;
-        RequestId requestId;
-        byte[] command;
-        final CompletableFuture<ApplyResult> future;
-        final long arrivedNanos;
-        final long deadlineNanos;
-        /** The leader it was last proposed to or forwarded to; null while it must be (re)sent. */
-        String sentTo;
-        long sentTerm;
-        long sentNanos;
-        /** Copies sent anywhere; with one or more the write may commit, and is never failed as such. */
-        int sends;
-        /** The leader said it appended the last copy; only a leader change sends it again then. */
-        boolean acknowledged;
-        /** Why a leader last refused a copy, or null: the answer if no copy is ever accepted. */
-        RuntimeException refusal;
-
-        PendingWrite(Command unencoded, CompletableFuture<ApplyResult> future, long arrivedNanos,
-                     long deadlineNanos) {
-            this.unencoded = unencoded;
-            this.future = future;
-            this.arrivedNanos = arrivedNanos;
-            this.deadlineNanos = deadlineNanos;
-        }
-    }
-
     /** A proposal in the leader's log, waiting for its index to be applied. */
     private record PendingProposal(long term, CompletableFuture<ApplyResult> future, long deadlineNanos) {
     }
@@ -229,11 +195,6 @@ public final class ConfmanNode implements AutoCloseable {
      */
     private final AtomicLong readIds = new AtomicLong(new SplittableRandom().nextLong() >>> 2);
     private final AtomicLong leaderChanges = new AtomicLong();
-    /**
-     * The client id of this node's own session (STORE.md, client sessions): random per
-     * process start, so a restarted node never continues its old session's sequence.
-     */
-    private final long sessionClientId = new SplittableRandom().nextLong() | 1;
     private final DurationRecorder persistDurations = new DurationRecorder();
     private final DurationRecorder snapshotDurations = new DurationRecorder();
     private final AtomicLong inboundDropped = new AtomicLong();
@@ -260,14 +221,11 @@ public final class ConfmanNode implements AutoCloseable {
     private final PriorityQueue<PendingRead> releasedReads =
             new PriorityQueue<>(Comparator.comparingLong((PendingRead read) -> read.readIndex));
     /**
-     * Client writes by request id, in arrival order, which is deadline order. Invariant: with
-     * pendingProposals and pendingReads, at most pendingRequestsMax.
+     * Client writes (NODE.md, "Forwarding"). Invariant: with pendingProposals and
+     * pendingReads, at most pendingRequestsMax. Its session's client id is random per process
+     * start, so a restarted node never continues its old session's sequence (STORE.md).
      */
-    private final LinkedHashMap<WriteKey, PendingWrite> pendingWrites = new LinkedHashMap<>();
-    /** The last sequence number of this node's own session. */
-    private long sessionSequence;
-    /** Sequences of this node's own session still in pendingWrites (invariant), lowest first. */
-    private final TreeSet<Long> ownOutstanding = new TreeSet<>();
+    private final WriteForwarder writes;
     private final BlockingReads blockingReads;
     /** Invariant: at most SNAPSHOT_REQUESTS_MAX. */
     private final List<SnapshotRequest> snapshotRequests = new ArrayList<>();
@@ -316,6 +274,27 @@ public final class ConfmanNode implements AutoCloseable {
         this.snapshotIndex = storage.snapshot().lastIncludedIndex();
         this.raft = new RaftNode(config.raftConfig(), storage, storage.snapshots(), new SplittableRandom(),
                 config.clusterIdentity());
+        this.writes = new WriteForwarder(config.id(), new WriteForwarder.Leadership() {
+            @Override
+            public String leaderId() {
+                return raft.status().leaderId();
+            }
+
+            @Override
+            public long term() {
+                return raft.status().term();
+            }
+
+            @Override
+            public ProposeResult propose(byte[] command) {
+                return raft.propose(command);
+            }
+
+            @Override
+            public void forward(String leader, long term, byte[] command) {
+                sendToPeer(new NodeMessage.ForwardWrite(raft.clusterIdentity(), config.id(), leader, term, command));
+            }
+        }, electionTimeoutNanos, forwardRetryNanos, new SplittableRandom().nextLong() | 1);
         this.ticker = Executors.newSingleThreadScheduledExecutor(runnable -> {
             Thread thread = new Thread(runnable, "confman-tick-" + config.id());
             thread.setDaemon(true);
@@ -456,17 +435,8 @@ public final class ConfmanNode implements AutoCloseable {
             return future;
         }
         long now = System.nanoTime();
-        submit(new Write(new PendingWrite(command, future, now, now + requestTimeoutNanos)), future);
+        submit(new Write(new WriteForwarder.PendingWrite(command, future, now, now + requestTimeoutNanos)), future);
         return future;
-    }
-
-    /** The same command under another request id. */
-    private static Command withRequestId(Command command, RequestId requestId) {
-        if (command instanceof Command.Put put) {
-            return new Command.Put(requestId, put.namespace(), put.key(), put.value(), put.precondition());
-        }
-        Command.Delete delete = (Command.Delete) command;
-        return new Command.Delete(requestId, delete.namespace(), delete.key(), delete.precondition());
     }
 
     /**
@@ -706,9 +676,7 @@ public final class ConfmanNode implements AutoCloseable {
             pendingReads.values().forEach(r -> r.future.completeExceptionally(stopped));
             pendingReads.clear();
             releasedReads.clear();
-            pendingWrites.values().forEach(w -> w.future.completeExceptionally(stopped));
-            pendingWrites.clear();
-            ownOutstanding.clear();
+            writes.failAll(stopped);
             blockingReads.failAll(stopped);
             snapshotRequests.forEach(request -> request.future().completeExceptionally(stopped));
             snapshotRequests.clear();
@@ -836,7 +804,7 @@ public final class ConfmanNode implements AutoCloseable {
     }
 
     private int pendingRequestCount() {
-        return pendingProposals.size() + pendingReads.size() + pendingWrites.size();
+        return pendingProposals.size() + pendingReads.size() + writes.size();
     }
 
     /** Runs the read's function; its exception goes to the caller, not into the loop. */
@@ -850,89 +818,13 @@ public final class ConfmanNode implements AutoCloseable {
 
     // ---------------------------------------------------------------- forwarding (NODE.md)
 
-    private void handleWrite(PendingWrite write) {
+    private void handleWrite(WriteForwarder.PendingWrite write) {
         if (pendingRequestCount() >= config.pendingRequestsMax()) {
             write.future.completeExceptionally(new NodeException.Overloaded("pendingRequestsMax "
                     + config.pendingRequestsMax() + " requests are waiting"));
             return;
         }
-        if (write.unencoded.requestId().hasSession()) {
-            write.requestId = write.unencoded.requestId();
-            if (pendingWrites.containsKey(WriteKey.of(write.requestId))) {
-                // Two writes under one request id would both be answered with the first's result.
-                write.future.completeExceptionally(new NodeException.Rejected("a write with request id "
-                        + write.requestId + " is already in flight on node " + config.id()));
-                return;
-            }
-        } else {
-            // The loop numbers this node's writes, so firstOutstanding is exact: the lowest
-            // sequence this node still waits for, which every retry is at or above.
-            long sequence = ++sessionSequence;
-            ownOutstanding.add(sequence);
-            write.requestId = new RequestId(sessionClientId, sequence, ownOutstanding.first());
-        }
-        write.command = CommandCodec.encode(withRequestId(write.unencoded, write.requestId));
-        pendingWrites.put(WriteKey.of(write.requestId), write);
-        sendWrite(write, System.nanoTime());
-    }
-
-    /**
-     * Proposes the write here when this node leads, or forwards it to the leader it knows. With
-     * no leader known it waits; a write never sent anywhere fails with {@code NotLeader} once
-     * an election timeout passed without a leader (nothing can commit it, so the failure is
-     * certain), while a write sent before waits for its deadline (outcome unknown).
-     */
-    private void sendWrite(PendingWrite write, long nowNanos) {
-        Status core = raft.status();
-        String leader = core.leaderId();
-        if (leader == null) {
-            if (write.sends == 0 && nowNanos - write.arrivedNanos > electionTimeoutNanos) {
-                removePending(write);
-                write.future.completeExceptionally(certainFailure(write));
-            }
-            return;
-        }
-        write.sentTo = leader;
-        write.sentTerm = core.term();
-        write.sentNanos = nowNanos;
-        write.acknowledged = false;
-        if (!leader.equals(config.id())) {
-            write.sends++;
-            sendToPeer(new NodeMessage.ForwardWrite(raft.clusterIdentity(), config.id(), leader, core.term(),
-                    write.command));
-            return;
-        }
-        ProposeResult result = raft.propose(write.command);
-        if (result instanceof ProposeResult.Accepted) {
-            write.sends++;
-            write.acknowledged = true;
-        } else if (result instanceof ProposeResult.Rejected rejected) {
-            write.sends++;
-            refuseCopy(write, new NodeException.Rejected(rejected.reason()));
-        } else {
-            throw new IllegalStateException("unknown propose result " + result);
-        }
-    }
-
-    /**
-     * A leader refused the last copy of the write (a leadership transfer under way, thesis
-     * §3.10, or its uncommitted-bytes bound). The write is sent again when the leader changes
-     * or after forwardRetry, since a transfer ends within an election timeout. When no other
-     * copy was ever sent, nothing can commit it: it counts as never sent, so its deadline
-     * fails it with the refusal (HTTP 503) rather than as outcome unknown.
-     */
-    private void refuseCopy(PendingWrite write, RuntimeException refusal) {
-        write.sends--;
-        if (write.sends < 0) {
-            throw new IllegalStateException("write " + write.requestId + " has more refused copies than copies sent");
-        }
-        write.acknowledged = false;
-        write.refusal = refusal;
-    }
-
-    /** The answer for a write no leader holds a copy of: the last refusal, or no leader known. */
-    private RuntimeException certainFailure(PendingWrite write) {
-        return write.refusal != null ? write.refusal : new NodeException.NotLeader(config.id(), null);
+        writes.add(write, System.nanoTime());
     }
 
     /** Once per tick: re-send writes and reads whose leader changed or that got no answer in time. */
@@ -941,15 +833,8 @@ public final class ConfmanNode implements AutoCloseable {
             return;
         }
         lastRetryNanos = nowNanos;
+        writes.retry(nowNanos);
         Status core = raft.status();
-        for (PendingWrite write : List.copyOf(pendingWrites.values())) {
-            boolean leaderMoved = write.sentTo != null
-                    && (!write.sentTo.equals(core.leaderId()) || write.sentTerm != core.term());
-            boolean unanswered = !write.acknowledged && nowNanos - write.sentNanos > forwardRetryNanos;
-            if (write.sentTo == null || leaderMoved || unanswered) {
-                sendWrite(write, nowNanos);
-            }
-        }
         for (PendingRead read : List.copyOf(pendingReads.values())) {
             if (read.readIndex >= 0 || (read.askedLeader != null && read.askedLeader.equals(config.id()))) {
                 continue; // Released already, or in this leader's core, which answers or fails it.
@@ -1002,7 +887,7 @@ public final class ConfmanNode implements AutoCloseable {
         if (message instanceof NodeMessage.ForwardWrite forward) {
             handleForwardWrite(forward);
         } else if (message instanceof NodeMessage.ForwardWriteResponse response) {
-            handleForwardWriteResponse(response);
+            writes.onResponse(response);
         } else if (message instanceof NodeMessage.ReadIndexRequest request) {
             raft.readIndex(peerReadContext(request.from(), request.readId()));
         } else if (message instanceof NodeMessage.ReadIndexResponse response) {
@@ -1019,7 +904,7 @@ public final class ConfmanNode implements AutoCloseable {
      */
     private void handleForwardWrite(NodeMessage.ForwardWrite forward) {
         byte[] command = forward.command();
-        RequestId requestId = peekRequestId(command);
+        RequestId requestId = WriteForwarder.peekRequestId(command);
         NodeMessage.Outcome outcome;
         String detail = "";
         long index = 0;
@@ -1059,34 +944,6 @@ public final class ConfmanNode implements AutoCloseable {
             return null;
         } catch (RuntimeException e) {
             return "the command does not decode: " + e.getMessage();
-        }
-    }
-
-    private void handleForwardWriteResponse(NodeMessage.ForwardWriteResponse response) {
-        PendingWrite write = pendingWrites.get(new WriteKey(response.clientId(), response.sequence()));
-        if (write == null || !response.from().equals(write.sentTo) || response.term() != write.sentTerm) {
-            // Answered already, or an answer to an older copy (another leader, or the same one
-            // in an earlier term, whose entry a later term may have truncated); the latest
-            // copy decides.
-            return;
-        }
-        switch (response.outcome()) {
-            case OK -> write.acknowledged = true;
-            case NOT_LEADER, LEADERSHIP_LOST -> write.sentTo = null; // Send again once a leader is known.
-            case REJECTED -> refuseCopy(write, new NodeException.Rejected(response.detail()));
-            case OVERLOADED -> refuseCopy(write, new NodeException.Overloaded("leader " + response.from()
-                    + ": " + response.detail()));
-            case INVALID -> {
-                // This copy was not proposed. An earlier copy accepted by another leader (one
-                // with other limits, or another version) may still commit, so the write fails
-                // at once only when no copy is left; otherwise its deadline answers Timeout.
-                refuseCopy(write, new IllegalArgumentException("leader " + response.from()
-                        + " refused the command: " + response.detail()));
-                if (write.sends == 0) {
-                    removePending(write);
-                    write.future.completeExceptionally(write.refusal);
-                }
-            }
         }
     }
 
@@ -1142,55 +999,6 @@ public final class ConfmanNode implements AutoCloseable {
         byte[] id = new byte[context.remaining()];
         context.get(id);
         return new String(id, StandardCharsets.UTF_8);
-    }
-
-    /**
-     * The request id of an encoded command, read from its fixed offsets (STORE.md, command
-     * format: version at 0, then clientId, sequence and firstOutstanding from offset 2)
-     * without decoding it all; NONE for bytes too short, of another version, or without a
-     * valid session.
-     */
-    static RequestId peekRequestId(byte[] command) {
-        if (command.length < REQUEST_ID_END_OFFSET || command[0] != CommandCodec.VERSION_1) {
-            return RequestId.NONE;
-        }
-        ByteBuffer bytes = ByteBuffer.wrap(command);
-        long clientId = bytes.getLong(CommandCodec.CLIENT_ID_OFFSET);
-        long sequence = bytes.getLong(CommandCodec.SEQUENCE_OFFSET);
-        long firstOutstanding = bytes.getLong(CommandCodec.FIRST_OUTSTANDING_OFFSET);
-        if (clientId == 0 || sequence < 1 || firstOutstanding < 1 || firstOutstanding > sequence) {
-            return RequestId.NONE;
-        }
-        return new RequestId(clientId, sequence, firstOutstanding);
-    }
-
-    private static final int REQUEST_ID_END_OFFSET = CommandCodec.FIRST_OUTSTANDING_OFFSET + 8;
-
-    /** A pending write's key: its request id without firstOutstanding. */
-    private record WriteKey(long clientId, long sequence) {
-        static WriteKey of(RequestId id) {
-            return new WriteKey(id.clientId(), id.sequence());
-        }
-    }
-
-    private void removePending(PendingWrite write) {
-        pendingWrites.remove(WriteKey.of(write.requestId));
-        if (write.requestId.clientId() == sessionClientId) {
-            ownOutstanding.remove(write.requestId.sequence());
-        }
-    }
-
-    /** Completes the client write whose request id {@code command} carries, if this node holds it. */
-    private void completeWrite(byte[] command, ApplyResult result) {
-        if (pendingWrites.isEmpty()) {
-            return;
-        }
-        RequestId requestId = peekRequestId(command);
-        PendingWrite write = pendingWrites.get(WriteKey.of(requestId));
-        if (write != null) {
-            removePending(write);
-            write.future.complete(result);
-        }
     }
 
     // ---------------------------------------------------------------- admin
@@ -1354,11 +1162,7 @@ public final class ConfmanNode implements AutoCloseable {
         // A write forwarded from here may have committed inside the snapshot, where this node
         // never sees its entry applied: send it again; the store's session for its request id
         // answers with the first result without applying it twice (thesis §6.3).
-        for (PendingWrite write : pendingWrites.values()) {
-            if (write.sends > 0) {
-                write.sentTo = null;
-            }
-        }
+        writes.snapshotInstalled();
         // A leader never installs a snapshot, so proposals still waiting here were made in a
         // term this node has since lost; the entries they name were replaced or compacted.
         Iterator<Map.Entry<Long, PendingProposal>> it = pendingProposals.entrySet().iterator();
@@ -1378,7 +1182,7 @@ public final class ConfmanNode implements AutoCloseable {
             appliedBytes += entry.sizeBytes();
             if (entry.type() == Entry.Type.NORMAL) {
                 result = store.apply(entry.index(), entry.data());
-                completeWrite(entry.data(), result);
+                writes.applied(entry.data(), result);
             } else {
                 store.applyNoOp(entry.index());
             }
@@ -1466,17 +1270,7 @@ public final class ConfmanNode implements AutoCloseable {
             read.future.completeExceptionally(timeout);
             reads.remove();
         }
-        Iterator<PendingWrite> writes = pendingWrites.values().iterator();
-        while (writes.hasNext()) {
-            PendingWrite write = writes.next();
-            if (nowNanos - write.deadlineNanos <= 0) {
-                break;
-            }
-            // No copy accepted or in flight: nothing can commit it, so the failure is certain.
-            write.future.completeExceptionally(write.sends == 0 ? certainFailure(write) : timeout);
-            writes.remove();
-            ownOutstanding.remove(write.requestId.sequence());
-        }
+        writes.expire(nowNanos, timeout);
     }
 
     /**
@@ -1546,9 +1340,9 @@ public final class ConfmanNode implements AutoCloseable {
     }
 
     /**
-     * Publishes the snapshot the snapshot thread wrote and compacts the log to it, on the loop,
-     * which owns the log. A failure of the write stops the node like any storage failure
-     * (STYLE 10). The recorded duration runs from opening the view to publishing.
+     * Publishes the snapshot the snapshot thread wrote (the rename; the log adopts it) on the
+     * loop, which owns the log; compactOnceDurable compacts once the directory fsync returned.
+     * A failure of the write stops the node like any storage failure (STYLE 10). The recorded duration runs from opening the view to publishing.
      */
     private void finishSnapshot() throws IOException {
         SnapshotInFlight done = snapshotInFlight;
@@ -1638,11 +1432,25 @@ public final class ConfmanNode implements AutoCloseable {
     }
 
     /**
-     * When the loop ends: waits for the snapshot being written (a bounded file write) and
-     * deletes its file, which was never published, so no temporary file is left behind by a
-     * clean stop. A failure here is the node's failure, not dropped.
+     * When the loop ends: waits for a published snapshot's directory fsync, and for the
+     * snapshot being written (a bounded file write) and deletes its file, which was never
+     * published, so no temporary file is left behind by a clean stop. A failure here is the
+     * node's failure, not dropped.
      */
     private void abandonSnapshot() {
+        if (awaitingDurability != null) {
+            // A published snapshot's directory fsync (bounded): a clean stop leaves it durable,
+            // and the next start need not compact to a name that could still be lost.
+            awaitingDurability = null;
+            try {
+                durability.join();
+            } catch (RuntimeException failed) {
+                LOG.log(Level.ERROR, "node " + config.id() + ": making the last snapshot durable failed", failed);
+                if (failure == null) {
+                    failure = failed;
+                }
+            }
+        }
         SnapshotInFlight abandoned = snapshotInFlight;
         if (abandoned == null) {
             return;
@@ -1668,6 +1476,7 @@ public final class ConfmanNode implements AutoCloseable {
 
     /** STYLE 7: the invariants written on the fields, checked always. */
     private void checkInvariants() {
+        writes.checkInvariants();
         if (snapshotAppliedBytes > appliedBytes) {
             throw new IllegalStateException("bytes applied at the snapshot " + snapshotAppliedBytes
                     + " exceed the bytes applied " + appliedBytes);

@@ -23,10 +23,11 @@ import java.util.TreeMap;
 final class ClientSessions {
 
     /**
-     * Results one session may hold: far above the writes one node has in flight (its
-     * pendingRequestsMax), so that only a sender breaking its promise loses any.
+     * Results one session may hold. A sender must keep the distance from its lowest pending
+     * request to its newest below this bound (the node refuses a write that would pass it),
+     * so that only a sender breaking its promise loses a result.
      */
-    static final int RESULTS_PER_SESSION_MAX = 65_536;
+    static final int RESULTS_PER_SESSION_MAX = StoreLimits.RESULTS_PER_SESSION_MAX;
 
     /** One request's result, as a snapshot lists it. */
     record Result(long sequence, ApplyResult result) {

@@ -293,7 +293,7 @@ public final class ConfigStore {
 
     /**
      * Opens a point-in-time view of the state at {@link #appliedIndex()}, cheaply: it copies
-     * only the session table's references. The node may apply entries while another thread
+     * only the session table (a few objects per node that sent writes), nothing per key. The node may apply entries while another thread
      * writes the view with {@link SnapshotView#writeTo}; then it closes the view on the loop
      * thread. One view at a time.
      */

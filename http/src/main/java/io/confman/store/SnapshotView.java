@@ -23,8 +23,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * {@code preserved} (put there before the live record changed), or the key did not exist
  * at the view's revision.
  *
- * <p>Memory cost: one reference per client session (copied at open), plus one old record
- * and one tombstone per key written or deleted while the view is open.
+ * <p>Memory cost: a copy of the session table (one object per session and per held result,
+ * made at open), plus one old record and one tombstone per key written or deleted while the
+ * view is open.
  */
 public final class SnapshotView implements AutoCloseable {
 

@@ -18,6 +18,13 @@ public record StoreLimits(int clientSessionsMax, int watchersMax, long valueByte
 
     public static final StoreLimits DEFAULTS = new StoreLimits(16_384, 10_000, 64L * 1024 * 1024, 1_000);
 
+    /**
+     * The results one client session holds at most (STORE.md, session bounds): a sender's
+     * newest request must stay less than this many sequences above its lowest pending one.
+     * Fixed by the snapshot format, not configurable.
+     */
+    public static final int RESULTS_PER_SESSION_MAX = 65_536;
+
     public StoreLimits {
         if (clientSessionsMax < 1) {
             throw new IllegalArgumentException("clientSessionsMax must be >= 1, was " + clientSessionsMax);

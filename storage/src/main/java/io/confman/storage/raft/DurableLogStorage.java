@@ -453,7 +453,8 @@ public final class DurableLogStorage implements LogStorage, AutoCloseable {
      * {@link SnapshotStore#publishUnsynced}) and makes it the log's snapshot, so
      * {@link #firstIndex()} moves past it. Nothing is deleted yet: once another thread made
      * the name durable ({@link SnapshotStore#syncDirectory}), {@link #compactTo} deletes what
-     * it covers. A crash in between restarts from the previous snapshot and the whole log.
+     * it covers. A crash in between restarts either from this snapshot (its rename survived;
+     * recovery fsyncs the directory before compacting) or from the previous one and the whole log.
      * Returns null, having discarded the file, when the log's snapshot is no longer older
      * (a leader's snapshot was installed while this one was written).
      */

@@ -109,9 +109,9 @@ public final class SnapshotStore implements SnapshotSource, AutoCloseable {
         for (Path file : stale) {
             Files.delete(file);
         }
-        if (!stale.isEmpty()) {
-            fsyncDirectory(dir);
-        }
+        // Always: a snapshot renamed just before a crash may be visible and not yet durable
+        // (publishUnsynced), and recovery is about to compact the log to it.
+        fsyncDirectory(dir);
         return store;
     }
 
