@@ -86,8 +86,10 @@ final class ClientSessions {
         if (entry == null) {
             entry = new Entry(id.firstOutstanding());
         }
-        check(id.sequence() >= entry.firstOutstanding && !entry.results.containsKey(id.sequence()),
-                "request " + id + " is not new to its session");
+        if (id.sequence() < entry.firstOutstanding || entry.results.containsKey(id.sequence())) {
+            // The message is built only here: this runs for every write.
+            throw new IllegalStateException("request " + id + " is not new to its session");
+        }
         entry.firstOutstanding = Math.max(entry.firstOutstanding, id.firstOutstanding());
         entry.results.put(id.sequence(), result);
         entry.results.headMap(entry.firstOutstanding).clear();

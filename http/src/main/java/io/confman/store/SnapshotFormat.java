@@ -3,8 +3,6 @@ package io.confman.store;
 import io.confman.store.command.Names;
 import io.confman.store.command.Value;
 import java.io.BufferedInputStream;
-import java.io.BufferedOutputStream;
-import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -17,7 +15,6 @@ import java.util.List;
 import java.util.Set;
 import java.util.function.Supplier;
 import java.util.zip.CRC32C;
-import java.util.zip.CheckedOutputStream;
 
 /**
  * The snapshot stream, documented byte by byte in {@code http/STORE.md} ("Snapshot
@@ -51,8 +48,7 @@ final class SnapshotFormat {
     // ---- Writing ---------------------------------------------------------------------
 
     static void write(SnapshotView view, OutputStream out) throws IOException {
-        CheckedOutputStream checked = new CheckedOutputStream(out, new CRC32C());
-        DataOutputStream data = new DataOutputStream(new BufferedOutputStream(checked, BUFFER_BYTES));
+        Output data = new Output(out);
         data.writeLong(SNAPSHOT_MAGIC);
         data.writeInt(FORMAT_VERSION);
         data.writeInt(view.clientSessionsMax());
@@ -73,36 +69,33 @@ final class SnapshotFormat {
             writeSession(data, session);
         }
         data.writeByte(RECORD_END);
-        data.flush();
-        int crc = (int) checked.getChecksum().getValue();
-        new DataOutputStream(out).writeInt(crc);
+        data.finish();
         out.flush();
     }
 
-    private static void writeKey(DataOutputStream data, String namespace, String key, KeyRecord record)
-            throws IOException {
+    private static void writeKey(Output data, String namespace, String key, KeyRecord record) throws IOException {
         data.writeByte(RECORD_KEY);
-        writeString(data, namespace);
-        writeString(data, key);
+        data.writeNamespace(namespace);
+        data.writeString(key);
         data.writeLong(record.version());
         data.writeLong(record.createRevision());
         data.writeLong(record.modRevision());
         if (record.value() instanceof Value.Inline inline) {
             data.writeByte(VALUE_INLINE);
             data.writeInt((int) inline.sizeBytes());
-            inline.writeTo(data);
+            data.write(inline.bytes());
         } else {
             Value.BlobPointer blob = (Value.BlobPointer) record.value();
             data.writeByte(VALUE_BLOB);
-            data.write(blob.sha256());
+            data.write(ByteBuffer.wrap(blob.sha256()));
             data.writeLong(blob.sizeBytes());
             byte[] contentType = blob.contentType().getBytes(StandardCharsets.US_ASCII);
             data.writeByte(contentType.length);
-            data.write(contentType);
+            data.write(ByteBuffer.wrap(contentType));
         }
     }
 
-    private static void writeSession(DataOutputStream data, ClientSessions.Session session) throws IOException {
+    private static void writeSession(Output data, ClientSessions.Session session) throws IOException {
         data.writeByte(RECORD_SESSION);
         data.writeLong(session.clientId());
         data.writeLong(session.firstOutstanding());
@@ -113,7 +106,7 @@ final class SnapshotFormat {
         }
     }
 
-    private static void writeResult(DataOutputStream data, ApplyResult result) throws IOException {
+    private static void writeResult(Output data, ApplyResult result) throws IOException {
         if (result instanceof ApplyResult.Created created) {
             data.writeByte(RESULT_CREATED);
             writeMeta(data, created.meta());
@@ -122,26 +115,26 @@ final class SnapshotFormat {
             writeMeta(data, updated.meta());
         } else if (result instanceof ApplyResult.Deleted deleted) {
             data.writeByte(RESULT_DELETED);
-            writeString(data, deleted.namespace());
-            writeString(data, deleted.key());
+            data.writeString(deleted.namespace());
+            data.writeString(deleted.key());
             data.writeLong(deleted.revision());
         } else if (result instanceof ApplyResult.PreconditionFailed failed) {
             data.writeByte(RESULT_PRECONDITION_FAILED);
-            writeString(data, failed.namespace());
-            writeString(data, failed.key());
+            data.writeString(failed.namespace());
+            data.writeString(failed.key());
             data.writeLong(failed.currentModRevision());
         } else if (result instanceof ApplyResult.NotFound notFound) {
             data.writeByte(RESULT_NOT_FOUND);
-            writeString(data, notFound.namespace());
-            writeString(data, notFound.key());
+            data.writeString(notFound.namespace());
+            data.writeString(notFound.key());
         } else {
             throw new IllegalStateException("a session never holds " + result);
         }
     }
 
-    private static void writeMeta(DataOutputStream data, KeyMeta meta) throws IOException {
-        writeString(data, meta.namespace());
-        writeString(data, meta.key());
+    private static void writeMeta(Output data, KeyMeta meta) throws IOException {
+        data.writeString(meta.namespace());
+        data.writeString(meta.key());
         data.writeLong(meta.version());
         data.writeLong(meta.createRevision());
         data.writeLong(meta.modRevision());
@@ -149,10 +142,108 @@ final class SnapshotFormat {
         data.writeByte(meta.blob() ? 1 : 0);
     }
 
-    private static void writeString(DataOutputStream data, String string) throws IOException {
-        byte[] bytes = string.getBytes(StandardCharsets.UTF_8);
-        data.writeShort(bytes.length);
-        data.write(bytes);
+    /**
+     * The writer's buffer: fields go into one heap buffer of {@link #BUFFER_BYTES}, which is
+     * checksummed and handed to the stream whole when full; a value larger than the buffer
+     * goes to the stream directly. Names are encoded without a temporary array when they are
+     * ASCII, and the namespace of the previous key is reused, since keys come grouped by it.
+     */
+    private static final class Output {
+        private final OutputStream out;
+        private final ByteBuffer buffer = ByteBuffer.allocate(BUFFER_BYTES);
+        private final CRC32C crc = new CRC32C();
+        private String lastNamespace;
+        private byte[] lastNamespaceBytes;
+
+        Output(OutputStream out) {
+            this.out = out;
+        }
+
+        private void room(int bytes) throws IOException {
+            if (buffer.remaining() < bytes) {
+                flush();
+            }
+        }
+
+        private void flush() throws IOException {
+            crc.update(buffer.array(), 0, buffer.position());
+            out.write(buffer.array(), 0, buffer.position());
+            buffer.clear();
+        }
+
+        void writeByte(int value) throws IOException {
+            room(1);
+            buffer.put((byte) value);
+        }
+
+        void writeInt(int value) throws IOException {
+            room(4);
+            buffer.putInt(value);
+        }
+
+        void writeLong(long value) throws IOException {
+            room(8);
+            buffer.putLong(value);
+        }
+
+        void write(ByteBuffer bytes) throws IOException {
+            if (bytes.remaining() <= buffer.remaining()) {
+                buffer.put(bytes);
+                return;
+            }
+            flush();
+            if (bytes.remaining() <= buffer.remaining()) {
+                buffer.put(bytes);
+                return;
+            }
+            while (bytes.hasRemaining()) { // Larger than the buffer: in buffer-sized pieces.
+                int length = Math.min(bytes.remaining(), buffer.remaining());
+                buffer.put(bytes.slice(bytes.position(), length));
+                bytes.position(bytes.position() + length);
+                flush();
+            }
+        }
+
+        void writeNamespace(String namespace) throws IOException {
+            if (!namespace.equals(lastNamespace)) {
+                lastNamespace = namespace;
+                lastNamespaceBytes = namespace.getBytes(StandardCharsets.UTF_8);
+            }
+            writeShort(lastNamespaceBytes.length);
+            write(ByteBuffer.wrap(lastNamespaceBytes));
+        }
+
+        /** A u16 length and the UTF-8 bytes; the caller's names are at most 1,024 bytes. */
+        void writeString(String string) throws IOException {
+            int length = string.length();
+            room(2 + length);
+            int start = buffer.position();
+            buffer.putShort((short) length);
+            for (int i = 0; i < length; i++) {
+                char c = string.charAt(i);
+                if (c >= 0x80) { // Not ASCII: undo and take the general path.
+                    buffer.position(start);
+                    byte[] bytes = string.getBytes(StandardCharsets.UTF_8);
+                    writeShort(bytes.length);
+                    write(ByteBuffer.wrap(bytes));
+                    return;
+                }
+                buffer.put((byte) c);
+            }
+        }
+
+        private void writeShort(int value) throws IOException {
+            room(2);
+            buffer.putShort((short) value);
+        }
+
+        /** Flushes the rest and appends the CRC32C of every byte before it. */
+        void finish() throws IOException {
+            flush();
+            buffer.putInt((int) crc.getValue());
+            out.write(buffer.array(), 0, buffer.position());
+            buffer.clear();
+        }
     }
 
     // ---- Reading ---------------------------------------------------------------------
@@ -197,7 +288,7 @@ final class SnapshotFormat {
         NsKey previous = null;
         for (long i = 0; i < keyCount; i++) {
             long offset = in.offset();
-            in.tag(RECORD_KEY, "key record " + i + " of " + keyCount);
+            in.tag(RECORD_KEY, "key record", i, keyCount);
             String namespace = in.string("namespace");
             String key = in.string("key");
             in.validate(offset, () -> {
@@ -206,7 +297,9 @@ final class SnapshotFormat {
                 return key;
             });
             NsKey id = new NsKey(namespace, key);
-            in.require(previous == null || compare(previous, id) < 0, "key " + id + " is not after " + previous, offset);
+            if (previous != null && compare(previous, id) >= 0) {
+                throw new SnapshotFormatException("key " + id + " is not after " + previous, offset);
+            }
             long version = in.u64("version");
             long createRevision = in.u64("create_revision");
             long modRevision = in.u64("mod_revision");
@@ -247,7 +340,7 @@ final class SnapshotFormat {
         Set<Long> clients = new HashSet<>();
         for (long i = 0; i < sessionCount; i++) {
             long offset = in.offset();
-            in.tag(RECORD_SESSION, "session record " + i + " of " + sessionCount);
+            in.tag(RECORD_SESSION, "session record", i, sessionCount);
             long clientId = in.u64("client id");
             long firstOutstanding = in.u64("first outstanding");
             long resultCount = Integer.toUnsignedLong(in.u32("result count"));
@@ -366,6 +459,22 @@ final class SnapshotFormat {
                 return Names.decodeUtf8(bytes);
             } catch (CharacterCodingException e) {
                 throw new SnapshotFormatException(field + " is not valid UTF-8: " + e, start);
+            }
+        }
+
+        /** The tag of record {@code index} of {@code count}; the message is built only on a mismatch. */
+        void tag(int expected, String what, long index, long count) throws IOException {
+            long start = offset;
+            int tag = in.read();
+            if (tag < 0) {
+                throw new SnapshotFormatException("truncated: " + what + " tag needs 1 bytes, the stream ended after 0",
+                        start);
+            }
+            crc.update(tag);
+            offset++;
+            if (tag != expected) {
+                throw new SnapshotFormatException("expected the " + what + " " + index + " of " + count + " (tag "
+                        + expected + "), found tag " + tag, start);
             }
         }
 

@@ -60,7 +60,9 @@ public final class CommandCodec {
         CRC32C crc = new CRC32C();
         crc.update(out.array(), 0, out.position());
         out.putInt((int) crc.getValue());
-        check(!out.hasRemaining(), "encoded size was computed wrongly: " + out.remaining() + " bytes left");
+        if (out.hasRemaining()) { // Not check(): its message would be built for every command.
+            throw new IllegalStateException("encoded size was computed wrongly: " + out.remaining() + " bytes left");
+        }
         return out.array();
     }
 

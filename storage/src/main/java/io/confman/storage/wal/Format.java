@@ -95,7 +95,9 @@ public final class Format {
      * @param flags {@link #FLAG_BATCH_START} for the first frame of a write batch, else 0
      */
     public static void encodeFrame(ByteBuffer out, LogRecord record, int flags) {
-        check((flags & ~FLAGS_KNOWN) == 0, "unknown frame flags " + flags);
+        if ((flags & ~FLAGS_KNOWN) != 0) { // Not check(): its message would be built for every frame.
+            throw new IllegalArgumentException("unknown frame flags " + flags);
+        }
         int start = out.position();
         byte[] payload = record.payload();
         ByteBuffer header = out.duplicate().order(ByteOrder.LITTLE_ENDIAN);
