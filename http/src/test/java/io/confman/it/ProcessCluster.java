@@ -195,6 +195,17 @@ final class ProcessCluster implements AutoCloseable {
         return process.exitValue();
     }
 
+    /**
+     * The CPU time a node's process used so far, user and system, in seconds, from
+     * {@code /proc/PID/stat} (Linux; clock ticks of 1/100 s).
+     */
+    double[] cpuSeconds(String id) throws IOException {
+        String stat = Files.readString(Path.of("/proc", String.valueOf(node(id).process.pid()), "stat"));
+        String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+        // After "pid (comm) ", field 3 (state) is index 0, so utime (14) is 11 and stime (15) is 12.
+        return new double[] {Long.parseLong(fields[11]) / 100.0, Long.parseLong(fields[12]) / 100.0};
+    }
+
     boolean alive(String id) {
         Process process = node(id).process;
         return process != null && process.isAlive();
@@ -353,7 +364,12 @@ final class ProcessCluster implements AutoCloseable {
 
     private static Process launch(List<String> serverArgs, ProcessBuilder.Redirect out, ProcessBuilder.Redirect err)
             throws IOException {
-        List<String> command = new ArrayList<>(javaCommand());
+        int idAt = serverArgs.indexOf("--id");
+        String id = idAt >= 0 && idAt + 1 < serverArgs.size() ? serverArgs.get(idAt + 1) : "node";
+        List<String> command = new ArrayList<>();
+        for (String part : javaCommand()) { // {id} in it.nodeJvmOptions: one flight recording per node
+            command.add(part.replace("{id}", id));
+        }
         command.add("io.confman.cli.Main");
         command.add("server");
         command.addAll(serverArgs);

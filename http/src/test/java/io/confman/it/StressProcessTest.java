@@ -76,14 +76,28 @@ class StressProcessTest {
         }
 
         Map<String, Long> logLinesBefore = new HashMap<>();
+        Map<String, double[]> cpuBefore = new HashMap<>();
         for (String id : cluster.ids()) {
             logLinesBefore.put(id, cluster.log(id).lines().count());
+            cpuBefore.put(id, cluster.cpuSeconds(id));
         }
+        com.sun.management.OperatingSystemMXBean self = (com.sun.management.OperatingSystemMXBean)
+                java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+        long clientCpuBefore = self.getProcessCpuTime();
         long started = System.nanoTime();
         long failed = runPuts(cluster.url(leader), "stress", PUTS, PUTS);
         double seconds = (System.nanoTime() - started) / 1e9;
         System.out.printf(Locale.ROOT, "stress: %d PUTs at %d clients in %.2f s, %.0f PUT/s, %d failed%n", PUTS, CLIENTS,
                 seconds, PUTS / seconds, failed);
+        double[] cpu = new double[2];
+        for (String id : cluster.ids()) {
+            double[] after = cluster.cpuSeconds(id);
+            cpu[0] += after[0] - cpuBefore.get(id)[0];
+            cpu[1] += after[1] - cpuBefore.get(id)[1];
+        }
+        System.out.printf(Locale.ROOT, "stress: the three nodes used %.2f s of CPU (%.2f user, %.2f system),"
+                + " %.0f us per PUT; this JVM (the clients) used %.2f s%n", cpu[0] + cpu[1], cpu[0], cpu[1],
+                (cpu[0] + cpu[1]) * 1e6 / PUTS, (self.getProcessCpuTime() - clientCpuBefore) / 1e9);
 
         Map<String, String> metrics = new HashMap<>();
         for (String id : cluster.ids()) {
@@ -120,6 +134,11 @@ class StressProcessTest {
                     || line.toLowerCase(Locale.ROOT).contains("decod") || line.contains("MALFORMED")
                     || line.contains("BAD_CRC")).toList();
             assertTrue(bad.isEmpty(), id + " logged: " + bad);
+        }
+        for (String id : cluster.ids()) {
+            // 128 + SIGTERM: the JVM ran its shutdown hooks (the node closed itself) and was
+            // not killed after the grace period.
+            assertEquals(143, cluster.stop(id), id + " did not stop cleanly after the load");
         }
     }
 
