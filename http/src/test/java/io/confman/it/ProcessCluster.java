@@ -389,7 +389,7 @@ final class ProcessCluster implements AutoCloseable {
                 command.add(flag);
             }
         }
-        command.addAll(List.of(NODE_HEAP, "-XX:+UseSerialGC"));
+        command.addAll(List.of(NODE_HEAP, System.getProperty("it.nodeGc", "-XX:+UseSerialGC")));
         // Extra flags for every node, e.g. a flight recording when profiling a test run.
         String extra = System.getProperty("it.nodeJvmOptions", "").strip();
         if (!extra.isEmpty()) {

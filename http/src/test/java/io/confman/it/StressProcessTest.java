@@ -37,7 +37,7 @@ import org.junit.jupiter.api.io.TempDir;
 class StressProcessTest {
 
     static final int PUTS = 10_000;
-    static final int WARMUP_PUTS = 10_000;
+    static final int WARMUP_PUTS = Integer.getInteger("stress.warmupPuts", 10_000);
     /** The warm-up overwrites a few keys, so that the measured run starts from a small store. */
     static final int WARMUP_KEYS = 100;
     static final int CLIENTS = 64;
