@@ -342,7 +342,7 @@ final class WriteForwarder {
      * valid session.
      */
     static RequestId peekRequestId(byte[] command) {
-        if (command.length < REQUEST_ID_END_OFFSET || command[0] != CommandCodec.VERSION_1) {
+        if (command.length < REQUEST_ID_END_OFFSET || command[0] != CommandCodec.VERSION_2) {
             return RequestId.NONE;
         }
         ByteBuffer bytes = ByteBuffer.wrap(command);

@@ -24,7 +24,8 @@ import java.util.zip.CRC32C;
 final class SnapshotFormat {
     /** The ASCII bytes {@code CONFSNAP}, read as a big-endian u64. */
     static final long SNAPSHOT_MAGIC = ByteBuffer.wrap("CONFSNAP".getBytes(StandardCharsets.US_ASCII)).getLong();
-    static final int FORMAT_VERSION = 1;
+    /** Version 2: a session holds many results (STORE.md); version 1 is refused by name. */
+    static final int FORMAT_VERSION = 2;
     /** Tag 0 is invalid so that zero bytes, such as padding, never read as a record. */
     static final int RECORD_INVALID = 0;
     static final int RECORD_KEY = 1;

@@ -16,7 +16,8 @@ import java.util.zip.CRC32C;
  * returning it, so a malformed command is never half-applied.
  */
 public final class CommandCodec {
-    public static final int VERSION_1 = 1;
+    /** Version 2 added firstOutstanding to the request id; version 1 is refused by name. */
+    public static final int VERSION_2 = 2;
 
     public static final int TYPE_INVALID = 0;
     public static final int TYPE_PUT = 1;
@@ -46,7 +47,7 @@ public final class CommandCodec {
         byte[] namespace = command.namespace().getBytes(StandardCharsets.UTF_8);
         byte[] key = command.key().getBytes(StandardCharsets.UTF_8);
         ByteBuffer out = ByteBuffer.allocate(encodedBytes(command, namespace.length, key.length));
-        out.put((byte) VERSION_1);
+        out.put((byte) VERSION_2);
         out.put((byte) (command instanceof Command.Put ? TYPE_PUT : TYPE_DELETE));
         out.putLong(command.requestId().clientId());
         out.putLong(command.requestId().sequence());
@@ -122,11 +123,11 @@ public final class CommandCodec {
             throw new CommandDecodingException("empty command", 0);
         }
         int version = in.u8("version");
-        if (version != VERSION_1) {
+        if (version != VERSION_2) {
             throw new CommandDecodingException("unknown command format version " + version
-                    + " (this node reads version " + VERSION_1 + ")", 0);
+                    + " (this node reads version " + VERSION_2 + ")", 0);
         }
-        Command command = decodeVersion1(in);
+        Command command = decodeVersion2(in);
         int crcOffset = in.offset();
         CRC32C crc = new CRC32C();
         crc.update(bytes, 0, crcOffset);
@@ -142,7 +143,7 @@ public final class CommandCodec {
         return command;
     }
 
-    private static Command decodeVersion1(Reader in) {
+    private static Command decodeVersion2(Reader in) {
         int typeOffset = in.offset();
         int type = in.u8("type");
         if (type != TYPE_PUT && type != TYPE_DELETE) {
