@@ -1,6 +1,7 @@
 package io.confman.store;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.confman.store.command.Command;
 import io.confman.store.command.CommandCodec;
@@ -28,28 +29,36 @@ class ConfigStoreModelTest {
     private record ModelKey(long version, long createRevision, long modRevision, long sizeBytes) {
     }
 
-    /** The model: sorted keys per namespace, a revision, and the latest result per client. */
+    /**
+     * The model: sorted keys per namespace, a revision, and, per client, every result it ever
+     * got and the highest firstOutstanding it sent. It forgets nothing, and decides straight
+     * from the rule in STORE.md: a request is applied at most once, and its first result is
+     * returned to a retry while its sequence is at or above that highest firstOutstanding.
+     */
     private static final class Model {
         final Map<String, TreeMap<String, ModelKey>> namespaces = new HashMap<>();
-        final Map<Long, Long> latestSequence = new HashMap<>();
-        final Map<Long, ApplyResult> latestResult = new HashMap<>();
+        final Map<List<Long>, ApplyResult> results = new HashMap<>();
+        final Map<Long, Long> firstOutstanding = new HashMap<>();
         long revision;
+        int retriesAnswered;
 
         ApplyResult step(Command command) {
             RequestId id = command.requestId();
-            if (id.hasSession() && latestSequence.containsKey(id.clientId())) {
-                long latest = latestSequence.get(id.clientId());
-                if (id.sequence() == latest) {
-                    return latestResult.get(id.clientId());
+            if (id.hasSession()) {
+                long first = firstOutstanding.getOrDefault(id.clientId(), 0L);
+                ApplyResult earlier = results.get(List.of(id.clientId(), id.sequence()));
+                if (id.sequence() < first) {
+                    return new ApplyResult.StaleRequest(id.clientId(), id.sequence(), first);
                 }
-                if (id.sequence() < latest) {
-                    return new ApplyResult.StaleRequest(id.clientId(), id.sequence(), latest);
+                if (earlier != null) {
+                    retriesAnswered++;
+                    return earlier;
                 }
             }
             ApplyResult result = command instanceof Command.Put put ? put(put) : delete((Command.Delete) command);
             if (id.hasSession()) {
-                latestSequence.put(id.clientId(), id.sequence());
-                latestResult.put(id.clientId(), result);
+                results.put(List.of(id.clientId(), id.sequence()), result);
+                firstOutstanding.merge(id.clientId(), id.firstOutstanding(), Math::max);
             }
             return result;
         }
@@ -119,8 +128,11 @@ class ConfigStoreModelTest {
         List<Command> sent = new ArrayList<>();
         Map<String, Integer> outcomes = new TreeMap<>();
         for (int step = 1; step <= STEPS; step++) {
-            Command command = random.nextInt(10) == 0 && !sent.isEmpty()
-                    ? sent.get(random.nextInt(sent.size())) // a retry, possibly of a superseded request
+            int retry = random.nextInt(20);
+            Command command = retry < 2 && !sent.isEmpty()
+                    // A retry: of any earlier request (most are superseded), or of a recent one.
+                    ? sent.get(retry == 0 ? random.nextInt(sent.size())
+                            : Math.max(0, sent.size() - 1 - random.nextInt(20)))
                     : randomCommand(random, sequences, model.revision);
             sent.add(command);
             String where = "seed " + SEED + " step " + step + " " + command;
@@ -134,6 +146,7 @@ class ConfigStoreModelTest {
         }
         assertEquals(List.of("Created", "Deleted", "NotFound", "PreconditionFailed", "StaleRequest", "Updated"),
                 List.copyOf(outcomes.keySet()), "the random commands reach every outcome: " + outcomes);
+        assertTrue(model.retriesAnswered > 100, "retries answered with their first result: " + model.retriesAnswered);
     }
 
     private static void checkListings(Model model, ConfigStore store, String where) {
@@ -154,7 +167,10 @@ class ConfigStoreModelTest {
 
     private static Command randomCommand(Random random, long[] sequences, long revision) {
         int client = random.nextInt(sequences.length);
-        RequestId id = client == 0 ? RequestId.NONE : new RequestId(client, ++sequences[client]);
+        long sequence = ++sequences[client];
+        // Clients with up to eight writes in flight: firstOutstanding trails the sequence.
+        RequestId id = client == 0 ? RequestId.NONE
+                : new RequestId(client, sequence, Math.max(1, sequence - random.nextInt(8)));
         String namespace = random.nextBoolean() ? "a" : "b";
         String key = (random.nextBoolean() ? "k1" : "k2/") + random.nextInt(30);
         Precondition precondition = switch (random.nextInt(4)) {
