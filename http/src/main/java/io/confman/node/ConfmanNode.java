@@ -277,12 +277,12 @@ public final class ConfmanNode implements AutoCloseable {
         this.writes = new WriteForwarder(config.id(), new WriteForwarder.Leadership() {
             @Override
             public String leaderId() {
-                return raft.status().leaderId();
+                return raft.leaderId(); // Not status(): that copies the leader's progress map.
             }
 
             @Override
             public long term() {
-                return raft.status().term();
+                return raft.term();
             }
 
             @Override
@@ -771,7 +771,7 @@ public final class ConfmanNode implements AutoCloseable {
             pendingProposals.put(accepted.index(),
                     new PendingProposal(accepted.term(), propose.future(), propose.deadlineNanos()));
         } else if (result instanceof ProposeResult.Rejected rejected) {
-            if (raft.status().role() != Role.LEADER) {
+            if (raft.role() != Role.LEADER) {
                 propose.future().completeExceptionally(new NodeException.NotLeader(config.id(), rejected.leaderHint()));
             } else {
                 propose.future().completeExceptionally(new NodeException.Rejected(rejected.reason()));
@@ -796,7 +796,7 @@ public final class ConfmanNode implements AutoCloseable {
             return;
         }
         pendingReads.put(read.id, read);
-        if (raft.status().role() == Role.LEADER) {
+        if (raft.role() == Role.LEADER) {
             raft.readIndex(localReadContext(read.id));
         } else {
             askLeaderForReadIndex(read, System.nanoTime());
@@ -918,7 +918,7 @@ public final class ConfmanNode implements AutoCloseable {
                 outcome = NodeMessage.Outcome.OK;
                 index = accepted.index();
             } else if (result instanceof ProposeResult.Rejected rejected) {
-                boolean leads = raft.status().role() == Role.LEADER;
+                boolean leads = raft.role() == Role.LEADER;
                 outcome = leads ? NodeMessage.Outcome.REJECTED : NodeMessage.Outcome.NOT_LEADER;
                 detail = leads ? rejected.reason() : Objects.requireNonNullElse(rejected.leaderHint(), "");
             } else {
@@ -1131,7 +1131,7 @@ public final class ConfmanNode implements AutoCloseable {
             ready.failedReads().forEach(this::failRead);
             serveReleasedReads();
             raft.advance(ready);
-            long raftApplied = raft.status().appliedIndex();
+            long raftApplied = raft.appliedIndex();
             if (store.appliedIndex() != raftApplied) {
                 throw new IllegalStateException("the store applied " + store.appliedIndex()
                         + " but the core says " + raftApplied);

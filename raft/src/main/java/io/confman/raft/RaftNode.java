@@ -328,6 +328,25 @@ public class RaftNode {
                 tracker == null ? Map.of() : tracker.view(), rejectedMessageCount, transferee);
     }
 
+    /** The leader this node knows in its current term, or null; {@link #status()} without its copies. */
+    public String leaderId() {
+        return leaderId;
+    }
+
+    public Role role() {
+        return role;
+    }
+
+    /** The index the state machine has applied, as advance() recorded it. */
+    public long appliedIndex() {
+        return log.appliedIndex();
+    }
+
+    /** This node's current term; {@link #status()} without its copies. */
+    public long term() {
+        return currentTerm;
+    }
+
     public ClusterIdentity clusterIdentity() {
         return cluster;
     }
