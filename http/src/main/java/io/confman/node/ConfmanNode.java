@@ -102,12 +102,38 @@ public final class ConfmanNode implements AutoCloseable {
 
     /** A snapshot being written off the loop, from the view opened at startNanos. */
     private record SnapshotInFlight(SnapshotView view, CompletableFuture<SnapshotWrite> written, long startNanos,
-                                    long handedOverNanos) {
+                                    long handedOverNanos, long collectorMillisAtStart) {
+    }
+
+    /** Milliseconds the JVM's collectors have spent collecting so far (their pauses, for most). */
+    private static long collectorMillis() {
+        long millis = 0;
+        for (java.lang.management.GarbageCollectorMXBean collector
+                : java.lang.management.ManagementFactory.getGarbageCollectorMXBeans()) {
+            millis += Math.max(0, collector.getCollectionTime());
+        }
+        return millis;
     }
 
     /** The snapshot thread's part: when it began and when the file was durable. */
     private record SnapshotWrite(SnapshotStore.Prepared prepared, long beganNanos, long bodyWrittenNanos,
-                                 long durableNanos, long cpuNanos) {
+                                 long durableNanos, long cpuNanos, long fileWriteNanos) {
+    }
+
+    /** Counts the time spent handing bytes to the file, for the slow-snapshot breakdown. */
+    private static final class TimedOutput extends java.io.FilterOutputStream {
+        long nanos;
+
+        TimedOutput(java.io.OutputStream out) {
+            super(out);
+        }
+
+        @Override
+        public void write(byte[] bytes, int offset, int length) throws IOException {
+            long start = System.nanoTime();
+            out.write(bytes, offset, length);
+            nanos += System.nanoTime() - start;
+        }
     }
 
     /** The client cancelled a blocking read's future: free its waiter. */
@@ -1323,12 +1349,15 @@ public final class ConfmanNode implements AutoCloseable {
                 long beganNanos = System.nanoTime();
                 long cpuBeganNanos = THREADS.getCurrentThreadCpuTime();
                 long[] bodyWrittenNanos = new long[1];
+                long[] fileWriteNanos = new long[1];
                 SnapshotStore.Prepared prepared = snapshots.prepare(index, term, out -> {
-                    view.writeTo(out);
+                    TimedOutput timed = new TimedOutput(out);
+                    view.writeTo(timed);
                     bodyWrittenNanos[0] = System.nanoTime();
+                    fileWriteNanos[0] = timed.nanos;
                 });
                 written.complete(new SnapshotWrite(prepared, beganNanos, bodyWrittenNanos[0], System.nanoTime(),
-                        THREADS.getCurrentThreadCpuTime() - cpuBeganNanos));
+                        THREADS.getCurrentThreadCpuTime() - cpuBeganNanos, fileWriteNanos[0]));
             } catch (Throwable failed) {
                 written.completeExceptionally(failed); // The loop rethrows it (STYLE 10).
             }
@@ -1336,7 +1365,7 @@ public final class ConfmanNode implements AutoCloseable {
             // snapshot on its next turn anyway.
             inbox.offer(SNAPSHOT_WRITTEN);
         });
-        snapshotInFlight = new SnapshotInFlight(view, written, startNanos, handedOverNanos);
+        snapshotInFlight = new SnapshotInFlight(view, written, startNanos, handedOverNanos, collectorMillis());
     }
 
     /**
@@ -1409,13 +1438,15 @@ public final class ConfmanNode implements AutoCloseable {
     /** Where a snapshot's time went, in milliseconds, for the warning above. */
     private static String breakdown(SnapshotInFlight done, SnapshotWrite write, long pickedUpNanos, long endNanos) {
         return String.format(java.util.Locale.ROOT,
-                "view %.1f ms, waiting for the snapshot thread %.1f ms, serialising %.1f ms, header and fsync %.1f ms,"
+                "view %.1f ms, waiting for the snapshot thread %.1f ms, serialising %.1f ms (of which %.1f ms"
+                        + " handing bytes to the file), header and fsync %.1f ms,"
                         + " waiting for the loop %.1f ms, publishing %.1f ms;"
-                        + " the snapshot thread used %.1f ms of CPU",
+                        + " the snapshot thread used %.1f ms of CPU, the collector %d ms meanwhile",
                 (done.handedOverNanos() - done.startNanos()) / 1e6, (write.beganNanos() - done.handedOverNanos()) / 1e6,
-                (write.bodyWrittenNanos() - write.beganNanos()) / 1e6,
+                (write.bodyWrittenNanos() - write.beganNanos()) / 1e6, write.fileWriteNanos() / 1e6,
                 (write.durableNanos() - write.bodyWrittenNanos()) / 1e6, (pickedUpNanos - write.durableNanos()) / 1e6,
-                (endNanos - pickedUpNanos) / 1e6, write.cpuNanos() / 1e6);
+                (endNanos - pickedUpNanos) / 1e6, write.cpuNanos() / 1e6,
+                collectorMillis() - done.collectorMillisAtStart());
     }
 
     /** The prepared file of a finished write, or the write's failure as this call's. */
