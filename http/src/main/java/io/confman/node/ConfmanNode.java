@@ -1475,10 +1475,13 @@ public final class ConfmanNode implements AutoCloseable {
             awaitingDurability = null;
             try {
                 durability.join();
-            } catch (RuntimeException failed) {
+            } catch (java.util.concurrent.CompletionException wrapped) {
+                Throwable failed = wrapped.getCause() != null ? wrapped.getCause() : wrapped;
                 LOG.log(Level.ERROR, "node " + config.id() + ": making the last snapshot durable failed", failed);
                 if (failure == null) {
                     failure = failed;
+                } else {
+                    failure.addSuppressed(failed);
                 }
             }
         }

@@ -146,7 +146,7 @@ final class SnapshotFormat {
     /**
      * The writer's buffer: fields go into one heap buffer of {@link #BUFFER_BYTES}, which is
      * checksummed and handed to the stream whole when full; a value larger than the buffer
-     * goes to the stream directly. Names are encoded without a temporary array when they are
+     * passes through it in buffer-sized pieces. Names are encoded without a temporary array when they are
      * ASCII, and the namespace of the previous key is reused, since keys come grouped by it.
      */
     private static final class Output {
@@ -217,6 +217,12 @@ final class SnapshotFormat {
         /** A u16 length and the UTF-8 bytes; the caller's names are at most 1,024 bytes. */
         void writeString(String string) throws IOException {
             int length = string.length();
+            if (2 + length > buffer.capacity()) { // Longer than any valid name: the general path.
+                byte[] bytes = string.getBytes(StandardCharsets.UTF_8);
+                writeShort(bytes.length);
+                write(ByteBuffer.wrap(bytes));
+                return;
+            }
             room(2 + length);
             int start = buffer.position();
             buffer.putShort((short) length);
@@ -468,8 +474,8 @@ final class SnapshotFormat {
             long start = offset;
             int tag = in.read();
             if (tag < 0) {
-                throw new SnapshotFormatException("truncated: " + what + " tag needs 1 bytes, the stream ended after 0",
-                        start);
+                throw new SnapshotFormatException("truncated: " + what + " " + index + " of " + count
+                        + " tag needs 1 bytes, the stream ended after 0", start);
             }
             crc.update(tag);
             offset++;

@@ -78,7 +78,7 @@ class WriteForwarderTest {
     private CompletableFuture<ApplyResult> add(Command command, long now) {
         CompletableFuture<ApplyResult> future = new CompletableFuture<>();
         writes.add(new WriteForwarder.PendingWrite(command, future, now, now + TIMEOUT), now);
-        writes.checkInvariants();
+        writes.checkInvariantsFully();
         return future;
     }
 
@@ -125,7 +125,7 @@ class WriteForwarderTest {
         assertEquals(created("a"), first.join());
         add(put("e"), 0);
         assertEquals(new RequestId(CLIENT, 5, 3), idOf(leadership.proposed.get(4)), "3 is the lowest pending");
-        writes.checkInvariants();
+        writes.checkInvariantsFully();
     }
 
     @Test
@@ -137,7 +137,7 @@ class WriteForwarderTest {
         writes.expire(101, TIMED_OUT);
         assertEquals(TIMED_OUT, failure(early), "a copy was proposed, so the outcome is unknown");
         assertEquals(2, writes.firstOutstanding());
-        writes.checkInvariants();
+        writes.checkInvariantsFully();
     }
 
     @Test
@@ -145,10 +145,14 @@ class WriteForwarderTest {
         leadership.leader = "n1";
         CompletableFuture<ApplyResult> oldest = add(put("stalled"), 0);
         for (int i = 1; i < StoreLimits.RESULTS_PER_SESSION_MAX; i++) {
-            add(put("k"), 0);
+            CompletableFuture<ApplyResult> write = new CompletableFuture<>();
+            writes.add(new WriteForwarder.PendingWrite(put("k"), write, 0, TIMEOUT), 0);
             writes.applied(leadership.proposed.get(leadership.proposed.size() - 1), created("k"));
+            assertTrue(write.isDone() && !write.isCompletedExceptionally(), "write " + (i + 1) + " was accepted");
         }
         assertEquals(1, writes.size(), "only the stalled write waits");
+        assertEquals(new RequestId(CLIENT, StoreLimits.RESULTS_PER_SESSION_MAX, 1),
+                idOf(leadership.proposed.get(leadership.proposed.size() - 1)), "the last one the bound allows");
         Throwable refused = failure(add(put("one-too-many"), 0));
         assertInstanceOf(NodeException.Overloaded.class, refused);
         assertFalse(oldest.isDone());
@@ -168,7 +172,7 @@ class WriteForwarderTest {
         writes.expire(101, TIMED_OUT);
         assertTrue(callers.isCompletedExceptionally());
         assertEquals(1, writes.firstOutstanding(), "this node's write 1 still waits");
-        writes.checkInvariants();
+        writes.checkInvariantsFully();
     }
 
     @Test
@@ -251,18 +255,20 @@ class WriteForwarderTest {
     }
 
     @Test
-    void aSnapshotInstallSendsAgainOnlyTheWritesThatWereSent() {
-        CompletableFuture<ApplyResult> waiting = add(put("never-sent"), 0); // no leader yet
+    void aSnapshotInstallSendsAgainOnlyTheWritesWithACopyThatMayHaveCommitted() {
         leadership.leader = "n2";
-        add(put("sent"), 0);
-        writes.onResponse(answer("n2", 1, leadership.forwarded.get(0), NodeMessage.Outcome.OK));
+        add(put("refused"), 0);
+        writes.onResponse(answer("n2", 1, leadership.forwarded.get(0), NodeMessage.Outcome.REJECTED));
+        add(put("accepted"), 0);
+        writes.onResponse(answer("n2", 1, leadership.forwarded.get(1), NodeMessage.Outcome.OK));
         writes.snapshotInstalled();
         writes.retry(1);
-        assertEquals(List.of("n2@1", "n2@1", "n2@1"), leadership.forwardedTo,
-                "the acknowledged write is sent again, the one waiting for a leader once");
-        assertEquals(List.of(new RequestId(CLIENT, 2, 1), new RequestId(CLIENT, 1, 1), new RequestId(CLIENT, 2, 1)),
-                leadership.forwarded.stream().map(WriteForwarderTest::idOf).toList(), "with the same request ids");
-        assertFalse(waiting.isDone());
+        assertEquals(List.of(new RequestId(CLIENT, 1, 1), new RequestId(CLIENT, 2, 1), new RequestId(CLIENT, 2, 1)),
+                leadership.forwarded.stream().map(WriteForwarderTest::idOf).toList(),
+                "the accepted write is sent again with its request id; the refused one, in no log, waits for its"
+                        + " retry time");
+        writes.retry(1 + RETRY + 1);
+        assertEquals(new RequestId(CLIENT, 1, 1), idOf(leadership.forwarded.get(3)), "then it is sent again too");
     }
 
     @Test
@@ -271,5 +277,8 @@ class WriteForwarderTest {
         assertEquals(new RequestId(9, 5, 3), WriteForwarder.peekRequestId(command));
         assertEquals(RequestId.NONE, WriteForwarder.peekRequestId(new byte[10]));
         assertEquals(RequestId.NONE, WriteForwarder.peekRequestId(new byte[40]), "version 0: zero bytes");
+        byte[] older = command.clone();
+        older[0] = 1;
+        assertEquals(RequestId.NONE, WriteForwarder.peekRequestId(older), "another format version");
     }
 }

@@ -38,6 +38,29 @@ class SnapshotTest {
     }
 
     @Test
+    void namesBeyondAsciiValuesBeyondTheBufferAndBlobsComeBackExactly() throws IOException {
+        ConfigStore original = new ConfigStore(LIMITS, WaitListener.NONE);
+        byte[] large = new byte[3 * SnapshotFormat.BUFFER_BYTES + 17];
+        new Random(SEED).nextBytes(large);
+        byte[] digest = new byte[Value.BlobPointer.DIGEST_BYTES];
+        digest[0] = 7;
+        original.apply(1, CommandCodec.encode(new Command.Put(new RequestId(3, 1), "ns", "ключ/ü", Value.Inline.copyOf(
+                "значение".getBytes(java.nio.charset.StandardCharsets.UTF_8)), Precondition.NONE)));
+        original.apply(2, CommandCodec.encode(new Command.Put(new RequestId(3, 2), "ns", "large",
+                Value.Inline.copyOf(large), Precondition.NONE)));
+        original.apply(3, CommandCodec.encode(new Command.Put(new RequestId(3, 3), "ns", "blob",
+                new Value.BlobPointer(digest, 1 << 30, "application/json"), Precondition.NONE)));
+        byte[] bytes = snapshot(original);
+        ConfigStore restored = restore(bytes);
+        assertEquals(original.list("ns", "", null, 10), restored.list("ns", "", null, 10));
+        assertArrayEquals(large, ((Value.Inline) restored.get("ns", "large").orElseThrow().value()).copyBytes());
+        assertEquals(new Value.BlobPointer(digest, 1 << 30, "application/json"),
+                restored.get("ns", "blob").orElseThrow().value());
+        assertEquals("значение", Commands.text(restored.get("ns", "ключ/ü").orElseThrow()));
+        assertArrayEquals(bytes, snapshot(restored));
+    }
+
+    @Test
     void aRestoredStoreEqualsTheOriginalAndBehavesTheSame() throws IOException {
         Random random = new Random(SEED);
         ConfigStore original = new ConfigStore(LIMITS, WaitListener.NONE);
