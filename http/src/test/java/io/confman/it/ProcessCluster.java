@@ -42,6 +42,13 @@ final class ProcessCluster implements AutoCloseable {
     static final long STOP_GRACE_MS = 10_000;
     /** Heap per node: small, so that three nodes and Maven fit on a test machine. */
     static final String NODE_HEAP = "-Xmx256m";
+    /**
+     * The collector settings {@code bin/confman} gives server and dev nodes (its
+     * {@code node_gc_flags}; {@link NodeJvmFlagsTest} keeps the two equal), so that the
+     * processes tested are the ones shipped. {@code -Dit.nodeGc=...} replaces them for an
+     * experiment.
+     */
+    static final List<String> NODE_GC_FLAGS = List.of("-XX:+UseSerialGC", "-Xmn24m", "-XX:MaxTenuringThreshold=1");
 
     /** Every process any harness in this JVM started and has not seen exit. */
     private static final Set<Process> STARTED = ConcurrentHashMap.newKeySet();
@@ -389,7 +396,9 @@ final class ProcessCluster implements AutoCloseable {
                 command.add(flag);
             }
         }
-        command.addAll(List.of(NODE_HEAP, System.getProperty("it.nodeGc", "-XX:+UseSerialGC")));
+        command.add(NODE_HEAP);
+        String gc = System.getProperty("it.nodeGc", "").strip();
+        command.addAll(gc.isEmpty() ? NODE_GC_FLAGS : List.of(gc.split("\\s+")));
         // Extra flags for every node, e.g. a flight recording when profiling a test run.
         String extra = System.getProperty("it.nodeJvmOptions", "").strip();
         if (!extra.isEmpty()) {
