@@ -230,7 +230,10 @@ final class ClientCommand {
                 response = client.send(request, HttpResponse.BodyHandlers.ofInputStream());
             } catch (ConnectException | HttpConnectTimeoutException e) {
                 // Nothing reached this node: trying the next one cannot apply a write twice.
-                failures.add(base + " (" + UsageException.oneLine(String.valueOf(e.getMessage())) + ")");
+                // java.net.http's ConnectException often has no message: name the kind then.
+                String why = e.getMessage() != null ? e.getMessage()
+                        : e instanceof HttpConnectTimeoutException ? "connect timed out" : "could not connect";
+                failures.add(base + " (" + UsageException.oneLine(why) + ")");
                 continue;
             } catch (IOException e) {
                 err.println("confman " + command + ": " + base + ": " + UsageException.oneLine(e.toString())

@@ -1,6 +1,7 @@
 package io.confman.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.sun.net.httpserver.HttpExchange;
@@ -137,6 +138,7 @@ class ClientCommandTest {
         Result none = run("", "status", "--url", "http://127.0.0.1:" + closedPort);
         assertEquals(1, none.status());
         assertTrue(none.err().contains("no node answered"), none.err());
+        assertFalse(none.err().contains("null"), "the reason is named: " + none.err());
     }
 
     @Test

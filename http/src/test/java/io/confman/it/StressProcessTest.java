@@ -28,9 +28,10 @@ import org.junit.jupiter.api.io.TempDir;
  * 10,000 PUTs at 64 concurrent clients against three real node processes that snapshot every
  * 50 entries (spaced by the node so that snapshots take at most about a quarter of its time),
  * after a warm-up of 10,000 PUTs to 100 keys. What must hold: the run ends within a minute,
- * every snapshot ends within the election timeout (the timing order), no leader changed
- * during the run, and no node logged an error or a decoding failure. It prints the elapsed
- * time, the throughput and how many snapshots took 100 ms or more (run alone with
+ * every snapshot of the run takes under 100 ms (the timing order's first step), no leader
+ * changed during the run, no node logged an error or a decoding failure, and every node
+ * exits on SIGTERM. It prints the elapsed time, the throughput, the CPU time used, the
+ * snapshot counts and the breakdown of any slow snapshot (run alone with
  * {@code -Dgroups=process}).
  */
 @Tag("process")
@@ -119,13 +120,12 @@ class StressProcessTest {
         assertTrue(seconds < RUN_DEADLINE.toSeconds(), "the run took " + seconds + " s");
         for (String id : cluster.ids()) {
             double count = delta(metricsBefore, metrics, id, SNAPSHOT_HISTOGRAM + "_count", null);
-            double withinTimeout = delta(metricsBefore, metrics, id, SNAPSHOT_HISTOGRAM + "_bucket", "1.0");
+            double fast = delta(metricsBefore, metrics, id, SNAPSHOT_HISTOGRAM + "_bucket", "0.1");
             assertTrue(count > 0, id + " took no snapshot");
-            // The timing order (snapshot < election timeout < request timeout), with the
-            // default election timeout of 1 s. The aim of 100 ms per snapshot is printed above,
-            // not asserted: on two cores shared by three nodes and the load it is not met yet
-            // (see NODE.md, "Not done yet").
-            assertEquals(count, withinTimeout, id + ": snapshots of 1 s or more (of " + count + ")");
+            // The timing order's first step (snapshot 100 ms < election timeout 1 s < request
+            // timeout), for every snapshot of the run; the breakdown of any slow one is printed
+            // above.
+            assertEquals(count, fast, id + ": snapshots over 100 ms (of " + count + ")");
         }
         assertEquals(leaderChangesBefore, metricOnEveryNode(LEADER_CHANGES), "a leader changed during the run");
         assertEquals(termBefore, termOnEveryNode(), "a term changed during the run");
