@@ -1,6 +1,7 @@
 package io.confman.node;
 
 import io.confman.store.ApplyResult;
+import io.confman.store.ConfigStore;
 import io.confman.store.StoredValue;
 import io.confman.store.command.Command;
 import io.confman.store.command.Precondition;
@@ -98,6 +99,14 @@ final class TestCluster implements AutoCloseable {
 
     static <T> T await(String what, Supplier<T> condition) {
         return Conditions.await(what, WAIT, Duration.ofMillis(TICK_MS), condition);
+    }
+
+    /**
+     * The index {@code node}'s store has applied, read on its loop: unlike status(), which is
+     * published at the end of a loop turn, it includes an apply whose answer was just seen.
+     */
+    static long appliedOnLoop(ConfmanNode node) throws Exception {
+        return get(node.read(ConfigStore::appliedIndex));
     }
 
     static void awaitTrue(String what, BooleanSupplier condition) {
