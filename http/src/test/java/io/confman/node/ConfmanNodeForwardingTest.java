@@ -332,7 +332,7 @@ class ConfmanNodeForwardingTest {
         CompletableFuture<Optional<String>> waiting = restarted.awaitChange(NAMESPACE, "untouched",
                 untouched.meta().modRevision(), 600_000, store -> valueIn(store, "untouched"));
         assertTrue(get(late).orElseThrow().startsWith("v"));
-        long committed = leader.status().commitIndex();
+        long committed = TestCluster.appliedOnLoop(leader);
         awaitTrue("the restarted follower catches up", () -> restarted.status().appliedIndex() >= committed);
         assertEquals(1, waiters(restarted));
         assertFalse(waiting.isDone());

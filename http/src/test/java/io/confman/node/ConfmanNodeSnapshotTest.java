@@ -90,7 +90,7 @@ class ConfmanNodeSnapshotTest {
         ConfmanNode leader = cluster.awaitLeader();
         int count = 2_000;
         writeMany(leader, "key-", count);
-        long committed = leader.status().commitIndex();
+        long committed = TestCluster.appliedOnLoop(leader);
         for (ConfmanNode node : cluster.nodes.values()) {
             awaitTrue(node.id() + " applies up to " + committed, () -> node.status().appliedIndex() >= committed);
             assertEquals(count, (long) get(node.read(store -> store.keyCount())), node.id());
@@ -124,14 +124,14 @@ class ConfmanNodeSnapshotTest {
         });
         int asked = 0;
         while (!writes.isDone() || asked < 3) {
-            long applied = leader.status().appliedIndex();
+            long applied = TestCluster.appliedOnLoop(leader);
             SnapshotMetadata taken = get(leader.snapshotNow());
             assertTrue(taken.lastIncludedIndex() >= applied, taken + " covers " + applied);
             assertTrue(leader.status().snapshotIndex() >= taken.lastIncludedIndex(), leader.status().toString());
             asked++;
         }
         get(writes);
-        long applied = leader.status().appliedIndex();
+        long applied = TestCluster.appliedOnLoop(leader);
         SnapshotMetadata last = get(leader.snapshotNow());
         assertEquals(applied, last.lastIncludedIndex(), "nothing applied since: exactly the applied index");
         assertEquals(last, get(leader.snapshotNow()), "nothing new: the same snapshot");
@@ -144,7 +144,7 @@ class ConfmanNodeSnapshotTest {
         writeMany(only, "kept-", 300);
         SnapshotMetadata taken = get(only.snapshotNow());
         write(only, "after-snapshot", "in the log only");
-        long applied = only.status().appliedIndex();
+        long applied = TestCluster.appliedOnLoop(only);
         assertTrue(taken.lastIncludedIndex() >= 301, taken.toString());
         cluster.stop("n1");
         assertEquals(List.of(), snapshotDirectoryFiles("n1").stream().filter(name -> !name.endsWith(".snap"))
