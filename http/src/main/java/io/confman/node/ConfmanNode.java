@@ -355,6 +355,13 @@ public final class ConfmanNode implements AutoCloseable {
         }
         try {
             node.transport = PeerTransport.start(config.transportConfig(), node::onInbound, node::onNodeInbound);
+            node.snapshotWriter.execute(() -> {
+                try {
+                    ConfigStore.warmUpSnapshotWriter(); // Before any real snapshot: the queue is in order.
+                } catch (IOException | RuntimeException failed) {
+                    LOG.log(Level.WARNING, "node " + config.id() + ": warming up the snapshot writer failed", failed);
+                }
+            });
             node.loopThread.start();
             node.ticker.scheduleAtFixedRate(node::onTimer, config.tickMs(), config.tickMs(), TimeUnit.MILLISECONDS);
         } catch (RuntimeException e) {
