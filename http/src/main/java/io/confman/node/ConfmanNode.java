@@ -264,6 +264,7 @@ public final class ConfmanNode implements AutoCloseable {
      * doing, or null; the log is compacted to it once that is done. No snapshot starts meanwhile.
      */
     private SnapshotMetadata awaitingDurability;
+    /** The snapshot thread's directory fsync for awaitingDurability. Invariant: null exactly when it is. */
     private CompletableFuture<Void> durability;
     /**
      * A snapshot due by the interval starts no earlier than this: the end of the last one plus
@@ -1432,9 +1433,11 @@ public final class ConfmanNode implements AutoCloseable {
             return;
         }
         SnapshotMetadata published = awaitingDurability;
+        CompletableFuture<Void> synced = durability;
         awaitingDurability = null;
+        durability = null;
         try {
-            durability.join();
+            synced.join();
         } catch (java.util.concurrent.CompletionException failed) {
             throw new IOException("making the snapshot at " + published.lastIncludedIndex() + " durable failed",
                     failed.getCause());
@@ -1479,9 +1482,11 @@ public final class ConfmanNode implements AutoCloseable {
         if (awaitingDurability != null) {
             // A published snapshot's directory fsync (bounded): a clean stop leaves it durable,
             // and the next start need not compact to a name that could still be lost.
+            CompletableFuture<Void> synced = durability;
             awaitingDurability = null;
+            durability = null;
             try {
-                durability.join();
+                synced.join();
             } catch (java.util.concurrent.CompletionException wrapped) {
                 Throwable failed = wrapped.getCause() != null ? wrapped.getCause() : wrapped;
                 LOG.log(Level.ERROR, "node " + config.id() + ": making the last snapshot durable failed", failed);
@@ -1518,6 +1523,11 @@ public final class ConfmanNode implements AutoCloseable {
     /** STYLE 7: the invariants written on the fields, checked always. */
     private void checkInvariants() {
         writes.checkInvariants();
+        if ((awaitingDurability == null) != (durability == null)
+                || (awaitingDurability != null && snapshotInFlight != null)) {
+            throw new IllegalStateException("snapshot pipeline: awaiting durability " + awaitingDurability
+                    + ", in flight " + (snapshotInFlight != null) + "; one snapshot at a time");
+        }
         if (snapshotAppliedBytes > appliedBytes) {
             throw new IllegalStateException("bytes applied at the snapshot " + snapshotAppliedBytes
                     + " exceed the bytes applied " + appliedBytes);

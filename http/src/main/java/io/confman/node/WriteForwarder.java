@@ -313,7 +313,8 @@ final class WriteForwarder {
      */
     void checkInvariants() {
         if (ownOutstanding.size() > pending.size() || (!ownOutstanding.isEmpty()
-                && !pending.containsKey(new WriteKey(sessionClientId, ownOutstanding.first())))) {
+                && (!pending.containsKey(new WriteKey(sessionClientId, ownOutstanding.first()))
+                || ownOutstanding.last() > sessionSequence))) {
             throw new IllegalStateException(ownOutstanding.size() + " sequences outstanding, " + pending.size()
                     + " writes pending, lowest " + (ownOutstanding.isEmpty() ? "none" : ownOutstanding.first()));
         }

@@ -16,18 +16,11 @@ import java.util.TreeMap;
  *
  * <p>Eviction rule: when a new client would exceed {@code clientSessionsMax}, the session
  * applied least recently is forgotten. Within a session, when more than
- * {@link #RESULTS_PER_SESSION_MAX} results are held, the lowest is forgotten and
+ * {@link StoreLimits#RESULTS_PER_SESSION_MAX} results are held, the lowest is forgotten and
  * {@code firstOutstanding} moves past it, so that request becomes stale rather than new.
  * Apply order is the log order, so every replica forgets the same things at the same index.
  */
 final class ClientSessions {
-
-    /**
-     * Results one session may hold. A sender must keep the distance from its lowest pending
-     * request to its newest below this bound (the node refuses a write that would pass it),
-     * so that only a sender breaking its promise loses a result.
-     */
-    static final int RESULTS_PER_SESSION_MAX = StoreLimits.RESULTS_PER_SESSION_MAX;
 
     /** One request's result, as a snapshot lists it. */
     record Result(long sequence, ApplyResult result) {
@@ -93,7 +86,7 @@ final class ClientSessions {
         entry.firstOutstanding = Math.max(entry.firstOutstanding, id.firstOutstanding());
         entry.results.put(id.sequence(), result);
         entry.results.headMap(entry.firstOutstanding).clear();
-        if (entry.results.size() > RESULTS_PER_SESSION_MAX) {
+        if (entry.results.size() > StoreLimits.RESULTS_PER_SESSION_MAX) {
             entry.firstOutstanding = entry.results.pollFirstEntry().getKey() + 1;
         }
         sessions.put(id.clientId(), entry);
@@ -109,7 +102,7 @@ final class ClientSessions {
     void restore(Session session) {
         check(!sessions.containsKey(session.clientId()), "client " + session.clientId() + " appears twice");
         check(sessions.size() < clientSessionsMax, "more sessions than clientSessionsMax");
-        check(session.results().size() <= RESULTS_PER_SESSION_MAX, "more results than RESULTS_PER_SESSION_MAX");
+        check(session.results().size() <= StoreLimits.RESULTS_PER_SESSION_MAX, "more results than RESULTS_PER_SESSION_MAX");
         Entry entry = new Entry(session.firstOutstanding());
         for (Result result : session.results()) {
             check(result.sequence() >= session.firstOutstanding(), "a result below the session's first outstanding");

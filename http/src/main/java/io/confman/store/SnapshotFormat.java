@@ -354,8 +354,8 @@ final class SnapshotFormat {
             in.require(clientId != 0 && firstOutstanding >= 1, "session of client " + clientId
                     + " with first outstanding " + firstOutstanding, offset);
             in.require(clients.add(clientId), "client " + clientId + " has two sessions", offset);
-            in.require(resultCount <= ClientSessions.RESULTS_PER_SESSION_MAX, "session of client " + clientId
-                    + " holds " + resultCount + " results, over " + ClientSessions.RESULTS_PER_SESSION_MAX, offset);
+            in.require(resultCount <= StoreLimits.RESULTS_PER_SESSION_MAX, "session of client " + clientId
+                    + " holds " + resultCount + " results, over " + StoreLimits.RESULTS_PER_SESSION_MAX, offset);
             List<ClientSessions.Result> results = new ArrayList<>((int) resultCount);
             long previous = firstOutstanding - 1;
             for (long r = 0; r < resultCount; r++) {

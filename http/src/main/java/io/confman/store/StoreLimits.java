@@ -20,8 +20,9 @@ public record StoreLimits(int clientSessionsMax, int watchersMax, long valueByte
 
     /**
      * The results one client session holds at most (STORE.md, session bounds): a sender's
-     * newest request must stay less than this many sequences above its lowest pending one.
-     * Fixed by the snapshot format, not configurable.
+     * newest request must stay less than this many sequences above its lowest pending one
+     * (the node refuses a write that would pass it), so that only a sender breaking that
+     * promise loses a result. Fixed by the snapshot format, not configurable.
      */
     public static final int RESULTS_PER_SESSION_MAX = 65_536;
 

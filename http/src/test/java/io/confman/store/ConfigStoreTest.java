@@ -205,7 +205,7 @@ class ConfigStoreTest {
 
     @Test
     void aSessionHoldingTooManyResultsForgetsTheLowestAsStale() {
-        int max = ClientSessions.RESULTS_PER_SESSION_MAX;
+        int max = StoreLimits.RESULTS_PER_SESSION_MAX;
         for (int sequence = 1; sequence <= max + 1; sequence++) {
             apply(put(new RequestId(3, sequence, 1), "n", "k", "v", Precondition.NONE));
         }
