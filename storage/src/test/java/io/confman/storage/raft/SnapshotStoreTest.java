@@ -82,6 +82,34 @@ class SnapshotStoreTest {
     }
 
     @Test
+    void aBodyLongerThanTheSyncBehindStepIsWrittenWhole() throws IOException {
+        SnapshotStore store = SnapshotStore.open(dir, 2);
+        // Three background fdatasyncs at most, while the writer goes on in odd-sized pieces.
+        byte[] body = randomBytes(2, (int) (3 * SnapshotStore.SYNC_BEHIND_BYTES + 12_345));
+        SnapshotMetadata snapshot = store.write(100, 4, out -> {
+            for (int offset = 0; offset < body.length; offset += 70_001) {
+                out.write(body, offset, Math.min(70_001, body.length - offset));
+            }
+        });
+        assertArrayEquals(body, readBody(store, snapshot));
+        assertEquals(snapshot, SnapshotStore.open(dir, 2).latest());
+    }
+
+    @Test
+    void aBodyWriterFailingAfterABackgroundSyncLeavesNoFileAndItsOwnError() throws IOException {
+        SnapshotStore store = SnapshotStore.open(dir, 2);
+        byte[] piece = randomBytes(3, 1 << 20);
+        IOException thrown = assertThrows(IOException.class, () -> store.prepare(100, 4, out -> {
+            for (int i = 0; i < 6; i++) { // past the first sync-behind step
+                out.write(piece);
+            }
+            throw new IOException("the state machine failed mid-snapshot");
+        }));
+        assertEquals("the state machine failed mid-snapshot", thrown.getMessage());
+        assertEquals(List.of(), fileNames(dir), "the temporary file was deleted");
+    }
+
+    @Test
     void chunksReadByALeaderAreReceivedAndPublishedByAFollower() throws IOException {
         SnapshotStore leader = SnapshotStore.open(dir.resolve("leader"), 2);
         SnapshotStore follower = SnapshotStore.open(dir.resolve("follower"), 2);
