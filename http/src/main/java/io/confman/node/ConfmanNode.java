@@ -1432,17 +1432,25 @@ public final class ConfmanNode implements AutoCloseable {
         if (awaitingDurability == null || !durability.isDone()) {
             return;
         }
+        storage.compactTo(awaitDurability());
+    }
+
+    /**
+     * Waits for the directory fsync of the published snapshot (bounded), clears the pair of
+     * fields that track it, and returns the snapshot, or the fsync's failure as this call's.
+     */
+    private SnapshotMetadata awaitDurability() throws IOException {
         SnapshotMetadata published = awaitingDurability;
         CompletableFuture<Void> synced = durability;
         awaitingDurability = null;
         durability = null;
         try {
             synced.join();
+            return published;
         } catch (java.util.concurrent.CompletionException failed) {
             throw new IOException("making the snapshot at " + published.lastIncludedIndex() + " durable failed",
                     failed.getCause());
         }
-        storage.compactTo(published);
     }
 
     /** Where a snapshot's time went, in milliseconds, for the warning above. */
@@ -1482,19 +1490,10 @@ public final class ConfmanNode implements AutoCloseable {
         if (awaitingDurability != null) {
             // A published snapshot's directory fsync (bounded): a clean stop leaves it durable,
             // and the next start need not compact to a name that could still be lost.
-            CompletableFuture<Void> synced = durability;
-            awaitingDurability = null;
-            durability = null;
             try {
-                synced.join();
-            } catch (java.util.concurrent.CompletionException wrapped) {
-                Throwable failed = wrapped.getCause() != null ? wrapped.getCause() : wrapped;
-                LOG.log(Level.ERROR, "node " + config.id() + ": making the last snapshot durable failed", failed);
-                if (failure == null) {
-                    failure = failed;
-                } else {
-                    failure.addSuppressed(failed);
-                }
+                awaitDurability();
+            } catch (IOException failed) {
+                recordStopFailure("making the last snapshot durable failed", failed);
             }
         }
         SnapshotInFlight abandoned = snapshotInFlight;
@@ -1511,12 +1510,17 @@ public final class ConfmanNode implements AutoCloseable {
             }
             storage.discardTaken(write.prepared());
         } catch (IOException | RuntimeException failed) {
-            LOG.log(Level.ERROR, "node " + config.id() + ": abandoning the snapshot being written failed", failed);
-            if (failure == null) {
-                failure = failed;
-            } else {
-                failure.addSuppressed(failed);
-            }
+            recordStopFailure("abandoning the snapshot being written failed", failed);
+        }
+    }
+
+    /** A failure while the loop ends: logged and kept as the node's failure, never dropped. */
+    private void recordStopFailure(String what, Throwable failed) {
+        LOG.log(Level.ERROR, "node " + config.id() + ": " + what, failed);
+        if (failure == null) {
+            failure = failed;
+        } else {
+            failure.addSuppressed(failed);
         }
     }
 

@@ -425,26 +425,24 @@ public final class DurableLogStorage implements LogStorage, AutoCloseable {
     }
 
     /**
-     * The last step of a snapshot written off the owner thread: publishes {@code prepared} and
-     * compacts the log to it. A prepared snapshot no longer newer than the log's (a follower
-     * installed a leader's snapshot while it was written) is discarded instead, and null is
-     * returned. Its index is committed, so the log still holds it with the same term
-     * (Log Matching, thesis §3.5); {@link #compact} checks that.
+     * The last step of a snapshot written off the owner thread, all on the calling thread:
+     * {@link #publishTaken}, the directory fsync, then {@link #compactTo}. A prepared snapshot
+     * no longer newer than the log's (a follower installed a leader's snapshot while it was
+     * written) is discarded instead, and null is returned.
      */
     public SnapshotMetadata installTaken(SnapshotStore.Prepared prepared) throws IOException {
-        checkUsable();
+        SnapshotMetadata taken = publishTaken(prepared);
+        if (taken == null) {
+            return null;
+        }
         try {
-            if (prepared.snapshot().lastIncludedIndex() <= snapshot.lastIncludedIndex()) {
-                snapshots.discard(prepared);
-                return null;
-            }
-            SnapshotMetadata taken = snapshots.publish(prepared);
-            compact(taken);
-            return taken;
-        } catch (IOException | RuntimeException failed) {
+            snapshots.syncDirectory();
+        } catch (IOException failed) {
             fail(failed);
             throw failed;
         }
+        compactTo(taken);
+        return taken;
     }
 
     /**
@@ -467,6 +465,8 @@ public final class DurableLogStorage implements LogStorage, AutoCloseable {
                 snapshots.discard(prepared);
                 return null;
             }
+            // Its index is committed, so the log still holds it with the same term (Log
+            // Matching, thesis §3.5).
             if (index > lastIndex() || wal.term(index) != taken.lastIncludedTerm()) {
                 throw new IllegalArgumentException("cannot publish " + taken + ": the log holds [" + firstIndex()
                         + ", " + lastIndex() + "]");
@@ -486,7 +486,15 @@ public final class DurableLogStorage implements LogStorage, AutoCloseable {
      * Deletes what {@code published} covers (log segments below it, less the trailing entries,
      * and older snapshots), once its name is durable. Skipped when the log's snapshot moved on
      * since (a leader's snapshot was installed, which replaced the log itself). The segments
-     * are deleted by the WAL's writer after the appends queued before; this does not wait.
+     * are deleted by the WAL's writer after the appends queued before; this does not wait
+     * (nothing reads them, they are below firstIndex(); a crash before they go leaves them for
+     * open() to compact again).
+     *
+     * <p>The trailing entries are kept on disk as etcd keeps {@code SnapshotCatchUpEntries} so
+     * that a follower slightly behind gets entries instead of a whole snapshot. The core's
+     * {@link LogStorage} contract today has {@code firstIndex() == snapshot index + 1}, so the
+     * core cannot read them yet; that needs the core to let the log start before the snapshot
+     * (etcd's storage keeps the two apart).
      */
     public void compactTo(SnapshotMetadata published) throws IOException {
         checkUsable();
@@ -513,33 +521,6 @@ public final class DurableLogStorage implements LogStorage, AutoCloseable {
             fail(failed);
             throw failed;
         }
-    }
-
-    /**
-     * Makes {@code taken} the log's snapshot: {@link #firstIndex()} becomes its index + 1 and the
-     * WAL drops the segments wholly at or below {@code index - trailingEntriesCount}.
-     *
-     * <p>The trailing entries are kept on disk as etcd keeps {@code SnapshotCatchUpEntries} so
-     * that a follower slightly behind gets entries instead of a whole snapshot. The core's
-     * {@link LogStorage} contract today has {@code firstIndex() == snapshot index + 1}, so the
-     * core cannot read them yet; that needs the core to let the log start before the snapshot
-     * (etcd's storage keeps the two apart).
-     */
-    private void compact(SnapshotMetadata taken) throws IOException {
-        long index = taken.lastIncludedIndex();
-        if (index <= snapshot.lastIncludedIndex() || index > lastIndex() || wal.term(index) != taken.lastIncludedTerm()) {
-            throw new IllegalArgumentException("cannot compact to " + taken + ": the log holds [" + firstIndex() + ", "
-                    + lastIndex() + "]");
-        }
-        snapshot = taken;
-        cache.dropBefore(index + 1);
-        // Not awaited: the WAL's writer deletes the covered segments in order, after the
-        // appends queued before it, so the owner thread does not wait for their fsyncs. The
-        // segments are below firstIndex() already, so nothing reads them; a crash before they
-        // go leaves them for open() to compact again.
-        submitCompaction(compactionIndex(index));
-        snapshots.deleteOld(snapshot);
-        checkInvariants();
     }
 
     private void submitCompaction(long compactionIndex) {

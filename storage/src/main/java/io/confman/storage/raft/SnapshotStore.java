@@ -226,11 +226,7 @@ public final class SnapshotStore implements SnapshotSource, AutoCloseable {
      * may have been installed while it was written): {@link #discard} that one instead.
      */
     public SnapshotMetadata publish(Prepared prepared) throws IOException {
-        requireUndone(prepared);
-        if (prepared.snapshot.lastIncludedIndex() <= latest().lastIncludedIndex()) {
-            throw new IllegalStateException(prepared + " is not newer than " + latest() + "; discard it");
-        }
-        prepared.done = true;
+        claimNewer(prepared);
         publish(prepared.tempFile, prepared.snapshot);
         return prepared.snapshot;
     }
@@ -243,14 +239,18 @@ public final class SnapshotStore implements SnapshotSource, AutoCloseable {
      * snapshots) before that.
      */
     public SnapshotMetadata publishUnsynced(Prepared prepared) throws IOException {
+        claimNewer(prepared);
+        rename(prepared.tempFile, prepared.snapshot);
+        return prepared.snapshot;
+    }
+
+    /** Marks {@code prepared} as used, refusing one used already or no newer than {@link #latest()}. */
+    private void claimNewer(Prepared prepared) {
         requireUndone(prepared);
         if (prepared.snapshot.lastIncludedIndex() <= latest().lastIncludedIndex()) {
             throw new IllegalStateException(prepared + " is not newer than " + latest() + "; discard it");
         }
         prepared.done = true;
-        Files.move(prepared.tempFile, pathOf(prepared.snapshot), StandardCopyOption.ATOMIC_MOVE);
-        snapshots.put(prepared.snapshot.lastIncludedIndex(), prepared.snapshot);
-        return prepared.snapshot;
     }
 
     /**
@@ -430,8 +430,13 @@ public final class SnapshotStore implements SnapshotSource, AutoCloseable {
 
     /** Renames a checked, fsynced file to its snapshot name and makes the rename durable. */
     private void publish(Path from, SnapshotMetadata snapshot) throws IOException {
-        Files.move(from, pathOf(snapshot), StandardCopyOption.ATOMIC_MOVE);
+        rename(from, snapshot);
         fsyncDirectory(dir);
+    }
+
+    /** Renames a checked, fsynced file to its snapshot name; the rename is not durable yet. */
+    private void rename(Path from, SnapshotMetadata snapshot) throws IOException {
+        Files.move(from, pathOf(snapshot), StandardCopyOption.ATOMIC_MOVE);
         snapshots.put(snapshot.lastIncludedIndex(), snapshot);
     }
 

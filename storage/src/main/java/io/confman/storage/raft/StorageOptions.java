@@ -11,7 +11,7 @@ import java.util.Objects;
  *                               is compacted (etcd's {@code SnapshotCatchUpEntries}, 5,000 by
  *                               default there): compaction deletes segments only up to
  *                               {@code snapshotIndex - trailingEntriesCount}. See
- *                               {@link DurableLogStorage#compact} for what they serve today.
+ *                               {@link DurableLogStorage#compactTo} for what they serve today.
  * @param entryCacheEntriesMax   recent entries kept in memory so that a leader replicating
  *                               fresh entries does not read them back from disk
  * @param entryCacheBytesMax     the same cache's bound in {@link io.confman.raft.Entry#sizeBytes()}
