@@ -595,6 +595,11 @@ public final class ConfmanNode implements AutoCloseable {
     }
 
     /** The latest state the loop published. */
+    /** The node's blobs: uploads, replication, fetching (NODE.md, "Blobs"). */
+    public NodeBlobs blobs() {
+        throw new UnsupportedOperationException("not built yet");
+    }
+
     public NodeStatus status() {
         return status;
     }
