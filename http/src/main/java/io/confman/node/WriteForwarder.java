@@ -345,6 +345,10 @@ final class WriteForwarder {
         if (command instanceof Command.Put put) {
             return new Command.Put(requestId, put.namespace(), put.key(), put.value(), put.precondition());
         }
+        if (command instanceof Command.Relocate relocate) {
+            return new Command.Relocate(requestId, relocate.namespace(), relocate.key(), relocate.pointer(),
+                    relocate.precondition());
+        }
         Command.Delete delete = (Command.Delete) command;
         return new Command.Delete(requestId, delete.namespace(), delete.key(), delete.precondition());
     }

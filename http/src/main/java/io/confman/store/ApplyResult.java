@@ -23,6 +23,13 @@ public sealed interface ApplyResult {
     }
 
     /** The key was removed by the write at {@code revision} (HTTP 200 {deleted,revision}). */
+    /** A relocate moved the key's value into the blob store; its version and revisions are unchanged. */
+    record Relocated(KeyMeta meta) implements ApplyResult {
+        public Relocated {
+            Objects.requireNonNull(meta, "meta");
+        }
+    }
+
     record Deleted(String namespace, String key, long revision) implements ApplyResult {
     }
 

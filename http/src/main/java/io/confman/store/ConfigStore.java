@@ -52,6 +52,8 @@ public final class ConfigStore {
     private long keyCount;
     /** The snapshot being written, or null; at most one at a time. */
     private SnapshotView openSnapshot;
+    /** Which blobs the live keys point to, and which ones lost their last key. */
+    private final BlobRefs blobs = new BlobRefs();
     /** Keys deleted while {@link #openSnapshot} is open, removed for good when it closes. */
     private final List<NsKey> tombstones = new ArrayList<>();
 
@@ -98,7 +100,14 @@ public final class ConfigStore {
             appliedIndex = index;
             return earlier;
         }
-        ApplyResult result = decoded instanceof Command.Put put ? put(put) : delete((Command.Delete) decoded);
+        ApplyResult result;
+        if (decoded instanceof Command.Put put) {
+            result = put(put, index);
+        } else if (decoded instanceof Command.Delete delete) {
+            result = delete(delete, index);
+        } else {
+            result = relocate((Command.Relocate) decoded);
+        }
         appliedIndex = index;
         if (requestId.hasSession()) {
             sessions.record(requestId, result);
@@ -122,7 +131,7 @@ public final class ConfigStore {
         }
     }
 
-    private ApplyResult put(Command.Put put) {
+    private ApplyResult put(Command.Put put, long index) {
         NsKey id = new NsKey(put.namespace(), put.key());
         KeyRecord old = record(id);
         KeyRecord current = old == null || old.isTombstone() ? null : old;
@@ -136,6 +145,10 @@ public final class ConfigStore {
                 : new KeyRecord(put.value(), current.version() + 1, current.createRevision(), revision);
         preserveForSnapshot(id, old);
         namespaces.computeIfAbsent(id.namespace(), ns -> new ConcurrentSkipListMap<>()).put(id.key(), updated);
+        blobs.reference(put.value());
+        if (current != null) {
+            blobs.release(current.value(), index);
+        }
         KeyMeta meta = updated.meta(id.namespace(), id.key());
         if (current == null) {
             keyCount++;
@@ -144,7 +157,7 @@ public final class ConfigStore {
         return new ApplyResult.Updated(meta);
     }
 
-    private ApplyResult delete(Command.Delete delete) {
+    private ApplyResult delete(Command.Delete delete, long index) {
         NsKey id = new NsKey(delete.namespace(), delete.key());
         KeyRecord old = record(id);
         KeyRecord current = old == null || old.isTombstone() ? null : old;
@@ -171,7 +184,40 @@ public final class ConfigStore {
         }
         keyCount--;
         check(keyCount >= 0, "keyCount went below 0");
+        blobs.release(current.value(), index);
         return new ApplyResult.Deleted(id.namespace(), id.key(), revision);
+    }
+
+    /**
+     * The inline-to-blob migration's command: the key keeps its version and revisions, and
+     * the store's revision does not move, because the value is the same bytes. Applies only
+     * while the key's mod_revision is the expected one and its inline bytes hash to the
+     * pointer (every replica checks, so a wrong pointer can never replace a value); a key
+     * that already holds this pointer answers as relocated, so a retry is harmless.
+     * No record is preserved for an open snapshot view: the view may write either form of
+     * the same value.
+     */
+    private ApplyResult relocate(Command.Relocate relocate) {
+        NsKey id = new NsKey(relocate.namespace(), relocate.key());
+        KeyRecord old = record(id);
+        KeyRecord current = old == null || old.isTombstone() ? null : old;
+        if (current == null) {
+            return new ApplyResult.NotFound(id.namespace(), id.key());
+        }
+        if (current.modRevision() != relocate.precondition().modRevision()) {
+            return new ApplyResult.PreconditionFailed(id.namespace(), id.key(), current.modRevision());
+        }
+        if (current.value().equals(relocate.pointer())) {
+            return new ApplyResult.Relocated(current.meta(id.namespace(), id.key()));
+        }
+        if (!(current.value() instanceof Value.Inline inline) || !BlobRefs.hashes(inline, relocate.pointer())) {
+            return new ApplyResult.PreconditionFailed(id.namespace(), id.key(), current.modRevision());
+        }
+        KeyRecord relocated = new KeyRecord(relocate.pointer(), current.version(), current.createRevision(),
+                current.modRevision());
+        namespaces.get(id.namespace()).put(id.key(), relocated);
+        blobs.reference(relocate.pointer());
+        return new ApplyResult.Relocated(relocated.meta(id.namespace(), id.key()));
     }
 
     private static boolean holds(Precondition precondition, KeyRecord current) {
@@ -198,6 +244,13 @@ public final class ConfigStore {
     private KeyRecord record(NsKey id) {
         ConcurrentSkipListMap<String, KeyRecord> keys = namespaces.get(id.namespace());
         return keys == null ? null : keys.get(id.key());
+    }
+
+    // ---- Blob references ---------------------------------------------------------------
+
+    /** The blobs live keys point to, with their reference counts (NODE.md, "Blobs"). */
+    public BlobRefs blobRefs() {
+        return blobs;
     }
 
     // ---- Reads -----------------------------------------------------------------------
@@ -386,6 +439,7 @@ public final class ConfigStore {
                 .put(id.key(), record);
         check(previous == null, "key restored twice: " + id);
         keyCount++;
+        blobs.reference(record.value());
     }
 
     void restoreSession(ClientSessions.Session session) {

@@ -40,6 +40,7 @@ final class SnapshotFormat {
     static final int RESULT_DELETED = 3;
     static final int RESULT_PRECONDITION_FAILED = 4;
     static final int RESULT_NOT_FOUND = 5;
+    static final int RESULT_RELOCATED = 6;
 
     static final int BUFFER_BYTES = 64 * 1024;
 
@@ -114,6 +115,9 @@ final class SnapshotFormat {
         } else if (result instanceof ApplyResult.Updated updated) {
             data.writeByte(RESULT_UPDATED);
             writeMeta(data, updated.meta());
+        } else if (result instanceof ApplyResult.Relocated relocated) {
+            data.writeByte(RESULT_RELOCATED);
+            writeMeta(data, relocated.meta());
         } else if (result instanceof ApplyResult.Deleted deleted) {
             data.writeByte(RESULT_DELETED);
             data.writeString(deleted.namespace());
@@ -375,7 +379,8 @@ final class SnapshotFormat {
         int kind = in.u8("result kind");
         switch (kind) {
             case RESULT_CREATED:
-            case RESULT_UPDATED: {
+            case RESULT_UPDATED:
+            case RESULT_RELOCATED: {
                 String namespace = in.string("namespace");
                 String key = in.string("key");
                 long version = in.u64("version");
@@ -386,7 +391,8 @@ final class SnapshotFormat {
                 in.require(blob == 0 || blob == 1, "blob flag " + blob, offset);
                 KeyMeta meta = in.validate(offset, () -> new KeyMeta(namespace, key, version, createRevision,
                         modRevision, sizeBytes, blob == 1));
-                return kind == RESULT_CREATED ? new ApplyResult.Created(meta) : new ApplyResult.Updated(meta);
+                return kind == RESULT_CREATED ? new ApplyResult.Created(meta)
+                        : kind == RESULT_UPDATED ? new ApplyResult.Updated(meta) : new ApplyResult.Relocated(meta);
             }
             case RESULT_DELETED:
                 return new ApplyResult.Deleted(in.string("namespace"), in.string("key"), in.u64("revision"));

@@ -46,4 +46,21 @@ public sealed interface Command {
             }
         }
     }
+
+    /**
+     * Moves a key's inline value into the blob store without changing it (the inline-to-blob
+     * migration, NODE.md): applies only while the key's mod_revision is still
+     * {@code precondition}'s and its inline bytes hash to {@code pointer}; the key keeps its
+     * version and revisions, since its value is the same.
+     */
+    record Relocate(RequestId requestId, String namespace, String key, Value.BlobPointer pointer,
+                    Precondition.IfModRevision precondition) implements Command {
+        public Relocate {
+            Objects.requireNonNull(requestId, "requestId");
+            Objects.requireNonNull(pointer, "pointer");
+            Objects.requireNonNull(precondition, "precondition");
+            Names.checkNamespace(namespace);
+            Names.checkKey(key);
+        }
+    }
 }

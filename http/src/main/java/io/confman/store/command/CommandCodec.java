@@ -22,6 +22,7 @@ public final class CommandCodec {
     public static final int TYPE_INVALID = 0;
     public static final int TYPE_PUT = 1;
     public static final int TYPE_DELETE = 2;
+    public static final int TYPE_RELOCATE = 3;
 
     public static final int PRECONDITION_INVALID = 0;
     public static final int PRECONDITION_NONE = 1;
@@ -48,7 +49,7 @@ public final class CommandCodec {
         byte[] key = command.key().getBytes(StandardCharsets.UTF_8);
         ByteBuffer out = ByteBuffer.allocate(encodedBytes(command, namespace.length, key.length));
         out.put((byte) VERSION_2);
-        out.put((byte) (command instanceof Command.Put ? TYPE_PUT : TYPE_DELETE));
+        out.put((byte) typeOf(command));
         out.putLong(command.requestId().clientId());
         out.putLong(command.requestId().sequence());
         out.putLong(command.requestId().firstOutstanding());
@@ -57,6 +58,8 @@ public final class CommandCodec {
         encodePrecondition(out, command.precondition());
         if (command instanceof Command.Put put) {
             encodeValue(out, put.value());
+        } else if (command instanceof Command.Relocate relocate) {
+            encodeValue(out, relocate.pointer());
         }
         CRC32C crc = new CRC32C();
         crc.update(out.array(), 0, out.position());
@@ -65,6 +68,13 @@ public final class CommandCodec {
             throw new IllegalStateException("encoded size was computed wrongly: " + out.remaining() + " bytes left");
         }
         return out.array();
+    }
+
+    private static int typeOf(Command command) {
+        if (command instanceof Command.Put) {
+            return TYPE_PUT;
+        }
+        return command instanceof Command.Delete ? TYPE_DELETE : TYPE_RELOCATE;
     }
 
     /** The size of {@code command}'s encoding, which does not depend on its request id. */
@@ -78,12 +88,14 @@ public final class CommandCodec {
         if (command.precondition() instanceof Precondition.IfModRevision) {
             size += 8;
         }
-        if (command instanceof Command.Put put) {
+        Value value = command instanceof Command.Put put ? put.value()
+                : command instanceof Command.Relocate relocate ? relocate.pointer() : null;
+        if (value != null) {
             size += 1;
-            if (put.value() instanceof Value.Inline inline) {
+            if (value instanceof Value.Inline inline) {
                 size += 4 + inline.sizeBytes();
             } else {
-                Value.BlobPointer blob = (Value.BlobPointer) put.value();
+                Value.BlobPointer blob = (Value.BlobPointer) value;
                 size += Value.BlobPointer.DIGEST_BYTES + 8 + 1 + blob.contentType().length();
             }
         }
@@ -146,7 +158,7 @@ public final class CommandCodec {
     private static Command decodeVersion2(Reader in) {
         int typeOffset = in.offset();
         int type = in.u8("type");
-        if (type != TYPE_PUT && type != TYPE_DELETE) {
+        if (type != TYPE_PUT && type != TYPE_DELETE && type != TYPE_RELOCATE) {
             throw new CommandDecodingException("invalid command type " + type, typeOffset);
         }
         int requestIdOffset = in.offset();
@@ -173,6 +185,18 @@ public final class CommandCodec {
         }
         int valueOffset = in.offset();
         Value value = decodeValue(in);
+        if (type == TYPE_RELOCATE) {
+            if (!(precondition instanceof Precondition.IfModRevision ifModRevision)) {
+                throw new CommandDecodingException("a relocate needs an if-mod-revision precondition, has "
+                        + precondition, preconditionOffset);
+            }
+            if (!(value instanceof Value.BlobPointer pointer)) {
+                throw new CommandDecodingException("a relocate carries a blob pointer, not an inline value",
+                        valueOffset);
+            }
+            return in.build(valueOffset, () -> new Command.Relocate(requestId, namespace, key, pointer,
+                    ifModRevision));
+        }
         return in.build(valueOffset, () -> new Command.Put(requestId, namespace, key, value, precondition));
     }
 

@@ -25,7 +25,27 @@ class CommandCodecTest {
                 new Command.Put(new RequestId(-1, Long.MAX_VALUE), "ns", "ключ/ü", new Value.BlobPointer(digest, 1 << 20,
                         "application/json"), new Precondition.IfModRevision(42)),
                 new Command.Delete(new RequestId(3, 9), "ns", "k", Precondition.NONE),
-                new Command.Delete(new RequestId(3, 10), "ns", "k", new Precondition.IfModRevision(Long.MAX_VALUE)));
+                new Command.Delete(new RequestId(3, 10), "ns", "k", new Precondition.IfModRevision(Long.MAX_VALUE)),
+                new Command.Relocate(new RequestId(4, 2), "ns", "big", new Value.BlobPointer(digest, 70_000,
+                        "application/octet-stream"), new Precondition.IfModRevision(5)));
+    }
+
+    /** A relocate is a put's layout under type 3, and must carry an if-mod-revision and a pointer. */
+    @Test
+    void aRelocateWithoutItsPreconditionOrPointerIsRefused() {
+        byte[] put = CommandCodec.encode(new Command.Put(new RequestId(4, 2), "ns", "k",
+                Value.Inline.copyOf(new byte[] {1}), new Precondition.IfModRevision(5)));
+        put[1] = CommandCodec.TYPE_RELOCATE;
+        fixCrc(put);
+        assertTrue(assertThrows(CommandDecodingException.class, () -> CommandCodec.decode(put)).getMessage()
+                .contains("relocate carries a blob pointer"));
+        byte[] digest = new byte[32];
+        byte[] unconditional = CommandCodec.encode(new Command.Put(new RequestId(4, 2), "ns", "k",
+                new Value.BlobPointer(digest, 1, "x"), Precondition.NONE));
+        unconditional[1] = CommandCodec.TYPE_RELOCATE;
+        fixCrc(unconditional);
+        assertTrue(assertThrows(CommandDecodingException.class, () -> CommandCodec.decode(unconditional))
+                .getMessage().contains("needs an if-mod-revision"));
     }
 
     @Test
