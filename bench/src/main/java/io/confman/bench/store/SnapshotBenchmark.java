@@ -55,6 +55,15 @@ public class SnapshotBenchmark {
     @Param("100")
     public int valueBytes;
 
+    /**
+     * {@code inline}: the values' bytes are in the store; {@code blob}: every key points to a
+     * blob of {@code valueBytes} (64 KiB by default for blobs would be typical; the snapshot
+     * holds the pointer either way: digest, size, content type), the metadata-only snapshot
+     * of http/NODE.md "Blobs".
+     */
+    @Param({"inline", "blob"})
+    public String values;
+
     @Param("")
     public String dir;
 
@@ -71,8 +80,11 @@ public class SnapshotBenchmark {
         for (int i = 0; i < keys; i++) {
             random.nextBytes(value);
             String namespace = "ns" + (i % 8);
+            Value stored = values.equals("blob")
+                    ? new Value.BlobPointer(sha256(value), valueBytes, "application/octet-stream")
+                    : Value.Inline.copyOf(value);
             store.apply(i + 1, CommandCodec.encode(new Command.Put(new RequestId(1 + i % 3, 1 + i / 3), namespace,
-                    "config/service-" + i + "/setting", Value.Inline.copyOf(value), Precondition.NONE)));
+                    "config/service-" + i + "/setting", stored, Precondition.NONE)));
         }
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         store.writeSnapshot(bytes);
@@ -81,6 +93,14 @@ public class SnapshotBenchmark {
         snapshotDir = Files.createDirectories(base).resolve("snapshots-" + System.nanoTime());
         Files.createDirectories(snapshotDir);
         snapshots = SnapshotStore.open(snapshotDir, 2);
+    }
+
+    private static byte[] sha256(byte[] bytes) {
+        try {
+            return java.security.MessageDigest.getInstance("SHA-256").digest(bytes);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every Java runtime has SHA-256", e);
+        }
     }
 
     @TearDown(Level.Trial)

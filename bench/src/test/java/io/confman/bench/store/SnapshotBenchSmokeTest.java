@@ -27,7 +27,7 @@ class SnapshotBenchSmokeTest {
                 .measurementIterations(1).measurementTime(TimeValue.milliseconds(300))
                 .build();
         Collection<RunResult> results = new Runner(options).run();
-        assertEquals(3, results.size(), "serialise, writeDurably and restore");
+        assertEquals(6, results.size(), "serialise, writeDurably and restore, of inline values and of blob pointers");
         for (RunResult result : results) {
             assertTrue(result.getPrimaryResult().getScore() > 0, result.getParams().getBenchmark());
         }
