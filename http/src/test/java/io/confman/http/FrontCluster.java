@@ -43,6 +43,9 @@ final class FrontCluster implements AutoCloseable {
     final Map<String, ConfmanHttpServer> servers = new LinkedHashMap<>();
     private final List<AutoCloseable> toClose = new ArrayList<>();
     int pendingRequestsMax = NodeConfig.PENDING_REQUESTS_MAX_DEFAULT;
+    /** The fronts' inline limit and value maximum; a test may change them before starting nodes. */
+    int inlineMaxBytes = INLINE_MAX_BYTES;
+    long valueBytesMax = HttpConfig.VALUE_BYTES_MAX_DEFAULT;
     final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(WAIT).build();
 
@@ -57,8 +60,12 @@ final class FrontCluster implements AutoCloseable {
     }
 
     static HttpConfig httpConfig(String adminToken) {
+        return httpConfig(adminToken, INLINE_MAX_BYTES, HttpConfig.VALUE_BYTES_MAX_DEFAULT);
+    }
+
+    static HttpConfig httpConfig(String adminToken, int inlineMaxBytes, long valueBytesMax) {
         return new HttpConfig(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), adminToken,
-                REQUEST_TIMEOUT_MS, INLINE_MAX_BYTES, HttpConfig.VALUE_BYTES_MAX_DEFAULT, HEADER_BYTES_MAX,
+                REQUEST_TIMEOUT_MS, inlineMaxBytes, valueBytesMax, HEADER_BYTES_MAX,
                 HttpConfig.CONNECTIONS_MAX_DEFAULT, HttpConfig.IDLE_TIMEOUT_MS_DEFAULT, 60_000);
     }
 
@@ -75,7 +82,7 @@ final class FrontCluster implements AutoCloseable {
                 pendingRequestsMax, NodeConfig.COMMAND_BYTES_MAX_DEFAULT, NodeConfig.SNAPSHOT_LOG_BYTES_MAX_DEFAULT));
         toClose.add(node);
         nodes.put(id, node);
-        ConfmanHttpServer server = serve(node, httpConfig(TOKEN));
+        ConfmanHttpServer server = serve(node, httpConfig(TOKEN, inlineMaxBytes, valueBytesMax));
         servers.put(id, server);
         return server;
     }
