@@ -7,7 +7,7 @@ import java.util.Arrays;
 /**
  * The Java entry point behind {@code bin/confman} for the node and its tools:
  * {@code server}, {@code dev}, and the client commands {@code put}, {@code get},
- * {@code delete}, {@code list}, {@code status}.
+ * {@code delete}, {@code list}, {@code status}, and {@code migrate}.
  *
  * <p>Exit status: 0 success, 1 a failure at run time (an HTTP error, a node that failed),
  * 2 a usage or configuration error, reported in one line on stderr.
@@ -18,7 +18,7 @@ public final class Main {
     public static final int EXIT_FAILURE = 1;
     public static final int EXIT_USAGE = 2;
 
-    static final String USAGE = "usage: confman server|dev|put|get|delete|list|status [ARGS...]";
+    static final String USAGE = "usage: confman server|dev|put|get|delete|list|status|migrate [ARGS...]";
 
     private Main() {
     }
@@ -53,6 +53,7 @@ public final class Main {
             case "dev" -> DevCommand.run(rest, out, err);
             case "put", "get", "delete", "list", "status" ->
                     ClientCommand.run(args[0], rest, System.getenv("CONFMAN_URL"), in, out, err);
+            case "migrate" -> MigrateCommand.run(rest, System.getenv("CONFMAN_URL"), out, err);
             default -> {
                 err.println("confman: unknown command '" + args[0] + "'; " + USAGE);
                 yield EXIT_USAGE;

@@ -1,8 +1,11 @@
 package io.confman.http;
 
+import com.fasterxml.jackson.core.JsonGenerator;
 import io.confman.node.ConfmanNode;
+import io.confman.node.InlineToBlobMigration;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpResponseStatus;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -63,10 +66,53 @@ final class AdminApi {
         }, request.executor());
     }
 
-    /** Moving inline values to the blob store needs the blob store, which is not built yet. */
+    /**
+     * Starts the inline-to-blob migration on this node ({@code ?min_size=BYTES}), or reports
+     * the run already under way: 202 with its progress, as the status call shows it.
+     */
     CompletableFuture<Reply> inlineToBlob(ClientRequest request) {
         authorize(request);
-        throw ApiError.notImplemented("the inline-to-blob migration needs the blob store, which is not built yet");
+        String minSize = request.parameter("min_size");
+        if (minSize == null || minSize.isEmpty() || minSize.length() > 18
+                || !minSize.chars().allMatch(c -> c >= '0' && c <= '9') || Long.parseLong(minSize) < 1) {
+            throw ApiError.badRequest("the migration needs ?min_size=BYTES, a whole number of at least 1; was "
+                    + minSize);
+        }
+        InlineToBlobMigration.Progress progress = node.migration().start(Long.parseLong(minSize));
+        return CompletableFuture.completedFuture(progressReply(HttpResponseStatus.ACCEPTED, progress));
+    }
+
+    /** The latest migration run's progress on this node (idle when none ran). */
+    CompletableFuture<Reply> inlineToBlobStatus(ClientRequest request) {
+        authorize(request);
+        return CompletableFuture.completedFuture(progressReply(HttpResponseStatus.OK, node.migration().progress()));
+    }
+
+    private static Reply progressReply(HttpResponseStatus status, InlineToBlobMigration.Progress progress) {
+        byte[] json = Json.write(out -> {
+            out.writeStartObject();
+            out.writeStringField("state", progress.state());
+            out.writeNumberField("min_size", progress.minSizeBytes());
+            out.writeNumberField("keys_scanned", progress.keysScanned());
+            out.writeNumberField("migrated", progress.migrated());
+            out.writeNumberField("changed", progress.changed());
+            out.writeNumberField("bytes_moved", progress.bytesMoved());
+            out.writeNumberField("failed_attempts", progress.failedAttempts());
+            nullable(out, "started_at", progress.startedAt());
+            nullable(out, "finished_at", progress.finishedAt());
+            nullable(out, "position", progress.position());
+            nullable(out, "error", progress.error());
+            out.writeEndObject();
+        });
+        return Reply.json(status, json);
+    }
+
+    private static void nullable(JsonGenerator out, String name, String value) throws IOException {
+        if (value == null) {
+            out.writeNullField(name);
+        } else {
+            out.writeStringField(name, value);
+        }
     }
 
     private void authorize(ClientRequest request) {

@@ -48,6 +48,7 @@ final class HttpMetrics {
                 "Durations of saving a snapshot of the store.");
         node.snapshotDurations().subscribe(nanos -> snapshots.observe(nanos / NANOS_PER_SECOND));
         TransportMetrics.register(registry, node::transportStats);
+        BlobMetrics.register(registry, node);
         requests = Counter.builder().name("confman_http_requests_total")
                 .help("HTTP requests answered, by route, method and status code.")
                 .labelNames("route", "method", "code")

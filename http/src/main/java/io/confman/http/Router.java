@@ -64,6 +64,9 @@ final class Router {
                 return only(method, HttpMethod.POST, new Routed("admin_transfer_leader", Kind.OTHER,
                         admin::transferLeader));
             case "/v1/admin/migrations/inline-to-blob":
+                if (method.equals(HttpMethod.GET)) {
+                    return new Routed("admin_inline_to_blob_status", Kind.OTHER, admin::inlineToBlobStatus);
+                }
                 return only(method, HttpMethod.POST, new Routed("admin_inline_to_blob", Kind.OTHER,
                         admin::inlineToBlob));
             default:

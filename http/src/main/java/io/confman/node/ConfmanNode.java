@@ -10,11 +10,14 @@ import io.confman.raft.Ready;
 import io.confman.raft.Role;
 import io.confman.raft.SnapshotMetadata;
 import io.confman.raft.Status;
+import io.confman.storage.blob.BlobDigest;
+import io.confman.storage.blob.BlobStore;
 import io.confman.storage.raft.DurableLogStorage;
 import io.confman.storage.raft.SnapshotStore;
 import io.confman.storage.raft.StorageOptions;
 import io.confman.store.ApplyResult;
 import io.confman.store.ConfigStore;
+import io.confman.store.KeyMeta;
 import io.confman.store.SnapshotView;
 import io.confman.store.StoreLimits;
 import io.confman.store.WaitListener;
@@ -22,6 +25,7 @@ import io.confman.store.command.Command;
 import io.confman.store.command.CommandCodec;
 import io.confman.store.command.Names;
 import io.confman.store.command.RequestId;
+import io.confman.store.command.Value;
 import io.confman.transport.NodeMessage;
 import io.confman.transport.PeerTransport;
 import io.confman.transport.TransportStats;
@@ -37,6 +41,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
 import java.util.PriorityQueue;
 import java.util.SplittableRandom;
 import java.util.concurrent.ArrayBlockingQueue;
@@ -102,7 +108,7 @@ public final class ConfmanNode implements AutoCloseable {
 
     /** A snapshot being written off the loop, from the view opened at startNanos. */
     private record SnapshotInFlight(SnapshotView view, CompletableFuture<SnapshotWrite> written, long startNanos,
-                                    long handedOverNanos, long collectorMillisAtStart) {
+                                    long handedOverNanos, long collectorMillisAtStart, Set<BlobDigest> blobRefs) {
     }
 
     /** Milliseconds the JVM's collectors have spent collecting so far (their pauses, for most). */
@@ -236,6 +242,11 @@ public final class ConfmanNode implements AutoCloseable {
     private final DurableLogStorage storage;
     private final RaftNode raft;
     private volatile PeerTransport transport;
+    private final InlineToBlobMigration migration = new InlineToBlobMigration(this);
+    /** Set once in start, before the transport delivers anything. */
+    private NodeBlobs blobs;
+    /** Pointers applied in the current batch, for {@link #reportBlobs}. Loop only. */
+    private final List<Value.BlobPointer> appliedPointers = new ArrayList<>();
     // Invariant: store.appliedIndex() equals the core's appliedIndex after each advance.
     private ConfigStore store;
     /** Keyed by log index, in arrival order, which is deadline order. Invariant: with
@@ -264,6 +275,8 @@ public final class ConfmanNode implements AutoCloseable {
      * doing, or null; the log is compacted to it once that is done. No snapshot starts meanwhile.
      */
     private SnapshotMetadata awaitingDurability;
+    /** The blobs awaitingDurability references. Invariant: null exactly when it is. */
+    private Set<BlobDigest> awaitingDurabilityBlobs;
     /** The snapshot thread's directory fsync for awaitingDurability. Invariant: null exactly when it is. */
     private CompletableFuture<Void> durability;
     /**
@@ -342,6 +355,11 @@ public final class ConfmanNode implements AutoCloseable {
      * from the latest snapshot, builds the core, starts the transport, the loop and the ticks.
      */
     public static ConfmanNode start(NodeConfig config) throws IOException {
+        return start(config, NodeBlobs.Settings.of(config));
+    }
+
+    /** As {@link #start(NodeConfig)}, with the blob store's timing given (tests shorten it). */
+    static ConfmanNode start(NodeConfig config, NodeBlobs.Settings settings) throws IOException {
         Objects.requireNonNull(config, "config");
         DurableLogStorage storage = DurableLogStorage.open(config.dataDir(), config.clusterIdentity(), config.id(),
                 StorageOptions.defaults());
@@ -355,6 +373,7 @@ public final class ConfmanNode implements AutoCloseable {
             throw e;
         }
         try {
+            node.blobs = node.openBlobs(settings);
             node.transport = PeerTransport.start(config.transportConfig(), node::onInbound, node::onNodeInbound);
             node.snapshotWriter.execute(() -> {
                 try {
@@ -370,6 +389,61 @@ public final class ConfmanNode implements AutoCloseable {
             throw e;
         }
         return node;
+    }
+
+    /** The blob store in DIR/blobs, and the blob thread; the restored store's pointers are reported. */
+    private NodeBlobs openBlobs(NodeBlobs.Settings settings) throws IOException {
+        BlobStore blobStore = BlobStore.open(config.dataDir().resolve("blobs"));
+        NodeBlobs opened = new NodeBlobs(config.id(), config.members().keySet(), blobStore, new NodeBlobs.Host() {
+            @Override
+            public io.confman.raft.ClusterIdentity cluster() {
+                return config.clusterIdentity();
+            }
+
+            @Override
+            public boolean send(NodeMessage message) {
+                PeerTransport current = transport;
+                return current != null && current.send(message);
+            }
+
+            @Override
+            public void flush() {
+                PeerTransport current = transport;
+                if (current != null) {
+                    current.flush();
+                }
+            }
+
+            @Override
+            public long term() {
+                return status().term();
+            }
+
+            @Override
+            public String leaderId() {
+                return status().leaderId();
+            }
+
+            @Override
+            public CompletableFuture<ApplyResult> write(Command command) {
+                return ConfmanNode.this.write(command);
+            }
+
+            @Override
+            public CompletableFuture<Optional<Value.BlobPointer>> pointer(BlobDigest digest) {
+                return read(current -> current.blobRefs().pointer(digest));
+            }
+
+            @Override
+            public CompletableFuture<List<BlobDigest>> unreferenced(List<BlobDigest> digests) {
+                return read(current -> digests.stream().filter(digest -> current.blobRefs().count(digest) == 0)
+                        .toList());
+            }
+        }, settings);
+        // The restored snapshot is durable; its pointers, and those the log replays, are fetched if missing.
+        opened.snapshotDurable(store.blobRefs().digests());
+        opened.applied(store.blobRefs().pointers());
+        return opened;
     }
 
     private static ConfigStore restoreStore(DurableLogStorage storage, SnapshotMetadata snapshot,
@@ -595,9 +669,14 @@ public final class ConfmanNode implements AutoCloseable {
     }
 
     /** The latest state the loop published. */
+    /** The inline-to-blob migration of this node (NODE.md, "Blobs"). */
+    public InlineToBlobMigration migration() {
+        return migration;
+    }
+
     /** The node's blobs: uploads, replication, fetching (NODE.md, "Blobs"). */
     public NodeBlobs blobs() {
-        throw new UnsupportedOperationException("not built yet");
+        return blobs;
     }
 
     public NodeStatus status() {
@@ -659,6 +738,10 @@ public final class ConfmanNode implements AutoCloseable {
 
     /** On a Netty thread, as {@link #onInbound}: a peer's forwarded request or its answer. */
     private void onNodeInbound(NodeMessage message) {
+        if (NodeBlobs.isBlobMessage(message)) {
+            blobs.onMessage(message); // The blob thread's: transfers never wait behind the loop.
+            return;
+        }
         if (!inbox.offer(new PeerInbound(message))) {
             inboundDropped.incrementAndGet(); // The sender asks again after forwardRetry.
         }
@@ -1166,6 +1249,7 @@ public final class ConfmanNode implements AutoCloseable {
             // Thesis §3.8: votes and acknowledgements promise durable state, so only now.
             send(ready.messagesAfterPersist());
             apply(ready.committedEntries());
+            reportBlobs();
             ready.readStates().forEach(this::releaseRead);
             ready.failedReads().forEach(this::failRead);
             serveReleasedReads();
@@ -1197,6 +1281,9 @@ public final class ConfmanNode implements AutoCloseable {
         blockingReads.replaceStore(restored);
         store = restored;
         snapshotIndex = installed.lastIncludedIndex();
+        // The installed snapshot is durable here and holds pointers only: fetch what is missing.
+        blobs.snapshotDurable(restored.blobRefs().digests());
+        blobs.applied(restored.blobRefs().pointers());
         snapshotAppliedBytes = appliedBytes;
         // A write forwarded from here may have committed inside the snapshot, where this node
         // never sees its entry applied: send it again; the store's session for its request id
@@ -1215,6 +1302,28 @@ public final class ConfmanNode implements AutoCloseable {
         }
     }
 
+    /** A pointer applied here whose blob this node may lack: the blob thread fetches it. */
+    private void noteBlobApplied(ApplyResult result) {
+        KeyMeta meta = result instanceof ApplyResult.Created created ? created.meta()
+                : result instanceof ApplyResult.Updated updated ? updated.meta()
+                : result instanceof ApplyResult.Relocated relocated ? relocated.meta() : null;
+        if (meta != null && meta.blob()) {
+            store.get(meta.namespace(), meta.key()).ifPresent(stored -> appliedPointers.add(
+                    (Value.BlobPointer) stored.value()));
+        }
+    }
+
+    /** Hands the blob thread what the last batch applied: pointers to fetch, released blobs. */
+    private void reportBlobs() {
+        if (!appliedPointers.isEmpty()) {
+            blobs.applied(List.copyOf(appliedPointers));
+            appliedPointers.clear();
+        }
+        if (!store.blobRefs().drainReleased().isEmpty()) {
+            blobs.released();
+        }
+    }
+
     private void apply(List<Entry> entries) {
         for (Entry entry : entries) {
             ApplyResult result = null;
@@ -1222,6 +1331,7 @@ public final class ConfmanNode implements AutoCloseable {
             if (entry.type() == Entry.Type.NORMAL) {
                 result = store.apply(entry.index(), entry.data());
                 writes.applied(entry.data(), result);
+                noteBlobApplied(result);
             } else {
                 store.applyNoOp(entry.index());
             }
@@ -1378,7 +1488,8 @@ public final class ConfmanNode implements AutoCloseable {
             // snapshot on its next turn anyway.
             inbox.offer(SNAPSHOT_WRITTEN);
         });
-        snapshotInFlight = new SnapshotInFlight(view, written, startNanos, handedOverNanos, collectorMillis());
+        snapshotInFlight = new SnapshotInFlight(view, written, startNanos, handedOverNanos, collectorMillis(),
+                store.blobRefs().digests());
     }
 
     /**
@@ -1404,6 +1515,7 @@ public final class ConfmanNode implements AutoCloseable {
             SnapshotStore snapshots = storage.snapshots();
             CompletableFuture<Void> synced = new CompletableFuture<>();
             awaitingDurability = taken;
+            awaitingDurabilityBlobs = done.blobRefs();
             durability = synced;
             snapshotWriter.execute(() -> {
                 try {
@@ -1447,10 +1559,13 @@ public final class ConfmanNode implements AutoCloseable {
     private SnapshotMetadata awaitDurability() throws IOException {
         SnapshotMetadata published = awaitingDurability;
         CompletableFuture<Void> synced = durability;
+        Set<BlobDigest> publishedBlobs = awaitingDurabilityBlobs;
         awaitingDurability = null;
+        awaitingDurabilityBlobs = null;
         durability = null;
         try {
             synced.join();
+            blobs.snapshotDurable(publishedBlobs); // Blobs it no longer references may go (NODE.md, "Blobs").
             return published;
         } catch (java.util.concurrent.CompletionException failed) {
             throw new IOException("making the snapshot at " + published.lastIncludedIndex() + " durable failed",
@@ -1615,6 +1730,9 @@ public final class ConfmanNode implements AutoCloseable {
         snapshotWriter.shutdown();
         if (transport != null) {
             transport.close();
+        }
+        if (blobs != null) {
+            blobs.close();
         }
         try {
             storage.close();

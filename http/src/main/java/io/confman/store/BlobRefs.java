@@ -8,9 +8,11 @@ import java.security.NoSuchAlgorithmException;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * Which blobs the live keys of a {@link ConfigStore} point to (NODE.md, "Blobs"), counted
@@ -78,6 +80,11 @@ public final class BlobRefs {
         List<Value.BlobPointer> all = new ArrayList<>(refs.size());
         refs.values().forEach(ref -> all.add(ref.pointer));
         return all;
+    }
+
+    /** The digests live keys point to, as a copy. */
+    public Set<BlobDigest> digests() {
+        return new HashSet<>(refs.keySet());
     }
 
     /** Takes the blobs released since the last call, oldest first. */

@@ -10,6 +10,7 @@ import io.confman.store.command.Value;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
@@ -251,6 +252,55 @@ public final class ConfigStore {
     /** The blobs live keys point to, with their reference counts (NODE.md, "Blobs"). */
     public BlobRefs blobRefs() {
         return blobs;
+    }
+
+    /** An inline value the inline-to-blob migration may move: its key, mod_revision and bytes. */
+    public record InlineValue(String namespace, String key, long modRevision, ByteBuffer bytes) {
+    }
+
+    /**
+     * One step of a scan for inline values: {@code values} holds those of at least the
+     * scan's size, {@code nextNamespace}/{@code nextKey} where to continue (the last key
+     * looked at), {@code done} whether the scan passed the last key.
+     */
+    public record InlineScan(List<InlineValue> values, String nextNamespace, String nextKey, boolean done,
+                             int keysScanned) {
+    }
+
+    /**
+     * Looks at up to {@code keysMax} keys after ({@code afterNamespace}, {@code afterKey}) in
+     * (namespace, key) order (both null to start at the beginning) and returns the inline
+     * values of at least {@code minSizeBytes} among them. Bounded work per call, so the
+     * loop is never held long. The byte buffers are read-only views of immutable values.
+     */
+    public InlineScan scanInline(String afterNamespace, String afterKey, long minSizeBytes, int keysMax) {
+        List<InlineValue> values = new ArrayList<>();
+        String namespace = afterNamespace;
+        String key = afterKey;
+        int scanned = 0;
+        Map.Entry<String, ConcurrentSkipListMap<String, KeyRecord>> ns = afterNamespace == null
+                ? namespaces.firstEntry() : namespaces.ceilingEntry(afterNamespace);
+        while (ns != null) {
+            ConcurrentSkipListMap<String, KeyRecord> keys = ns.getValue();
+            Map.Entry<String, KeyRecord> entry = ns.getKey().equals(afterNamespace) && afterKey != null
+                    ? keys.higherEntry(afterKey) : keys.firstEntry();
+            while (entry != null) {
+                if (scanned == keysMax) {
+                    return new InlineScan(values, namespace, key, false, scanned);
+                }
+                scanned++;
+                namespace = ns.getKey();
+                key = entry.getKey();
+                KeyRecord record = entry.getValue();
+                if (!record.isTombstone() && record.value() instanceof Value.Inline inline
+                        && inline.sizeBytes() >= minSizeBytes) {
+                    values.add(new InlineValue(namespace, key, record.modRevision(), inline.bytes()));
+                }
+                entry = keys.higherEntry(entry.getKey());
+            }
+            ns = namespaces.higherEntry(ns.getKey());
+        }
+        return new InlineScan(values, namespace, key, true, scanned);
     }
 
     // ---- Reads -----------------------------------------------------------------------

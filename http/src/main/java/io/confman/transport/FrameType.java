@@ -19,11 +19,15 @@ enum FrameType {
     INSTALL_SNAPSHOT(24),
     INSTALL_SNAPSHOT_RESPONSE(25),
     TIMEOUT_NOW(26),
-    // Node messages (TRANSPORT.md section 4.4): between node runtimes, never given to the core.
+    // Node messages (TRANSPORT.md sections 4.4 and 4.5): between node runtimes, never given to the core.
     FORWARD_WRITE(32),
     FORWARD_WRITE_RESPONSE(33),
     READ_INDEX(34),
-    READ_INDEX_RESPONSE(35);
+    READ_INDEX_RESPONSE(35),
+    BLOB_OFFER(36),
+    BLOB_CHUNK(37),
+    BLOB_STATUS(38),
+    BLOB_FETCH(39);
 
     /** The first code of the node messages; Raft messages sit between 16 and it. */
     static final int NODE_MESSAGE_CODE_MIN = 32;

@@ -7,9 +7,12 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * The messages waiting for one peer's lane, bounded in count and in encoded bytes. The node
- * loop offers, the link's event loop polls. A full queue refuses the message: Raft tolerates
- * the loss of any message (Raft paper §5.1 and §5.5: RPCs are retried and idempotent),
+ * The messages waiting for one peer's lane, bounded in count and in encoded bytes. Any number
+ * of threads offer (the node loop, the blob layer's thread) and the link's event loop polls;
+ * the bounds are reserved by compare-and-set before a message is added, so they hold under
+ * concurrent offers, and each thread's messages keep the order it offered them in. A full
+ * queue refuses the message: Raft tolerates the loss of any message (Raft paper §5.1 and
+ * §5.5: RPCs are retried and idempotent), the node messages are retried by their senders,
  * while an unbounded queue behind a slow peer would eat the heap.
  */
 final class OutboundQueue {

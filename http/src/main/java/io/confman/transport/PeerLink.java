@@ -9,6 +9,7 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.EventLoop;
 import java.lang.System.Logger.Level;
 import java.net.InetSocketAddress;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -16,8 +17,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
 /**
  * This node's outbound connection to one peer on one {@link Lane}: it dials, redials with
  * exponential backoff and jitter, and drains its {@link OutboundQueue} into the connection
- * once authenticated. Everything but {@link #offer} and {@link #requestDrain} runs on the
- * link's own event loop, so the connection state needs no locks.
+ * once authenticated. Everything but {@link #offer}, {@link #requestDrain} and {@link #close},
+ * which any thread may call, runs on the link's own event loop, so the connection state needs
+ * no locks.
  */
 final class PeerLink {
 
@@ -59,7 +61,7 @@ final class PeerLink {
         loop.execute(this::connect);
     }
 
-    /** From the node loop: queue a message; false (and counted) when the queue is full. */
+    /** From any thread: queue a message; false (and counted) when the queue is full. */
     boolean offer(Object message, long frameBytes) {
         if (queue.offer(message, frameBytes)) {
             return true;
@@ -68,13 +70,24 @@ final class PeerLink {
         return false;
     }
 
-    /** From the node loop: have the event loop write what is queued, then flush once. */
+    /**
+     * From any thread: have the event loop write what is queued, then flush once. A request
+     * made while a drain is scheduled but not started is covered by that drain, which clears
+     * the flag before it polls. After {@link #close} it does nothing: nothing is written then.
+     */
     void requestDrain() {
-        if (!queue.isEmpty() && drainScheduled.compareAndSet(false, true)) {
+        if (closed || queue.isEmpty() || !drainScheduled.compareAndSet(false, true)) {
+            return;
+        }
+        try {
             loop.execute(() -> {
                 drainScheduled.set(false);
                 drain();
             });
+        } catch (RejectedExecutionException closing) {
+            // The transport closed between the check and here and its event loop is gone;
+            // the queued messages are lost with the transport, as after close.
+            drainScheduled.set(false);
         }
     }
 

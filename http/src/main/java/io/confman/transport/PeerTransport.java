@@ -27,6 +27,7 @@ import java.lang.System.Logger.Level;
 import java.net.InetSocketAddress;
 import java.security.SecureRandom;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -38,10 +39,19 @@ import java.util.function.Consumer;
 
 /**
  * The peer transport of one node (TRANSPORT.md): it listens for its peers, dials each of
- * them on two lanes, authenticates every connection with the cluster secret, and moves Raft
- * {@link Message}s between nodes. It never touches Raft state: outbound messages come from
- * the node loop through {@link #send} and {@link #flush}; inbound messages go to the
- * callback given to {@link #start}, on a Netty thread.
+ * them on three lanes ({@link Lane}), authenticates every connection with the cluster secret,
+ * and moves Raft {@link Message}s and {@link NodeMessage}s between nodes. It never touches
+ * Raft state: outbound messages come in through {@link #send} and {@link #flush}; inbound
+ * messages go to the callbacks given to {@link #start}, on a Netty thread.
+ *
+ * <p><b>Threads.</b> {@link #send(Message)}, {@link #send(NodeMessage)}, {@link #flush} and
+ * {@link #stats} may be called from any thread, concurrently (TRANSPORT.md section 8): the map
+ * of links is built in the constructor and never changed, and is reached through a final
+ * field, so every thread that holds the transport sees it whole; each link's queue is
+ * lock-free with atomic bounds; a flush only hands work to the link's event loop. Messages
+ * one thread queues for one peer and lane are written in the order it queued them; those of
+ * two threads for the same peer and lane interleave in no promised order. The node runtime
+ * still sends Raft messages from its loop only, since the core's order must be kept.
  */
 public final class PeerTransport implements AutoCloseable {
 
@@ -56,7 +66,8 @@ public final class PeerTransport implements AutoCloseable {
 
     private final TransportConfig config;
     private final TransportCounters counters = new TransportCounters();
-    private final Map<String, Map<Lane, PeerLink>> links = new HashMap<>();
+    /** Peer id to its links, one per lane; complete when the constructor returns, never changed after. */
+    private final Map<String, Map<Lane, PeerLink>> links;
     private final SecureRandom random = new SecureRandom();
     private final byte[] secret;
     private final EventLoopGroup group;
@@ -76,6 +87,28 @@ public final class PeerTransport implements AutoCloseable {
         this.epoll = Epoll.isAvailable();
         IoHandlerFactory io = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
         this.group = new MultiThreadIoEventLoopGroup(config.eventLoopThreads(), io);
+        this.links = newLinks();
+    }
+
+    /**
+     * A link per peer and lane, not started. Built here rather than when dialing starts, so
+     * that the final field publishes the whole map to any thread that later sends (JLS 17.5).
+     */
+    private Map<String, Map<Lane, PeerLink>> newLinks() {
+        Map<String, Map<Lane, PeerLink>> byPeer = new HashMap<>();
+        for (Map.Entry<String, InetSocketAddress> member : config.members().entrySet()) {
+            if (member.getKey().equals(config.selfId())) {
+                continue;
+            }
+            Map<Lane, PeerLink> lanes = new EnumMap<>(Lane.class);
+            for (Lane lane : Lane.values()) {
+                lanes.put(lane, new PeerLink(member.getKey(), lane, member.getValue(), group.next(),
+                        new OutboundQueue(config.outboundQueueMessagesMax(), config.outboundQueueBytesMax()),
+                        counters, config.reconnectBackoffMinMs(), config.reconnectBackoffMaxMs()));
+            }
+            byPeer.put(member.getKey(), Collections.unmodifiableMap(lanes));
+        }
+        return Map.copyOf(byPeer);
     }
 
     /**
@@ -89,7 +122,7 @@ public final class PeerTransport implements AutoCloseable {
 
     /**
      * As {@link #start(TransportConfig, Consumer)}, and {@code nodeInbound} runs, on a Netty
-     * thread, for each {@link NodeMessage} received (TRANSPORT.md section 4.4); with a null
+     * thread, for each {@link NodeMessage} received (TRANSPORT.md sections 4.4 and 4.5); with a null
      * {@code nodeInbound} a node message is an {@code UNEXPECTED_FRAME}.
      */
     public static PeerTransport start(TransportConfig config, Consumer<Message> inbound,
@@ -180,20 +213,6 @@ public final class PeerTransport implements AutoCloseable {
                         (int) Math.min(Integer.MAX_VALUE, config.handshakeTimeoutMs()))
                 .option(ChannelOption.WRITE_BUFFER_WATER_MARK,
                         new WriteBufferWaterMark(WRITE_BUFFER_LOW_BYTES, WRITE_BUFFER_HIGH_BYTES));
-        for (Map.Entry<String, InetSocketAddress> member : config.members().entrySet()) {
-            if (member.getKey().equals(config.selfId())) {
-                continue;
-            }
-            Map<Lane, PeerLink> lanes = new EnumMap<>(Lane.class);
-            for (Lane lane : Lane.values()) {
-                PeerLink link = new PeerLink(member.getKey(), lane, member.getValue(),
-                        group.next(), new OutboundQueue(config.outboundQueueMessagesMax(),
-                        config.outboundQueueBytesMax()), counters, config.reconnectBackoffMinMs(),
-                        config.reconnectBackoffMaxMs());
-                lanes.put(lane, link);
-            }
-            links.put(member.getKey(), lanes);
-        }
         for (Map<Lane, PeerLink> lanes : links.values()) {
             for (PeerLink link : lanes.values()) {
                 // The connection lives on the link's own event loop, so the link's state is
@@ -255,9 +274,10 @@ public final class PeerTransport implements AutoCloseable {
     }
 
     /**
-     * Queues {@code message} for its peer, without blocking; call from the node loop.
-     * Returns false when the peer's queue is full and the message was dropped (and counted).
-     * A message that could never fit in a frame is a configuration error and throws.
+     * Queues {@code message} for its peer on the lane {@link Lane#of(Message)} picks, without
+     * blocking. Safe from any thread; the node runtime calls it from its loop, which keeps the
+     * core's order. Returns false when the peer's queue is full and the message was dropped (and
+     * counted). A message that could never fit in a frame is a configuration error and throws.
      */
     public boolean send(Message message) {
         Map<Lane, PeerLink> lanes = links.get(message.to());
@@ -275,9 +295,14 @@ public final class PeerTransport implements AutoCloseable {
     }
 
     /**
-     * Queues a node message (TRANSPORT.md section 4.4) for its peer on the control lane,
-     * without blocking; call from the node loop. Returns false when the queue is full and the
-     * message was dropped (and counted): the sender retries after its own timeout.
+     * Queues a node message (TRANSPORT.md sections 4.4 and 4.5) for its peer on the lane
+     * {@link Lane#of(NodeMessage)} picks ({@link Lane#BLOB} for a {@link NodeMessage.BlobChunk},
+     * {@link Lane#CONTROL} for the others), without blocking. Safe from any thread, concurrently
+     * with the node loop (see the class comment); the message's arrays must not change after
+     * the call, and the caller follows its sends with a {@link #flush}. Returns false when the
+     * queue is full and the message was dropped (and counted): the sender retries after its own
+     * timeout. A message larger than {@code frameBytesMax} throws {@link IllegalArgumentException};
+     * a chunk of at most {@link #blobChunkDataBytesMax()} bytes of data never does.
      */
     public boolean send(NodeMessage message) {
         Map<Lane, PeerLink> lanes = links.get(message.to());
@@ -290,10 +315,19 @@ public final class PeerTransport implements AutoCloseable {
             throw new IllegalArgumentException("a " + message.getClass().getSimpleName() + " of "
                     + frameBytes + " bytes exceeds frameBytesMax " + config.frameBytesMax());
         }
-        return lanes.get(Lane.CONTROL).offer(message, frameBytes);
+        return lanes.get(Lane.of(message)).offer(message, frameBytes);
     }
 
-    /** Writes everything queued since the last flush, one socket flush per link. */
+    /** {@link NodeMessageCodec#blobChunkDataBytesMax} for this transport's {@code frameBytesMax}. */
+    public int blobChunkDataBytesMax() {
+        return NodeMessageCodec.blobChunkDataBytesMax(config.frameBytesMax());
+    }
+
+    /**
+     * Writes everything queued since the last flush, one socket flush per link. Safe from any
+     * thread: it only asks each link's event loop to drain, and a call while a drain is already
+     * scheduled costs nothing.
+     */
     public void flush() {
         for (Map<Lane, PeerLink> lanes : links.values()) {
             for (PeerLink link : lanes.values()) {

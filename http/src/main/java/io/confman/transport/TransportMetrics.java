@@ -44,7 +44,7 @@ public final class TransportMetrics {
                 })
                 .register(registry);
         GaugeWithCallback.builder().name("confman_transport_links_up")
-                .help("Outbound peer links authenticated now (two lanes per peer).")
+                .help("Outbound peer links authenticated now (three lanes per peer: control, snapshot, blob).")
                 .callback(callback -> callback.call(stats.get().linksUp()))
                 .register(registry);
     }

@@ -12,7 +12,7 @@ import java.util.Map;
  * @param messagesDropped   messages refused by a full outbound queue
  * @param authFailures      connections closed before both sides proved the secret
  * @param connectFailures   outbound connection attempts that did not connect
- * @param linksUp           outbound links authenticated now (peers times two lanes when healthy)
+ * @param linksUp           outbound links authenticated now (peers times three lanes when healthy)
  * @param closes            connections closed on purpose, by reason
  */
 public record TransportStats(long messagesSent, long messagesReceived, long messagesDropped,

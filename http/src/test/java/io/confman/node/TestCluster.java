@@ -81,8 +81,11 @@ final class TestCluster implements AutoCloseable {
         return start(config(id, members));
     }
 
+    /** The blob store's timing; null for what a node derives from its config. */
+    NodeBlobs.Settings blobSettings;
+
     ConfmanNode start(NodeConfig config) throws IOException {
-        ConfmanNode node = ConfmanNode.start(config);
+        ConfmanNode node = blobSettings == null ? ConfmanNode.start(config) : ConfmanNode.start(config, blobSettings);
         everStarted.add(node);
         nodes.put(config.id(), node);
         return node;

@@ -1,0 +1,197 @@
+package io.confman.node;
+
+import io.confman.store.ApplyResult;
+import io.confman.store.ConfigStore;
+import java.lang.System.Logger.Level;
+import java.time.Instant;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * The inline-to-blob migration (NODE.md, "Blobs"; the runbook in papers/): moves every
+ * inline value of at least {@code minSizeBytes} into the blob store through ordinary Raft
+ * commands ({@code Relocate}), while reads and writes go on.
+ *
+ * <p>It scans the store in (namespace, key) order in bounded steps, each a linearizable read,
+ * and relocates what it finds a few at a time. A relocate applies only while the key's
+ * mod_revision is still the one scanned, so a key written meanwhile keeps its new value (it
+ * is counted as changed); a key already relocated answers as relocated again. That makes the
+ * migration idempotent: running it again after a crash, a leader change or a failure moves
+ * only what is still inline, which is how it resumes. One run per node at a time.
+ */
+public final class InlineToBlobMigration {
+
+    private static final System.Logger LOG = System.getLogger(InlineToBlobMigration.class.getName());
+    /** Keys looked at per scan step (one linearizable read on the loop). */
+    static final int SCAN_KEYS_MAX = 500;
+    /** Relocations in flight at once. */
+    static final int IN_FLIGHT_MAX = 4;
+    /** Attempts per key before the run stops as failed (a leader change costs one or two). */
+    static final int ATTEMPTS_MAX = 5;
+
+    /** What a status call shows. */
+    public record Progress(String state, long minSizeBytes, long keysScanned, long migrated, long changed,
+                           long bytesMoved, long failedAttempts, String startedAt, String finishedAt,
+                           String position, String error) {
+    }
+
+    private final ConfmanNode node;
+    private final AtomicReference<Run> current = new AtomicReference<>();
+
+    InlineToBlobMigration(ConfmanNode node) {
+        this.node = node;
+    }
+
+    /**
+     * Starts a run unless one is under way; returns the progress of the run that is now
+     * going (the new one, or the one already running with its own size).
+     */
+    public Progress start(long minSizeBytes) {
+        if (minSizeBytes < 1) {
+            throw new IllegalArgumentException("min_size must be at least 1 byte, was " + minSizeBytes);
+        }
+        while (true) {
+            Run running = current.get();
+            if (running != null && running.state.get().equals("running")) {
+                return running.progress();
+            }
+            Run run = new Run(minSizeBytes);
+            if (current.compareAndSet(running, run)) {
+                run.start();
+                return run.progress();
+            }
+        }
+    }
+
+    /** The latest run's progress, or an idle one when none ran since the node started. */
+    public Progress progress() {
+        Run run = current.get();
+        return run == null ? new Progress("idle", 0, 0, 0, 0, 0, 0, null, null, null, null) : run.progress();
+    }
+
+    /** Keys moved into blobs since the node started, over every run (a metric). */
+    public long migratedKeysTotal() {
+        return migratedKeys.get();
+    }
+
+    /** Bytes moved into blobs since the node started, over every run (a metric). */
+    public long migratedBytesTotal() {
+        return migratedBytes.get();
+    }
+
+    /** Whether a run is under way (a metric). */
+    public boolean running() {
+        Run run = current.get();
+        return run != null && run.state.get().equals("running");
+    }
+
+    private final AtomicLong migratedKeys = new AtomicLong();
+    private final AtomicLong migratedBytes = new AtomicLong();
+
+    private final class Run {
+        final long minSizeBytes;
+        final AtomicReference<String> state = new AtomicReference<>("running");
+        final AtomicLong scanned = new AtomicLong();
+        final AtomicLong migrated = new AtomicLong();
+        final AtomicLong changed = new AtomicLong();
+        final AtomicLong bytesMoved = new AtomicLong();
+        final AtomicLong failedAttempts = new AtomicLong();
+        final Instant startedAt = Instant.now();
+        volatile Instant finishedAt;
+        volatile String position;
+        volatile String error;
+        final Semaphore inFlight = new Semaphore(IN_FLIGHT_MAX);
+
+        Run(long minSizeBytes) {
+            this.minSizeBytes = minSizeBytes;
+        }
+
+        void start() {
+            Thread thread = new Thread(this::run, "confman-migration-" + node.id());
+            thread.setDaemon(true);
+            thread.start();
+        }
+
+        private void run() {
+            String namespace = null;
+            String key = null;
+            try {
+                while (true) {
+                    String afterNamespace = namespace;
+                    String afterKey = key;
+                    ConfigStore.InlineScan scan = node.linearizableRead(
+                            store -> store.scanInline(afterNamespace, afterKey, minSizeBytes, SCAN_KEYS_MAX)).join();
+                    scanned.addAndGet(scan.keysScanned());
+                    for (ConfigStore.InlineValue value : scan.values()) {
+                        inFlight.acquire();
+                        relocate(value, 1);
+                    }
+                    namespace = scan.nextNamespace();
+                    key = scan.nextKey();
+                    position = namespace == null ? null : namespace + "/" + key;
+                    if (scan.done()) {
+                        break;
+                    }
+                    if (error != null) {
+                        break;
+                    }
+                }
+                inFlight.acquire(IN_FLIGHT_MAX); // Every relocation answered.
+                finish(error == null ? "done" : "failed");
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                error = "interrupted";
+                finish("failed");
+            } catch (RuntimeException e) {
+                Throwable cause = e.getCause() == null ? e : e.getCause();
+                error = "scanning failed after " + position + ": " + cause.getMessage();
+                finish("failed");
+            }
+        }
+
+        private void relocate(ConfigStore.InlineValue value, int attempt) {
+            CompletableFuture<ApplyResult> answer;
+            try {
+                answer = node.blobs().relocate(value.namespace(), value.key(), value.modRevision(), value.bytes(),
+                        "application/octet-stream");
+            } catch (RuntimeException e) {
+                answer = CompletableFuture.failedFuture(e);
+            }
+            answer.whenComplete((result, failure) -> {
+                if (failure == null && result instanceof ApplyResult.Relocated) {
+                    migrated.incrementAndGet();
+                    migratedKeys.incrementAndGet();
+                    bytesMoved.addAndGet(value.bytes().remaining());
+                    migratedBytes.addAndGet(value.bytes().remaining());
+                } else if (failure == null) {
+                    changed.incrementAndGet(); // Written or deleted since the scan: not this run's to move.
+                } else if (attempt < ATTEMPTS_MAX && error == null) {
+                    failedAttempts.incrementAndGet();
+                    relocate(value, attempt + 1); // Idempotent: the same relocate again.
+                    return;
+                } else {
+                    failedAttempts.incrementAndGet();
+                    Throwable cause = failure.getCause() == null ? failure : failure.getCause();
+                    error = "relocating " + value.namespace() + "/" + value.key() + " failed " + attempt
+                            + " times, last: " + cause.getMessage();
+                }
+                inFlight.release();
+            });
+        }
+
+        private void finish(String outcome) {
+            finishedAt = Instant.now();
+            state.set(outcome);
+            LOG.log(outcome.equals("done") ? Level.INFO : Level.WARNING, "node " + node.id()
+                    + ": inline-to-blob migration " + outcome + ": " + progress());
+        }
+
+        Progress progress() {
+            return new Progress(state.get(), minSizeBytes, scanned.get(), migrated.get(), changed.get(),
+                    bytesMoved.get(), failedAttempts.get(), startedAt.toString(),
+                    finishedAt == null ? null : finishedAt.toString(), position, error);
+        }
+    }
+}
