@@ -337,10 +337,11 @@ final class HttpConnection extends ChannelInboundHandlerAdapter {
         upload = started;
         state = State.UPLOAD;
         uploadBytes = metrics.blobUploadBytes(uploadRoute.name());
-        byte[] buffered = body.toByteArray();
-        body = null;
-        if (buffered.length > 0) {
-            write(ctx, Unpooled.wrappedBuffer(buffered)); // When it fails, the rest of the body is dropped.
+        if (body != null) {
+            // A chunked body that passed inlineMaxBytes: what was buffered goes first.
+            ByteBuf buffered = Unpooled.wrappedBuffer(body.toByteArray());
+            body = null;
+            write(ctx, buffered); // When it fails, the request is refused and the rest of the body dropped.
         }
         drainQueued(ctx);
     }
@@ -443,10 +444,19 @@ final class HttpConnection extends ChannelInboundHandlerAdapter {
     /**
      * Runs {@code task} on this connection's event loop; when the loop no longer takes tasks
      * (the server closed), runs {@code orElse} at once, to free what the task would have used.
+     * A task that throws is a bug: it is logged and the connection closes, rather than leave
+     * the client waiting for an answer that will never come.
      */
-    private static void onLoop(ChannelHandlerContext ctx, Runnable task, Runnable orElse) {
+    private void onLoop(ChannelHandlerContext ctx, Runnable task, Runnable orElse) {
         try {
-            ctx.executor().execute(task);
+            ctx.executor().execute(() -> {
+                try {
+                    task.run();
+                } catch (RuntimeException e) {
+                    LOG.log(Level.ERROR, "closing " + ctx.channel() + " after an internal error", e);
+                    closeNow(ctx);
+                }
+            });
         } catch (RejectedExecutionException e) {
             orElse.run();
         }
