@@ -394,6 +394,7 @@ public final class ConfmanNode implements AutoCloseable {
     /** The blob store in DIR/blobs, and the blob thread; the restored store's pointers are reported. */
     private NodeBlobs openBlobs(NodeBlobs.Settings settings) throws IOException {
         BlobStore blobStore = BlobStore.open(config.dataDir().resolve("blobs"));
+        long committedAtStart = storage.hardState().commitIndex();
         NodeBlobs opened = new NodeBlobs(config.id(), config.members().keySet(), blobStore, new NodeBlobs.Host() {
             @Override
             public io.confman.raft.ClusterIdentity cluster() {
@@ -432,6 +433,11 @@ public final class ConfmanNode implements AutoCloseable {
             @Override
             public CompletableFuture<Optional<Value.BlobPointer>> pointer(BlobDigest digest) {
                 return read(current -> current.blobRefs().pointer(digest));
+            }
+
+            @Override
+            public boolean replayed() {
+                return status().appliedIndex() >= committedAtStart;
             }
 
             @Override

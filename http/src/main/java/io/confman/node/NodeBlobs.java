@@ -75,6 +75,8 @@ public final class NodeBlobs implements AutoCloseable {
     static final int RECEIVES_MAX = 32;
     /** Background fetches (of blobs applied or installed while missing) running at once. */
     static final int BACKGROUND_FETCHES_MAX = 2;
+    /** Rounds over every peer before a background fetch gives up. */
+    static final int FETCH_ROUNDS_MAX = 10;
     /** How often the blob thread looks for stalled transfers and retries. */
     static final long TICK_MS = 50;
     /** Between two attempts of a failed push to one peer while a replication waits for it. */
@@ -98,6 +100,12 @@ public final class NodeBlobs implements AutoCloseable {
 
         /** The pointer some live key holds to the blob, read on the loop. */
         CompletableFuture<Optional<Value.BlobPointer>> pointer(BlobDigest digest);
+
+        /**
+         * Whether the store has applied every entry known committed at start: before that, a
+         * blob may look unreferenced only because the entry pointing to it is not replayed yet.
+         */
+        boolean replayed();
 
         /** Which of {@code digests} no live key references, read on the loop. */
         CompletableFuture<List<BlobDigest>> unreferenced(List<BlobDigest> digests);
@@ -410,6 +418,10 @@ public final class NodeBlobs implements AutoCloseable {
             // Always offer, even to peers that held the blob before: a HELD answer also
             // refreshes the peer's grace period, so it keeps the blob until the pointer lands.
             Replication replication = replications.get(digest);
+            if (replication != null && replication.reached()) {
+                future.complete(null); // Still pushing to the rest; the majority is there.
+                return;
+            }
             if (replication == null) {
                 replication = new Replication(digest, size, System.nanoTime() + settings.requestTimeoutNanos());
                 replications.put(digest, replication);
@@ -738,6 +750,8 @@ public final class NodeBlobs implements AutoCloseable {
         String source;
         long transferId;
         long attemptNanos;
+        /** Rounds over every peer so far; a background fetch gives up after {@link #FETCH_ROUNDS_MAX}. */
+        int rounds;
 
         Fetch(BlobDigest digest, long size, boolean background) {
             this.digest = digest;
@@ -776,6 +790,7 @@ public final class NodeBlobs implements AutoCloseable {
     /** Asks the next peer: the leader first, then the others in order. */
     private void nextSource(Fetch fetch) {
         if (fetch.candidates.isEmpty()) {
+            fetch.rounds++;
             String leader = host.leaderId();
             if (leader != null && !leader.equals(selfId)) {
                 fetch.candidates.add(leader);
@@ -817,8 +832,17 @@ public final class NodeBlobs implements AutoCloseable {
             Receive receive = fetch.source == null ? null : receives.get(new ReceiveKey(fetch.source, fetch.transferId));
             boolean stalled = receive == null && now - fetch.attemptNanos > settings.stallNanos();
             if (fetch.source == null || stalled) {
-                if (fetch.source == null && fetch.candidates.isEmpty() && now - fetch.attemptNanos < RETRY_NANOS * 5) {
-                    continue; // Every peer was asked: wait a moment before a new round.
+                if (fetch.source == null && fetch.candidates.isEmpty()) {
+                    if (now - fetch.attemptNanos < RETRY_NANOS * 5) {
+                        continue; // Every peer was asked: wait a moment before a new round.
+                    }
+                    if (fetch.background && fetch.waiters.isEmpty() && fetch.rounds >= FETCH_ROUNDS_MAX) {
+                        // No peer has it now (its key may be gone since); a read asks again.
+                        LOG.log(Level.WARNING, "node " + selfId + ": no peer sent blob " + fetch.digest + " in "
+                                + fetch.rounds + " rounds; a read of a key pointing to it will ask again");
+                        it.remove();
+                        continue;
+                    }
                 }
                 nextSource(fetch);
             }
@@ -851,7 +875,7 @@ public final class NodeBlobs implements AutoCloseable {
             }
             checkReplications(now);
             checkFetches(now);
-            if (now - nextGcNanos >= 0 && !gcRunning) {
+            if (now - nextGcNanos >= 0 && !gcRunning && host.replayed()) {
                 nextGcNanos = now + settings.gcIntervalNanos();
                 collectGarbage(now);
             }

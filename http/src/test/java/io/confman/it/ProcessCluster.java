@@ -98,6 +98,8 @@ final class ProcessCluster implements AutoCloseable {
 
     private final Path root;
     private final Map<String, Node> nodes = new LinkedHashMap<>();
+    /** The nodes' heap flag; a test of memory bounds gives a smaller one (as CONFMAN_JAVA_OPTS would). */
+    String nodeHeap = NODE_HEAP;
     private final Path secretFile;
     private final Path adminTokenFile;
     private final List<String> extraArgs;
@@ -175,7 +177,7 @@ final class ProcessCluster implements AutoCloseable {
         }
         Files.writeString(node.log, "---- harness: starting " + id + "\n", StandardCharsets.UTF_8,
                 java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
-        node.process = launch(serverArgs(id), ProcessBuilder.Redirect.appendTo(node.log.toFile()),
+        node.process = launch(nodeHeap, serverArgs(id), ProcessBuilder.Redirect.appendTo(node.log.toFile()),
                 ProcessBuilder.Redirect.appendTo(node.log.toFile()));
     }
 
@@ -341,7 +343,8 @@ final class ProcessCluster implements AutoCloseable {
     Exited runUntilExit(String name, List<String> args) throws IOException, InterruptedException {
         Path out = root.resolve(name + ".out");
         Path err = root.resolve(name + ".err");
-        Process process = launch(args, ProcessBuilder.Redirect.to(out.toFile()), ProcessBuilder.Redirect.to(err.toFile()));
+        Process process = launch(nodeHeap, args, ProcessBuilder.Redirect.to(out.toFile()),
+                ProcessBuilder.Redirect.to(err.toFile()));
         if (!process.waitFor(DEADLINE.toSeconds(), TimeUnit.SECONDS)) {
             process.destroyForcibly().waitFor();
             STARTED.remove(process);
@@ -356,7 +359,8 @@ final class ProcessCluster implements AutoCloseable {
      * {@code log}; the caller stops it, and the shutdown hook kills it should the JVM die.
      */
     Process launchLogged(List<String> args, Path log) throws IOException {
-        return launch(args, ProcessBuilder.Redirect.to(log.toFile()), ProcessBuilder.Redirect.appendTo(log.toFile()));
+        return launch(nodeHeap, args, ProcessBuilder.Redirect.to(log.toFile()),
+                ProcessBuilder.Redirect.appendTo(log.toFile()));
     }
 
     /** Stops a process from {@link #launchLogged}: SIGTERM, SIGKILL after the grace period. */
@@ -369,12 +373,12 @@ final class ProcessCluster implements AutoCloseable {
         return process.exitValue();
     }
 
-    private static Process launch(List<String> serverArgs, ProcessBuilder.Redirect out, ProcessBuilder.Redirect err)
-            throws IOException {
+    private static Process launch(String heap, List<String> serverArgs, ProcessBuilder.Redirect out,
+                                  ProcessBuilder.Redirect err) throws IOException {
         int idAt = serverArgs.indexOf("--id");
         String id = idAt >= 0 && idAt + 1 < serverArgs.size() ? serverArgs.get(idAt + 1) : "node";
         List<String> command = new ArrayList<>();
-        for (String part : javaCommand()) { // {id} in it.nodeJvmOptions: one flight recording per node
+        for (String part : javaCommand(heap)) { // {id} in it.nodeJvmOptions: one flight recording per node
             command.add(part.replace("{id}", id));
         }
         command.add("io.confman.cli.Main");
@@ -388,6 +392,11 @@ final class ProcessCluster implements AutoCloseable {
 
     /** This JVM's java, its module flags (Chronicle's), a small heap and this JVM's classpath. */
     static List<String> javaCommand() {
+        return javaCommand(NODE_HEAP);
+    }
+
+    /** As {@link #javaCommand()}, with {@code heap} (e.g. {@code -Xmx128m}) as the heap flag. */
+    static List<String> javaCommand(String heap) {
         List<String> command = new ArrayList<>();
         command.add(ProcessHandle.current().info().command()
                 .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
@@ -396,7 +405,7 @@ final class ProcessCluster implements AutoCloseable {
                 command.add(flag);
             }
         }
-        command.add(NODE_HEAP);
+        command.add(heap);
         String gc = System.getProperty("it.nodeGc", "").strip();
         command.addAll(gc.isEmpty() ? NODE_GC_FLAGS : List.of(gc.split("\\s+")));
         // Extra flags for every node, e.g. a flight recording when profiling a test run.
