@@ -34,6 +34,8 @@ final class FrontCluster implements AutoCloseable {
     static final Duration WAIT = Duration.ofSeconds(30);
     static final String TOKEN = "an admin token for tests only";
     static final int INLINE_MAX_BYTES = 4096;
+    /** Small, so that tests can pass it cheaply. */
+    static final long VALUE_BYTES_MAX = 1024 * 1024;
     static final int HEADER_BYTES_MAX = 4096;
     static final byte[] SECRET = "a cluster secret for tests only".getBytes(StandardCharsets.UTF_8);
 
@@ -45,7 +47,7 @@ final class FrontCluster implements AutoCloseable {
     int pendingRequestsMax = NodeConfig.PENDING_REQUESTS_MAX_DEFAULT;
     /** The fronts' inline limit and value maximum; a test may change them before starting nodes. */
     int inlineMaxBytes = INLINE_MAX_BYTES;
-    long valueBytesMax = HttpConfig.VALUE_BYTES_MAX_DEFAULT;
+    long valueBytesMax = VALUE_BYTES_MAX;
     final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(WAIT).build();
 
@@ -60,7 +62,7 @@ final class FrontCluster implements AutoCloseable {
     }
 
     static HttpConfig httpConfig(String adminToken) {
-        return httpConfig(adminToken, INLINE_MAX_BYTES, HttpConfig.VALUE_BYTES_MAX_DEFAULT);
+        return httpConfig(adminToken, INLINE_MAX_BYTES, VALUE_BYTES_MAX);
     }
 
     static HttpConfig httpConfig(String adminToken, int inlineMaxBytes, long valueBytesMax) {

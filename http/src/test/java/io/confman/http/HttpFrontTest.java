@@ -239,7 +239,7 @@ class HttpFrontTest {
 
     @Test
     void aValueOverTheMaximumIsRefusedWith413() throws Exception {
-        String big = "x".repeat((int) HttpConfig.VALUE_BYTES_MAX_DEFAULT + 1);
+        String big = "x".repeat((int) FrontCluster.VALUE_BYTES_MAX + 1);
         HttpResponse<String> declared = cluster.put("n1", "/v1/kv/app/big", big);
         assertEquals(413, declared.statusCode());
         assertEquals("value_too_large", JsonTree.errorCode(declared.body()));
