@@ -165,7 +165,7 @@ final class HttpConnection extends ChannelInboundHandlerAdapter {
                     Unpooled.EMPTY_BUFFER));
         }
         if (streams) {
-            beginUpload(ctx);
+            beginUpload(ctx, false);
             return;
         }
         body = new ByteArrayOutputStream((int) Math.max(0, Math.min(declaredBytes, bufferedBytesMax)));
@@ -236,7 +236,7 @@ final class HttpConnection extends ChannelInboundHandlerAdapter {
                 return;
             }
             body.writeBytes(ByteBufUtil.getBytes(bytes));
-            beginUpload(ctx);
+            beginUpload(ctx, last);
             return;
         }
         body.writeBytes(ByteBufUtil.getBytes(bytes));
@@ -297,8 +297,9 @@ final class HttpConnection extends ChannelInboundHandlerAdapter {
     /**
      * Creates the upload on the blob executor (it creates a file, which may block) while
      * reading waits; what the decoder already produced waits in the queue.
+     * {@code bodyComplete}: the buffered bytes are the whole body.
      */
-    private void beginUpload(ChannelHandlerContext ctx) {
+    private void beginUpload(ChannelHandlerContext ctx, boolean bodyComplete) {
         state = State.OPENING;
         ctx.channel().config().setAutoRead(false);
         CompletableFuture<BlobUpload> begun;
@@ -314,14 +315,16 @@ final class HttpConnection extends ChannelInboundHandlerAdapter {
         } catch (RuntimeException e) {
             begun = CompletableFuture.failedFuture(e);
         }
-        begun.whenComplete((started, failure) -> onLoop(ctx, () -> uploadBegun(ctx, started, failure), () -> {
-            if (started != null) {
-                started.close();
-            }
-        }));
+        begun.whenComplete((started, failure) -> onLoop(ctx,
+                () -> uploadBegun(ctx, started, failure, bodyComplete),
+                () -> {
+                    if (started != null) {
+                        started.close();
+                    }
+                }));
     }
 
-    private void uploadBegun(ChannelHandlerContext ctx, BlobUpload started, Throwable failure) {
+    private void uploadBegun(ChannelHandlerContext ctx, BlobUpload started, Throwable failure, boolean bodyComplete) {
         if (state != State.OPENING) {
             // The connection closed meanwhile.
             if (started != null) {
@@ -331,6 +334,7 @@ final class HttpConnection extends ChannelInboundHandlerAdapter {
         }
         if (failure != null) {
             refuseBody(ctx, uploadRoute.name(), NodeOutcomes.toError(failure, Kind.OTHER), false);
+            closeIfLast(ctx, bodyComplete);
             drainQueued(ctx);
             return;
         }
@@ -341,7 +345,15 @@ final class HttpConnection extends ChannelInboundHandlerAdapter {
             // A chunked body that passed inlineMaxBytes: what was buffered goes first.
             ByteBuf buffered = Unpooled.wrappedBuffer(body.toByteArray());
             body = null;
-            write(ctx, buffered); // When it fails, the request is refused and the rest of the body dropped.
+            boolean written = write(ctx, buffered); // A failure refuses the request; the rest of the body is dropped.
+            if (bodyComplete) {
+                if (written) {
+                    finishUpload(ctx);
+                } else {
+                    closeIfLast(ctx, true);
+                }
+                return;
+            }
         }
         drainQueued(ctx);
     }

@@ -167,6 +167,20 @@ class BlobHttpTest {
         assertArrayEquals(bytes, otherTag.body());
     }
 
+    @Test
+    void anEmptyBlob() throws Exception {
+        String name = digestName(new byte[0]);
+        assertEquals(201, putBlob("n1", name, new byte[0], null).statusCode());
+        HttpResponse<byte[]> got = getBytes(cluster.request("n2", "/v1/blobs/" + name).GET());
+        assertEquals(200, got.statusCode());
+        assertEquals(0, got.body().length);
+        assertEquals("0", got.headers().firstValue("Content-Length").orElseThrow());
+        assertEquals("application/octet-stream", got.headers().firstValue("Content-Type").orElseThrow());
+        HttpResponse<String> anyRange = cluster.send(cluster.request("n2", "/v1/blobs/" + name)
+                .header("Range", "bytes=0-0").GET().build());
+        assertEquals(416, anyRange.statusCode());
+    }
+
     private void assertRange(String id, String path, String range, byte[] bytes, int first, int last)
             throws Exception {
         HttpResponse<byte[]> partial = getBytes(cluster.request(id, path).header("Range", range).GET());
