@@ -628,7 +628,7 @@ public final class NodeBlobs implements AutoCloseable {
         BlobDigest digest = BlobDigest.of(offer.digest());
         touch(digest);
         if (store.contains(digest)) {
-            sendStatus(offer.from(), offer.transferId(), digest, NodeMessage.BlobStatus.State.HELD, offer.sizeBytes(), "");
+            sendStatus(offer.from(), offer.transferId(), digest, NodeMessage.BlobStatus.State.HELD, 0, "");
             return;
         }
         ReceiveKey key = new ReceiveKey(offer.from(), offer.transferId());
@@ -705,7 +705,7 @@ public final class NodeBlobs implements AutoCloseable {
             touch(digest);
             received.incrementAndGet();
             sendStatus(receive.key.peer(), receive.key.transferId(), digest, NodeMessage.BlobStatus.State.HELD,
-                    receive.size, "");
+                    0, "");
             fetched(digest);
         }, thread);
     }
