@@ -173,6 +173,7 @@ public final class NodeBlobs implements AutoCloseable {
         this.thread = Executors.newSingleThreadScheduledExecutor(runnable -> daemon(runnable, "confman-blobs-" + selfId));
         this.io = Executors.newFixedThreadPool(2, runnable -> daemon(runnable, "confman-blob-io-" + selfId));
         this.nextGcNanos = System.nanoTime() + settings.gcIntervalNanos();
+        store.onFinishing(this::touch); // Every upload, the HTTP layer's included, restarts the grace.
         thread.scheduleWithFixedDelay(this::tick, TICK_MS, TICK_MS, TimeUnit.MILLISECONDS);
     }
 
@@ -549,6 +550,8 @@ public final class NodeBlobs implements AutoCloseable {
             }
         } catch (IOException e) {
             endPush(push);
+            LOG.log(Level.WARNING, "node " + selfId + ": reading blob " + push.digest + " to push it to "
+                    + push.peer + " failed: " + e);
             pushFailed(push.peer, push.digest, "reading the blob here failed: " + e);
         }
     }
@@ -920,7 +923,7 @@ public final class NodeBlobs implements AutoCloseable {
                 .whenCompleteAsync((done, failure) -> {
                     gcRunning = false;
                     gcPasses.incrementAndGet();
-                    if (failure != null) {
+                    if (failure != null && !closed) {
                         LOG.log(Level.WARNING, "node " + selfId + ": blob garbage collection failed", failure);
                     }
                 }, thread);

@@ -69,7 +69,7 @@ class ConfmanNodeBlobTest {
 
     @Test
     void aBlobWrittenOnAFollowerReachesEveryNodeBeforeAndAfterItsPointer() throws Exception {
-        try (TestCluster cluster = new TestCluster(root, 3, 0).startAll()) {
+        try (TestCluster cluster = new TestCluster(root, 3, 1_000_000).startAll()) {
             ConfmanNode leader = cluster.awaitLeader();
             ConfmanNode follower = cluster.nodes.values().stream().filter(node -> node != leader).findFirst()
                     .orElseThrow();
@@ -91,7 +91,7 @@ class ConfmanNodeBlobTest {
 
     @Test
     void aNodeThatMissedAPointerFetchesItsBlobAfterRestart() throws Exception {
-        try (TestCluster cluster = new TestCluster(root, 3, 0).startAll()) {
+        try (TestCluster cluster = new TestCluster(root, 3, 1_000_000).startAll()) {
             ConfmanNode leader = cluster.awaitLeader();
             String away = cluster.nodes.keySet().stream().filter(id -> !id.equals(leader.id())).findFirst()
                     .orElseThrow();
@@ -109,7 +109,7 @@ class ConfmanNodeBlobTest {
 
     @Test
     void withoutAMajorityTheBlobIsRefusedAndNoPointerIsWritten() throws Exception {
-        try (TestCluster cluster = new TestCluster(root, 3, 0).startAll()) {
+        try (TestCluster cluster = new TestCluster(root, 3, 1_000_000).startAll()) {
             ConfmanNode leader = cluster.awaitLeader();
             for (String id : new ArrayList<>(cluster.nodes.keySet())) {
                 if (!id.equals(leader.id())) {
@@ -126,9 +126,11 @@ class ConfmanNodeBlobTest {
 
     @Test
     void aBlobIsCollectedOnlyAfterASnapshotThatNoLongerReferencesItIsDurable() throws Exception {
-        try (TestCluster cluster = new TestCluster(root, 3, 0)) {
+        try (TestCluster cluster = new TestCluster(root, 3, 1_000_000)) {
             long interval = TimeUnit.MILLISECONDS.toNanos(100);
-            cluster.blobSettings = new NodeBlobs.Settings(TimeUnit.SECONDS.toNanos(2), 0, interval,
+            // A short grace: an upload is safe for a second, then only pins and references keep it.
+            cluster.blobSettings = new NodeBlobs.Settings(TimeUnit.SECONDS.toNanos(2), TimeUnit.SECONDS.toNanos(1),
+                    interval,
                     TimeUnit.MILLISECONDS.toNanos(TestCluster.REQUEST_TIMEOUT_MS));
             cluster.startAll();
             ConfmanNode leader = cluster.awaitLeader();
@@ -160,7 +162,7 @@ class ConfmanNodeBlobTest {
 
     @Test
     void theMigrationMovesLargeInlineValuesKeepingBytesAndVersions() throws Exception {
-        try (TestCluster cluster = new TestCluster(root, 3, 0).startAll()) {
+        try (TestCluster cluster = new TestCluster(root, 3, 1_000_000).startAll()) {
             ConfmanNode leader = cluster.awaitLeader();
             List<String> keys = new ArrayList<>();
             for (int i = 0; i < 60; i++) {

@@ -21,6 +21,7 @@ import java.util.Objects;
 import java.util.OptionalLong;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
 
 /**
  * Blobs on disk, addressed by SHA-256 (storage/FORMAT.md, "Blob store"). Thread-safe.
@@ -57,6 +58,8 @@ public final class BlobStore implements AutoCloseable {
     // Invariant: holds exactly the blobs whose file is in sha256/ under its digest with a
     // durable name, with their sizes; changed only under the digest's lock, together with the
     // totals, under totalsLock.
+    /** Told of every upload about to publish (or find present) its blob; see {@link #onFinishing}. */
+    private volatile Consumer<BlobDigest> finishingListener = digest -> { };
     private final ConcurrentSkipListMap<BlobDigest, Long> sizes = new ConcurrentSkipListMap<>();
     private final Object totalsLock = new Object();
     // Invariant (under totalsLock): count == sizes.size() and bytes == the sum of sizes' values.
@@ -245,6 +248,19 @@ public final class BlobStore implements AutoCloseable {
         synchronized (totalsLock) {
             return bytes;
         }
+    }
+
+    /**
+     * Calls {@code listener} (on the uploading thread, quickly) each time an upload with a
+     * verified digest is about to publish its blob or to find it already held, so that a
+     * garbage collector can tell a blob that was just uploaded from one nobody wants.
+     */
+    public void onFinishing(Consumer<BlobDigest> listener) {
+        this.finishingListener = Objects.requireNonNull(listener, "listener");
+    }
+
+    void finishing(BlobDigest digest) {
+        finishingListener.accept(digest);
     }
 
     public Path directory() {

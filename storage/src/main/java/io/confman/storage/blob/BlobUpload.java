@@ -115,6 +115,7 @@ public final class BlobUpload implements AutoCloseable {
             if (expected != null && !expected.equals(actual)) {
                 throw new BlobDigestMismatchException(expected, actual);
             }
+            store.finishing(actual); // Before the check: a collector that sees this keeps the blob.
             if (store.contains(actual)) {
                 store.io().delete(file); // Held durably already: no need to fsync a copy.
             } else {
