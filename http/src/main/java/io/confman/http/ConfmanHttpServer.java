@@ -61,7 +61,8 @@ public final class ConfmanHttpServer implements AutoCloseable {
         long answerWithinMs = config.requestTimeoutMs()
                 + Math.max(ANSWER_MARGIN_MS_MIN, config.requestTimeoutMs() / 10);
         HttpMetrics metrics = new HttpMetrics(node);
-        Router router = new Router(new KvApi(node, config, answerWithinMs), new OpsApi(node, metrics),
+        BlobApi blobs = new BlobApi(node, answerWithinMs);
+        Router router = new Router(new KvApi(node, config, blobs, answerWithinMs), blobs, new OpsApi(node, metrics),
                 new AdminApi(node, config.adminToken(), answerWithinMs));
         ConnectionLimiter limiter = new ConnectionLimiter(config.connectionsMax(), node);
         boolean epoll = Epoll.isAvailable();

@@ -1,5 +1,6 @@
 package io.confman.http;
 
+import io.confman.store.StoreLimits;
 import io.confman.store.command.Names;
 import java.net.InetSocketAddress;
 import java.util.Objects;
@@ -11,7 +12,9 @@ import java.util.Objects;
  * @param adminToken        the bearer token of the admin calls; null refuses every admin call (401)
  * @param requestTimeoutMs  a request not answered by then gets 504 (writes: outcome unknown)
  * @param inlineMaxBytes    {@code --inline-max-bytes}: larger values belong to the blob store
- * @param valueBytesMax     the largest value accepted (413 above it)
+ * @param valueBytesMax     the largest value or blob accepted (413 above it); by default the
+ *                          node's own bound, so that the front refuses at once, from
+ *                          Content-Length, what the node would refuse after the upload
  * @param headerBytesMax    the largest request line plus headers (431 above it)
  * @param connectionsMax    concurrent client connections; more are closed at accept
  * @param idleTimeoutMs     a connection that sends nothing for this long is closed (slow clients)
@@ -29,7 +32,7 @@ public record HttpConfig(
         long waitMaxMs) {
 
     public static final int INLINE_MAX_BYTES_DEFAULT = 64 * 1024;
-    public static final long VALUE_BYTES_MAX_DEFAULT = 1024 * 1024;
+    public static final long VALUE_BYTES_MAX_DEFAULT = StoreLimits.DEFAULTS.valueBytesMax();
     public static final int HEADER_BYTES_MAX_DEFAULT = 16 * 1024;
     public static final int CONNECTIONS_MAX_DEFAULT = 1024;
     public static final long IDLE_TIMEOUT_MS_DEFAULT = 60_000;

@@ -3,7 +3,12 @@ package io.confman.http;
 import io.confman.http.NodeOutcomes.Kind;
 import io.confman.http.Router.Routed;
 import io.confman.node.ConfmanNode;
+import io.confman.node.NodeBlobs;
 import io.confman.node.NodeStatus;
+import io.confman.storage.blob.BlobDigest;
+import io.confman.storage.blob.BlobDigestMismatchException;
+import io.confman.storage.blob.BlobUpload;
+import io.confman.store.command.Value;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
@@ -13,12 +18,13 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
-import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.DefaultHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
@@ -27,25 +33,33 @@ import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
+import io.prometheus.metrics.core.datapoints.CounterDataPoint;
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.lang.System.Logger.Level;
+import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.RejectedExecutionException;
 
 /**
- * One client connection: reads one request at a time (head, then a bounded body), hands it
- * to its route, and writes the answer when the route's future completes, back on this
- * connection's event loop. While a request is served, reading stops (autoRead off) and
- * anything already decoded waits in a small queue, so pipelined requests are answered in
- * order. All state here is touched only on the channel's event loop.
+ * One client connection: reads one request at a time (head, then the body), hands it to its
+ * route, and writes the answer when the route's future completes, back on this connection's
+ * event loop. A body up to {@code inlineMaxBytes} is buffered; a blob upload, and a value
+ * larger than that, streams into a {@link BlobUpload} chunk by chunk and reaches its route as
+ * the published blob's pointer. While a request is served (or its upload is being opened),
+ * reading stops (autoRead off) and anything already decoded waits in a small queue, so
+ * pipelined requests are answered in order. All state here is touched only on the channel's
+ * event loop; the blocking steps of an upload run on the node's blob executor.
  */
 final class HttpConnection extends ChannelInboundHandlerAdapter {
 
     private static final System.Logger LOG = System.getLogger(HttpConnection.class.getName());
     /** Decoded objects held while a request is served: one read's worth, bounded anyway. */
     static final int QUEUED_OBJECTS_MAX = 1024;
-    /** After a 413 we read and drop the rest of the body up to this much, so the client sees the answer. */
+    /** After a refusal we read and drop the rest of the body up to this much, so the client sees the answer. */
     static final long DISCARD_BYTES_MAX = 64L * 1024 * 1024;
     private static final Set<String> KNOWN_METHODS = Set.of("GET", "HEAD", "PUT", "POST", "DELETE", "OPTIONS",
             "PATCH", "TRACE", "CONNECT");
@@ -55,9 +69,13 @@ final class HttpConnection extends ChannelInboundHandlerAdapter {
         HEAD,
         /** Buffering the body of {@link #head}. */
         BODY,
-        /** A 413 was sent; dropping the body, then closing. */
+        /** The blob upload is being created on the blob executor; decoded objects wait in the queue. */
+        OPENING,
+        /** Streaming the body of {@link #head} into {@link #upload}. */
+        UPLOAD,
+        /** The request was refused before its body was read; dropping the body, then closing. */
         DISCARD,
-        /** The request is with its route; nothing is read until it is answered. */
+        /** The request is with its route (or its upload is being published); nothing is read until it is answered. */
         SERVING,
         /** The connection is closing; everything is dropped. */
         CLOSING
@@ -67,12 +85,19 @@ final class HttpConnection extends ChannelInboundHandlerAdapter {
     private final HttpConfig config;
     private final Router router;
     private final HttpMetrics metrics;
-    private final long bodyBytesMax;
+    private final long bufferedBytesMax;
     private final ArrayDeque<Object> queued = new ArrayDeque<>();
 
     private State state = State.HEAD;
     private HttpRequest head;
     private ByteArrayOutputStream body;
+    /** The route of a PUT whose body may go to the blob store, from its head; else null. */
+    private Routed uploadRoute;
+    /** The digest the uploaded body must hash to, or null. */
+    private BlobDigest expectedDigest;
+    // Invariant: upload != null exactly when state == UPLOAD.
+    private BlobUpload upload;
+    private CounterDataPoint uploadBytes;
     private long discardedBytes;
     private long startNanos;
 
@@ -81,12 +106,12 @@ final class HttpConnection extends ChannelInboundHandlerAdapter {
         this.config = config;
         this.router = router;
         this.metrics = metrics;
-        this.bodyBytesMax = BodyLimits.bodyBytesMax(config);
+        this.bufferedBytesMax = BodyLimits.bufferedBytesMax(config);
     }
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object message) {
-        if (state == State.SERVING) {
+        if (state == State.SERVING || state == State.OPENING) {
             if (queued.size() >= QUEUED_OBJECTS_MAX) {
                 ReferenceCountUtil.release(message);
                 LOG.log(Level.WARNING, "closing " + ctx.channel() + ": more than " + QUEUED_OBJECTS_MAX
@@ -123,16 +148,60 @@ final class HttpConnection extends ChannelInboundHandlerAdapter {
             return;
         }
         long declaredBytes = HttpUtil.getContentLength(request, -1L);
-        if (declaredBytes > bodyBytesMax) {
-            refuseTooLarge(ctx, declaredBytes, HttpUtil.is100ContinueExpected(request));
+        boolean continueExpected = HttpUtil.is100ContinueExpected(request);
+        uploadRoute = uploadRoute(ctx, request);
+        long limitBytes = uploadRoute == null ? bufferedBytesMax : config.valueBytesMax();
+        if (declaredBytes > limitBytes) {
+            refuseTooLarge(ctx, declaredBytes, continueExpected);
             return;
         }
-        if (HttpUtil.is100ContinueExpected(request)) {
+        boolean streams = uploadRoute != null
+                && (uploadRoute.upload().always() || declaredBytes > config.inlineMaxBytes());
+        if (streams && !checkUpload(ctx, continueExpected)) {
+            return;
+        }
+        if (continueExpected) {
             ctx.writeAndFlush(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.CONTINUE,
                     Unpooled.EMPTY_BUFFER));
         }
-        body = new ByteArrayOutputStream((int) Math.max(0, Math.min(declaredBytes, bodyBytesMax)));
+        if (streams) {
+            beginUpload(ctx, false);
+            return;
+        }
+        body = new ByteArrayOutputStream((int) Math.max(0, Math.min(declaredBytes, bufferedBytesMax)));
         state = State.BODY;
+    }
+
+    /**
+     * The route of a PUT whose body may go to the blob store, or null. A request that does not
+     * route is buffered, and fails to route again when it is dispatched, as any other.
+     */
+    private Routed uploadRoute(ChannelHandlerContext ctx, HttpRequest request) {
+        if (!HttpMethod.PUT.equals(request.method())) {
+            return null;
+        }
+        try {
+            Routed routed = router.route(headOnly(ctx, request));
+            return routed.upload() == null ? null : routed;
+        } catch (RuntimeException e) {
+            return null;
+        }
+    }
+
+    private static ClientRequest headOnly(ChannelHandlerContext ctx, HttpRequest request) {
+        return ClientRequest.head(request.method(), request.uri(), request.headers(), ctx.executor(),
+                ctx.channel().closeFuture());
+    }
+
+    /** Runs the route's checks before a byte is stored; false when the request was refused. */
+    private boolean checkUpload(ChannelHandlerContext ctx, boolean bodyNotSent) {
+        try {
+            expectedDigest = uploadRoute.upload().check().apply(headOnly(ctx, head));
+            return true;
+        } catch (RuntimeException e) {
+            refuseBody(ctx, uploadRoute.name(), NodeOutcomes.toError(e, Kind.OTHER), bodyNotSent);
+            return false;
+        }
     }
 
     private void onContent(ChannelHandlerContext ctx, HttpContent content) {
@@ -145,19 +214,34 @@ final class HttpConnection extends ChannelInboundHandlerAdapter {
             }
             return;
         }
+        if (state == State.UPLOAD) {
+            onUploadContent(ctx, bytes, last);
+            return;
+        }
         if (state != State.BODY) {
             return;
         }
-        if (body.size() + (long) bytes.readableBytes() > bodyBytesMax) {
-            refuseTooLarge(ctx, body.size() + (long) bytes.readableBytes(), false);
-            if (last) {
-                closeAfterFlush(ctx);
+        long bufferedBytes = body.size() + (long) bytes.readableBytes();
+        if (bufferedBytes > bufferedBytesMax) {
+            boolean spills = uploadRoute != null && bufferedBytes <= config.valueBytesMax();
+            if (!spills) {
+                refuseTooLarge(ctx, bufferedBytes, false);
+                closeIfLast(ctx, last);
+                return;
             }
+            // A body of unknown length passed inlineMaxBytes: what is buffered (at most one
+            // chunk more) becomes the start of a blob upload.
+            if (!checkUpload(ctx, false)) {
+                closeIfLast(ctx, last);
+                return;
+            }
+            body.writeBytes(ByteBufUtil.getBytes(bytes));
+            beginUpload(ctx, last);
             return;
         }
         body.writeBytes(ByteBufUtil.getBytes(bytes));
         if (last) {
-            dispatch(ctx);
+            dispatch(ctx, null);
         }
     }
 
@@ -177,33 +261,231 @@ final class HttpConnection extends ChannelInboundHandlerAdapter {
         respond(ctx, "malformed", Reply.error(error), false);
     }
 
-    /**
-     * 413 as soon as the size is known. The rest of the body is read and dropped (bounded),
-     * so that a client still sending sees the answer instead of a reset; then the connection
-     * closes, since nothing else can be trusted to follow on it.
-     */
+    /** 413 as soon as the size is known (see {@link #refuseBody}). */
     private void refuseTooLarge(ChannelHandlerContext ctx, long sizeBytes, boolean bodyNotSent) {
         ApiError error;
         try {
             BodyLimits.checkValue(sizeBytes, config);
-            error = ApiError.valueTooLarge("the request body is over " + bodyBytesMax + " bytes");
+            error = ApiError.valueTooLarge("the request body is over " + bufferedBytesMax + " bytes");
         } catch (ApiError tooLarge) {
             error = tooLarge;
         }
+        refuseBody(ctx, "too_large", error, bodyNotSent);
+    }
+
+    /**
+     * Answers a request before its body is read whole, dropping what was buffered or
+     * uploaded. The rest of the body is read and dropped (bounded), so that a client still
+     * sending sees the answer instead of a reset; then the connection closes, since nothing
+     * else can be trusted to follow on it. A client told to wait (100-continue) sends no body.
+     */
+    private void refuseBody(ChannelHandlerContext ctx, String route, ApiError error, boolean bodyNotSent) {
         body = null;
+        abortUpload();
         state = bodyNotSent ? State.CLOSING : State.DISCARD;
-        respond(ctx, "too_large", Reply.error(error), false);
+        respond(ctx, route, Reply.error(error), false);
+    }
+
+    private void closeIfLast(ChannelHandlerContext ctx, boolean last) {
+        if (last && state == State.DISCARD) {
+            closeAfterFlush(ctx);
+        }
+    }
+
+    // ---------------------------------------------------------------- streaming into the blob store
+
+    /**
+     * Creates the upload on the blob executor (it creates a file, which may block) while
+     * reading waits; what the decoder already produced waits in the queue.
+     * {@code bodyComplete}: the buffered bytes are the whole body.
+     */
+    private void beginUpload(ChannelHandlerContext ctx, boolean bodyComplete) {
+        state = State.OPENING;
+        ctx.channel().config().setAutoRead(false);
+        CompletableFuture<BlobUpload> begun;
+        try {
+            NodeBlobs blobs = node.blobs();
+            begun = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return blobs.store().begin();
+                } catch (IOException e) {
+                    throw new UncheckedIOException("starting a blob upload", e);
+                }
+            }, blobs.io());
+        } catch (RuntimeException e) {
+            begun = CompletableFuture.failedFuture(e);
+        }
+        begun.whenComplete((started, failure) -> onLoop(ctx,
+                () -> uploadBegun(ctx, started, failure, bodyComplete),
+                () -> {
+                    if (started != null) {
+                        started.close();
+                    }
+                }));
+    }
+
+    private void uploadBegun(ChannelHandlerContext ctx, BlobUpload started, Throwable failure, boolean bodyComplete) {
+        if (state != State.OPENING) {
+            // The connection closed meanwhile.
+            if (started != null) {
+                started.close();
+            }
+            return;
+        }
+        if (failure != null) {
+            refuseBody(ctx, uploadRoute.name(), NodeOutcomes.toError(failure, Kind.OTHER), false);
+            closeIfLast(ctx, bodyComplete);
+            drainQueued(ctx);
+            return;
+        }
+        upload = started;
+        state = State.UPLOAD;
+        uploadBytes = metrics.blobUploadBytes(uploadRoute.name());
+        if (body != null) {
+            // A chunked body that passed inlineMaxBytes: what was buffered goes first.
+            ByteBuf buffered = Unpooled.wrappedBuffer(body.toByteArray());
+            body = null;
+            boolean written = write(ctx, buffered); // A failure refuses the request; the rest of the body is dropped.
+            if (bodyComplete) {
+                if (written) {
+                    finishUpload(ctx);
+                } else {
+                    closeIfLast(ctx, true);
+                }
+                return;
+            }
+        }
+        drainQueued(ctx);
+    }
+
+    private void onUploadContent(ChannelHandlerContext ctx, ByteBuf bytes, boolean last) {
+        long uploadedBytes = upload.size() + bytes.readableBytes();
+        if (uploadedBytes > config.valueBytesMax()) {
+            refuseTooLarge(ctx, uploadedBytes, false);
+            closeIfLast(ctx, last);
+            return;
+        }
+        if (!write(ctx, bytes)) {
+            closeIfLast(ctx, last);
+            return;
+        }
+        if (last) {
+            finishUpload(ctx);
+        }
+    }
+
+    /**
+     * Appends a chunk to the upload, on the event loop: a copy into the upload's memory
+     * mapping (HTTP.md, "Threading"). False when the upload failed and the request was refused.
+     */
+    private boolean write(ChannelHandlerContext ctx, ByteBuf bytes) {
+        int count = bytes.readableBytes();
+        try {
+            for (ByteBuffer buffer : bytes.nioBuffers()) {
+                upload.write(buffer);
+            }
+        } catch (IOException | RuntimeException e) {
+            refuseBody(ctx, uploadRoute.name(), NodeOutcomes.toError(e, Kind.OTHER), false);
+            return false;
+        }
+        uploadBytes.inc(count);
+        return true;
+    }
+
+    /**
+     * The whole body is in the upload: publish it on the blob executor (fsync and rename),
+     * then hand the request to its route with the blob's pointer. From here the upload belongs
+     * to that task, which closes it; a client leaving now does not stop the request, as it
+     * would not stop a buffered one.
+     */
+    private void finishUpload(ChannelHandlerContext ctx) {
+        state = State.SERVING;
+        ctx.channel().config().setAutoRead(false);
+        BlobUpload finishing = upload;
+        upload = null;
+        BlobDigest expected = expectedDigest;
+        String contentType = BlobApi.contentType(head.headers());
+        CompletableFuture<Value.BlobPointer> published;
+        try {
+            published = CompletableFuture.supplyAsync(() -> publish(finishing, expected, contentType),
+                    node.blobs().io());
+        } catch (RuntimeException e) {
+            finishing.close();
+            published = CompletableFuture.failedFuture(e);
+        }
+        published.whenComplete((pointer, failure) -> onLoop(ctx, () -> {
+            if (failure == null) {
+                dispatch(ctx, pointer);
+            } else {
+                answer(ctx, uploadRoute, CompletableFuture.failedFuture(uploadError(failure)),
+                        HttpUtil.isKeepAlive(head));
+            }
+        }, () -> { }));
+    }
+
+    /** Runs on the blob executor. */
+    private static Value.BlobPointer publish(BlobUpload finishing, BlobDigest expected, String contentType) {
+        try (finishing) {
+            long sizeBytes = finishing.size();
+            BlobDigest digest = finishing.finish(expected);
+            return new Value.BlobPointer(digest.bytes(), sizeBytes, contentType);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static Throwable uploadError(Throwable failure) {
+        Throwable cause = NodeOutcomes.unwrap(failure);
+        if (cause instanceof UncheckedIOException unchecked && unchecked.getCause() != null) {
+            cause = unchecked.getCause();
+        }
+        if (cause instanceof BlobDigestMismatchException mismatch) {
+            return new ApiError(HttpResponseStatus.BAD_REQUEST, "digest_mismatch", mismatch.getMessage());
+        }
+        return cause;
+    }
+
+    /** Deletes the temporary file of an upload that will not be finished. */
+    private void abortUpload() {
+        if (upload != null) {
+            upload.close();
+            upload = null;
+        }
+    }
+
+    /**
+     * Runs {@code task} on this connection's event loop; when the loop no longer takes tasks
+     * (the server closed), runs {@code orElse} at once, to free what the task would have used.
+     * A task that throws is a bug: it is logged and the connection closes, rather than leave
+     * the client waiting for an answer that will never come.
+     */
+    private void onLoop(ChannelHandlerContext ctx, Runnable task, Runnable orElse) {
+        try {
+            ctx.executor().execute(() -> {
+                try {
+                    task.run();
+                } catch (RuntimeException e) {
+                    LOG.log(Level.ERROR, "closing " + ctx.channel() + " after an internal error", e);
+                    closeNow(ctx);
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            orElse.run();
+        }
     }
 
     // ---------------------------------------------------------------- serving it
 
-    private void dispatch(ChannelHandlerContext ctx) {
+    /** The body is complete: buffered, or stored as {@code blob}. Hands the request to its route. */
+    private void dispatch(ChannelHandlerContext ctx, Value.BlobPointer blob) {
         state = State.SERVING;
         ctx.channel().config().setAutoRead(false);
         HttpRequest request = head;
         boolean keepAlive = HttpUtil.isKeepAlive(request);
-        ClientRequest clientRequest = ClientRequest.of(request.method(), request.uri(), request.headers(),
-                body.toByteArray(), ctx.executor(), ctx.channel().closeFuture());
+        ClientRequest clientRequest = blob == null
+                ? ClientRequest.of(request.method(), request.uri(), request.headers(), body.toByteArray(),
+                        ctx.executor(), ctx.channel().closeFuture())
+                : headOnly(ctx, request).withBlob(blob);
         body = null;
         Routed routed;
         CompletableFuture<Reply> answer;
@@ -212,7 +494,7 @@ final class HttpConnection extends ChannelInboundHandlerAdapter {
         } catch (RuntimeException e) {
             routed = new Routed("invalid", Kind.OTHER, null);
             answer = CompletableFuture.failedFuture(e);
-            finish(ctx, routed, answer, keepAlive);
+            answer(ctx, routed, answer, keepAlive);
             return;
         }
         try {
@@ -220,31 +502,38 @@ final class HttpConnection extends ChannelInboundHandlerAdapter {
         } catch (RuntimeException e) {
             answer = CompletableFuture.failedFuture(e);
         }
-        finish(ctx, routed, answer, keepAlive);
+        answer(ctx, routed, answer, keepAlive);
     }
 
-    private void finish(ChannelHandlerContext ctx, Routed routed, CompletableFuture<Reply> answer, boolean keepAlive) {
+    private void answer(ChannelHandlerContext ctx, Routed routed, CompletableFuture<Reply> answer, boolean keepAlive) {
         // The node completes futures on its own loop thread; the answer is written from ours.
-        answer.whenCompleteAsync((reply, failure) -> {
+        answer.whenComplete((reply, failure) -> onLoop(ctx, () -> {
             Reply done = failure == null ? reply : Reply.error(NodeOutcomes.toError(failure, routed.kind()));
             respond(ctx, routed.name(), done, keepAlive);
-        }, ctx.executor());
+        }, () -> {
+            if (reply != null) {
+                reply.release();
+            }
+        }));
     }
 
     private void respond(ChannelHandlerContext ctx, String route, Reply reply, boolean keepAlive) {
-        FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, reply.status(), reply.body());
+        Reply.FileBody file = reply.file();
+        HttpResponse response = file == null
+                ? new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, reply.status(), reply.body())
+                : new DefaultHttpResponse(HttpVersion.HTTP_1_1, reply.status());
         HttpHeaders headers = response.headers();
         headers.set(reply.headers());
         addNodeHeaders(headers, node.status());
-        HttpUtil.setContentLength(response, reply.body().readableBytes());
+        HttpUtil.setContentLength(response, reply.contentLengthBytes());
         HttpUtil.setKeepAlive(response, keepAlive);
         String method = head == null ? "other" : methodLabel(head.method());
         metrics.requestAnswered(route, method, reply.status().code(), System.nanoTime() - startNanos);
         if (!ctx.channel().isActive()) {
-            response.release();
+            reply.release();
             return;
         }
-        ChannelFuture written = ctx.writeAndFlush(response);
+        ChannelFuture written = file == null ? ctx.writeAndFlush(response) : writeFile(ctx, route, response, file);
         if (state == State.DISCARD) {
             return; // The connection closes once the body has been dropped.
         }
@@ -255,6 +544,28 @@ final class HttpConnection extends ChannelInboundHandlerAdapter {
         written.addListener(future -> afterResponse(ctx, future.isSuccess()));
     }
 
+    /**
+     * The head, the blob's bytes as a file region (zero-copy; the pipeline has no TLS), and
+     * the end of the message. The region closes the blob's reader when Netty releases it:
+     * written, failed, or dropped with the channel. Memory does not depend on the size.
+     */
+    private ChannelFuture writeFile(ChannelHandlerContext ctx, String route, HttpResponse response,
+                                    Reply.FileBody file) {
+        ctx.write(response);
+        if (file.lengthBytes() > 0) {
+            ctx.write(new BlobRegion(file));
+        } else {
+            Reply.closeQuietly(file.reader());
+        }
+        ChannelFuture written = ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);
+        written.addListener(future -> {
+            if (future.isSuccess()) {
+                metrics.blobDownloaded(route, file.lengthBytes());
+            }
+        });
+        return written;
+    }
+
     /** The response went out: take the next request, first from the queue, then from the socket. */
     private void afterResponse(ChannelHandlerContext ctx, boolean success) {
         if (!success) {
@@ -263,7 +574,14 @@ final class HttpConnection extends ChannelInboundHandlerAdapter {
         }
         state = State.HEAD;
         head = null;
-        while (!queued.isEmpty() && state != State.SERVING && state != State.CLOSING) {
+        uploadRoute = null;
+        expectedDigest = null;
+        drainQueued(ctx);
+    }
+
+    /** Processes what waited in the queue until a request needs waiting again; then reads on, or not. */
+    private void drainQueued(ChannelHandlerContext ctx) {
+        while (!queued.isEmpty() && reading()) {
             Object next = queued.poll();
             try {
                 process(ctx, next);
@@ -271,9 +589,13 @@ final class HttpConnection extends ChannelInboundHandlerAdapter {
                 ReferenceCountUtil.release(next);
             }
         }
-        if (state != State.SERVING && state != State.CLOSING) {
+        if (reading()) {
             ctx.channel().config().setAutoRead(true);
         }
+    }
+
+    private boolean reading() {
+        return state != State.SERVING && state != State.CLOSING && state != State.OPENING;
     }
 
     static void addNodeHeaders(HttpHeaders headers, NodeStatus status) {
@@ -292,7 +614,8 @@ final class HttpConnection extends ChannelInboundHandlerAdapter {
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object event) throws Exception {
         if (event instanceof IdleStateEvent) {
-            // A request being served may wait long (a blocking read); only an idle client is closed.
+            // A request being served may wait long (a blocking read, a large download); only an
+            // idle client is closed.
             if (state != State.SERVING) {
                 closeNow(ctx);
             }
@@ -303,6 +626,9 @@ final class HttpConnection extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+        // A client that leaves mid-upload leaves nothing behind: the temporary file goes.
+        abortUpload();
+        state = State.CLOSING;
         releaseQueued();
         super.channelInactive(ctx);
     }
@@ -321,6 +647,7 @@ final class HttpConnection extends ChannelInboundHandlerAdapter {
 
     private void closeNow(ChannelHandlerContext ctx) {
         state = State.CLOSING;
+        abortUpload();
         releaseQueued();
         ctx.close();
     }

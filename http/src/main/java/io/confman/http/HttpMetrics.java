@@ -3,6 +3,7 @@ package io.confman.http;
 import io.confman.node.ConfmanNode;
 import io.confman.node.NodeStatus;
 import io.confman.transport.TransportMetrics;
+import io.prometheus.metrics.core.datapoints.CounterDataPoint;
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.CounterWithCallback;
 import io.prometheus.metrics.core.metrics.GaugeWithCallback;
@@ -35,6 +36,8 @@ final class HttpMetrics {
     private final PrometheusTextFormatWriter writer = PrometheusTextFormatWriter.create();
     private final Counter requests;
     private final Histogram requestDurations;
+    private final Counter blobUploadBytes;
+    private final Counter blobDownloadBytes;
 
     HttpMetrics(ConfmanNode node) {
         registerNode(node);
@@ -55,6 +58,14 @@ final class HttpMetrics {
                 .labelNames("route")
                 .classicOnly()
                 .classicUpperBounds(DURATION_BUCKETS_SECONDS)
+                .register(registry);
+        blobUploadBytes = Counter.builder().name("confman_http_blob_upload_bytes_total")
+                .help("Request body bytes streamed into the blob store, by route (kv_put, blob_put).")
+                .labelNames("route")
+                .register(registry);
+        blobDownloadBytes = Counter.builder().name("confman_http_blob_download_bytes_total")
+                .help("Blob bytes sent in response bodies that were written whole, by route (kv_get, blob_get).")
+                .labelNames("route")
                 .register(registry);
     }
 
@@ -92,6 +103,15 @@ final class HttpMetrics {
     void requestAnswered(String route, String method, int code, long nanos) {
         requests.labelValues(route, method, Integer.toString(code)).inc();
         requestDurations.labelValues(route).observe(nanos / NANOS_PER_SECOND);
+    }
+
+    /** The upload counter of {@code route}, looked up once per upload rather than once per chunk. */
+    CounterDataPoint blobUploadBytes(String route) {
+        return blobUploadBytes.labelValues(route);
+    }
+
+    void blobDownloaded(String route, long bytes) {
+        blobDownloadBytes.labelValues(route).inc(bytes);
     }
 
     String contentType() {

@@ -33,11 +33,13 @@ final class KvApi {
 
     private final ConfmanNode node;
     private final HttpConfig config;
+    private final BlobApi blobs;
     private final long answerWithinMs;
 
-    KvApi(ConfmanNode node, HttpConfig config, long answerWithinMs) {
+    KvApi(ConfmanNode node, HttpConfig config, BlobApi blobs, long answerWithinMs) {
         this.node = node;
         this.config = config;
+        this.blobs = blobs;
         this.answerWithinMs = answerWithinMs;
     }
 
@@ -58,7 +60,7 @@ final class KvApi {
         } else {
             answer = NodeOutcomes.within(readAt(request, read), answerWithinMs);
         }
-        return answer.thenApplyAsync(keyRead -> valueReply(request, keyRead), request.executor());
+        return answer.thenComposeAsync(keyRead -> valueReply(request, keyRead), request.executor());
     }
 
     /** Linearizable by default (through the leader); {@code ?consistency=stale} reads the local store. */
@@ -73,22 +75,29 @@ final class KvApi {
         throw ApiError.badRequest("consistency must be 'stale' or 'linearizable', was '" + consistency + "'");
     }
 
-    private static Reply valueReply(ClientRequest request, KeyRead read) {
+    /** Runs on the event loop: an inline value is formatted at once, a blob streams from its file. */
+    private CompletableFuture<Reply> valueReply(ClientRequest request, KeyRead read) {
         if (read.stored().isEmpty()) {
-            return Reply.error(ApiError.notFound("no such key")).header(ConfmanHttpServer.HEADER_REVISION,
-                    read.revision());
+            return CompletableFuture.completedFuture(Reply.error(ApiError.notFound("no such key"))
+                    .header(ConfmanHttpServer.HEADER_REVISION, read.revision()));
         }
         KeyMeta meta = read.stored().get().meta();
-        if (!(read.stored().get().value() instanceof Value.Inline inline)) {
-            throw ApiError.notImplemented("this value lives in the blob store, which is not built yet");
+        Value value = read.stored().get().value();
+        if (value instanceof Value.BlobPointer pointer) {
+            return blobs.serve(request, pointer, etag(meta.modRevision()), false,
+                    reply -> withValueHeaders(reply, meta, read.revision()));
         }
+        return CompletableFuture.completedFuture(inlineReply(request, meta, (Value.Inline) value, read.revision()));
+    }
+
+    private static Reply inlineReply(ClientRequest request, KeyMeta meta, Value.Inline inline, long revision) {
         String etag = etag(meta.modRevision());
-        if (matchesNoneMatch(request.header(HttpHeaderNames.IF_NONE_MATCH), etag)) {
-            return withValueHeaders(Reply.empty(HttpResponseStatus.NOT_MODIFIED), meta, read.revision());
+        if (Conditional.matchesNoneMatch(request.header(HttpHeaderNames.IF_NONE_MATCH), etag)) {
+            return withValueHeaders(Reply.empty(HttpResponseStatus.NOT_MODIFIED), meta, revision);
         }
         ByteBuf bytes = Unpooled.wrappedBuffer(inline.bytes());
         Reply reply = ranged(request.header(HttpHeaderNames.RANGE), bytes, meta.sizeBytes());
-        return withValueHeaders(reply, meta, read.revision()).header(HttpHeaderNames.ACCEPT_RANGES, "bytes");
+        return withValueHeaders(reply, meta, revision).header(HttpHeaderNames.ACCEPT_RANGES, "bytes");
     }
 
     private static Reply ranged(String rangeHeader, ByteBuf bytes, long sizeBytes) {
@@ -97,14 +106,11 @@ final class KvApi {
             ByteRange range = partial.range();
             ByteBuf slice = bytes.slice((int) range.first(), (int) range.lengthBytes());
             return Reply.bytes(HttpResponseStatus.PARTIAL_CONTENT, slice, HttpHeaderValues.APPLICATION_OCTET_STREAM)
-                    .header(HttpHeaderNames.CONTENT_RANGE,
-                            "bytes " + range.first() + "-" + range.last() + "/" + sizeBytes);
+                    .header(HttpHeaderNames.CONTENT_RANGE, Conditional.contentRange(range, sizeBytes));
         }
         if (outcome instanceof ByteRange.Unsatisfiable) {
             bytes.release();
-            return Reply.error(new ApiError(HttpResponseStatus.REQUESTED_RANGE_NOT_SATISFIABLE, "range_not_satisfiable",
-                            "the range '" + rangeHeader + "' selects nothing of a value of " + sizeBytes + " bytes"))
-                    .header(HttpHeaderNames.CONTENT_RANGE, "bytes */" + sizeBytes);
+            return Conditional.unsatisfiable(rangeHeader, sizeBytes);
         }
         return Reply.bytes(HttpResponseStatus.OK, bytes, HttpHeaderValues.APPLICATION_OCTET_STREAM);
     }
@@ -116,40 +122,57 @@ final class KvApi {
                 .header(ConfmanHttpServer.HEADER_REVISION, revision);
     }
 
-    /** {@code If-None-Match}: "*" or a list of entity tags, weak ones compared weakly (RFC 9110 13.1.2). */
-    private static boolean matchesNoneMatch(String header, String etag) {
-        if (header == null) {
-            return false;
-        }
-        for (String candidate : header.split(",")) {
-            String tag = candidate.trim();
-            if (tag.startsWith("W/")) {
-                tag = tag.substring(2);
-            }
-            if (tag.equals("*") || tag.equals(etag)) {
-                return true;
-            }
-        }
-        return false;
-    }
-
     static String etag(long modRevision) {
         return "\"" + modRevision + "\"";
     }
 
     // ---------------------------------------------------------------- PUT and DELETE
 
+    /**
+     * Checks a PUT's head before a body over {@code inlineMaxBytes} streams into the blob
+     * store, so that a request the write would refuse is refused before it is stored.
+     */
+    static void checkBlobPut(ClientRequest request, String namespace, String key) {
+        checkWritable(namespace);
+        Names.checkKey(key);
+        putPrecondition(request);
+        BlobApi.contentType(request.headers());
+    }
+
+    /**
+     * Stores the body: inline in the log when the connection buffered it, else as a pointer
+     * to the blob it streamed into (the blob is replicated to a majority before the pointer
+     * is proposed, NodeBlobs.putValue).
+     */
     CompletableFuture<Reply> put(ClientRequest request, String namespace, String key) {
-        byte[] body = request.body();
-        BodyLimits.checkValue(body.length, config);
+        checkWritable(namespace);
         Precondition precondition = putPrecondition(request);
-        Command command = new Command.Put(RequestId.NONE, namespace, key, Value.Inline.copyOf(body),
-                precondition);
-        return NodeOutcomes.within(node.write(command), answerWithinMs)
-                .thenApplyAsync(KvApi::writeReply, request.executor());
+        CompletableFuture<ApplyResult> written;
+        if (request.blob() != null) {
+            written = node.blobs().putValue(namespace, key, request.blob(), precondition);
+        } else {
+            byte[] body = request.body();
+            BodyLimits.checkValue(body.length, config);
+            written = node.write(new Command.Put(RequestId.NONE, namespace, key, Value.Inline.copyOf(body),
+                    precondition));
+        }
+        return NodeOutcomes.within(written, answerWithinMs).thenApplyAsync(KvApi::writeReply, request.executor());
+    }
+
+    /**
+     * Namespaces starting with '.' belong to the node (e.g. the blob registry,
+     * NodeBlobs.REGISTRY_NAMESPACE): clients read them but never write them.
+     */
+    private static void checkWritable(String namespace) {
+        Names.checkNamespace(namespace);
+        if (namespace.startsWith(".")) {
+            throw new ApiError(HttpResponseStatus.BAD_REQUEST, "reserved_namespace",
+                    "namespaces starting with '.' are reserved for the node; '" + namespace + "' cannot be written");
+        }
     }
 
     CompletableFuture<Reply> delete(ClientRequest request, String namespace, String key) {
+        checkWritable(namespace);
         if (request.header(HttpHeaderNames.IF_NONE_MATCH) != null) {
             throw ApiError.badRequest("a delete cannot be create-only (If-None-Match)");
         }

@@ -1,8 +1,10 @@
 package io.confman.http;
 
 import io.confman.http.NodeOutcomes.Kind;
+import io.confman.storage.blob.BlobDigest;
 import io.netty.handler.codec.http.HttpMethod;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Function;
 
 /**
  * The route table of CONTRACT.md: which handler serves a method and path. A known path with
@@ -13,16 +15,33 @@ final class Router {
     static final String KV_PREFIX = "/v1/kv/";
     static final String BLOBS_PREFIX = "/v1/blobs/";
 
-    /** The route a request matched: its name (a metrics label), how failures map, and its handler. */
-    record Routed(String name, Kind kind, Handler handler) {
+    /**
+     * The route a request matched: its name (a metrics label), how failures map, its handler,
+     * and, for a route whose body may go to the blob store, how the body is uploaded (else null).
+     */
+    record Routed(String name, Kind kind, Handler handler, Upload upload) {
+        Routed(String name, Kind kind, Handler handler) {
+            this(name, kind, handler, null);
+        }
+    }
+
+    /**
+     * A body that streams into the blob store: always ({@code /v1/blobs}) or only past
+     * {@code inlineMaxBytes} (a key's value). Before the body is read, {@code check} refuses
+     * a request its route would refuse (throwing) and returns the digest the body must hash
+     * to, or null when any digest will do.
+     */
+    record Upload(boolean always, Function<ClientRequest, BlobDigest> check) {
     }
 
     private final KvApi kv;
+    private final BlobApi blobs;
     private final OpsApi ops;
     private final AdminApi admin;
 
-    Router(KvApi kv, OpsApi ops, AdminApi admin) {
+    Router(KvApi kv, BlobApi blobs, OpsApi ops, AdminApi admin) {
         this.kv = kv;
+        this.blobs = blobs;
         this.ops = ops;
         this.admin = admin;
     }
@@ -57,7 +76,7 @@ final class Router {
             return kv(method, path.substring(KV_PREFIX.length()));
         }
         if (path.startsWith(BLOBS_PREFIX)) {
-            return blobs(method);
+            return blobs(method, path.substring(BLOBS_PREFIX.length()));
         }
         return new Routed("unknown", Kind.OTHER, refuse(ApiError.notFound("no route for " + path)));
     }
@@ -76,7 +95,11 @@ final class Router {
             return new Routed("kv_get", Kind.READ, request -> kv.get(request, namespace, key));
         }
         if (HttpMethod.PUT.equals(method)) {
-            return new Routed("kv_put", Kind.WRITE, request -> kv.put(request, namespace, key));
+            return new Routed("kv_put", Kind.WRITE, request -> kv.put(request, namespace, key),
+                    new Upload(false, request -> {
+                        KvApi.checkBlobPut(request, namespace, key);
+                        return null;
+                    }));
         }
         if (HttpMethod.DELETE.equals(method)) {
             return new Routed("kv_delete", Kind.WRITE, request -> kv.delete(request, namespace, key));
@@ -84,14 +107,20 @@ final class Router {
         return new Routed("kv_key", Kind.OTHER, refuse(ApiError.methodNotAllowed(method.name(), "GET, PUT, DELETE")));
     }
 
-    /** The blob store is not built yet (HTTP.md): its routes exist and say so. */
-    private Routed blobs(HttpMethod method) {
-        boolean known = HttpMethod.GET.equals(method) || HttpMethod.HEAD.equals(method)
-                || HttpMethod.PUT.equals(method);
-        ApiError error = known
-                ? ApiError.notImplemented("the blob store is not built yet")
-                : ApiError.methodNotAllowed(method.name(), "GET, HEAD, PUT");
-        return new Routed("blobs", Kind.OTHER, refuse(error));
+    /** {@code /v1/blobs/sha256:{hex}}: the name is checked by the handler, so a bad one is a 400. */
+    private Routed blobs(HttpMethod method, String rawName) {
+        String name = PathCodec.decode(rawName);
+        if (HttpMethod.GET.equals(method)) {
+            return new Routed("blob_get", Kind.READ, request -> blobs.get(request, name, false));
+        }
+        if (HttpMethod.HEAD.equals(method)) {
+            return new Routed("blob_head", Kind.READ, request -> blobs.get(request, name, true));
+        }
+        if (HttpMethod.PUT.equals(method)) {
+            return new Routed("blob_put", Kind.WRITE, blobs::put,
+                    new Upload(true, request -> BlobApi.checkPut(request, name)));
+        }
+        return new Routed("blobs", Kind.OTHER, refuse(ApiError.methodNotAllowed(method.name(), "GET, HEAD, PUT")));
     }
 
     private static Routed only(HttpMethod method, HttpMethod allowed, Routed routed) {

@@ -34,6 +34,8 @@ final class FrontCluster implements AutoCloseable {
     static final Duration WAIT = Duration.ofSeconds(30);
     static final String TOKEN = "an admin token for tests only";
     static final int INLINE_MAX_BYTES = 4096;
+    /** Small, so that tests can pass it cheaply. */
+    static final long VALUE_BYTES_MAX = 1024 * 1024;
     static final int HEADER_BYTES_MAX = 4096;
     static final byte[] SECRET = "a cluster secret for tests only".getBytes(StandardCharsets.UTF_8);
 
@@ -43,6 +45,9 @@ final class FrontCluster implements AutoCloseable {
     final Map<String, ConfmanHttpServer> servers = new LinkedHashMap<>();
     private final List<AutoCloseable> toClose = new ArrayList<>();
     int pendingRequestsMax = NodeConfig.PENDING_REQUESTS_MAX_DEFAULT;
+    /** The fronts' inline limit and value maximum; a test may change them before starting nodes. */
+    int inlineMaxBytes = INLINE_MAX_BYTES;
+    long valueBytesMax = VALUE_BYTES_MAX;
     final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(WAIT).build();
 
@@ -57,8 +62,12 @@ final class FrontCluster implements AutoCloseable {
     }
 
     static HttpConfig httpConfig(String adminToken) {
+        return httpConfig(adminToken, INLINE_MAX_BYTES, VALUE_BYTES_MAX);
+    }
+
+    static HttpConfig httpConfig(String adminToken, int inlineMaxBytes, long valueBytesMax) {
         return new HttpConfig(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), adminToken,
-                REQUEST_TIMEOUT_MS, INLINE_MAX_BYTES, HttpConfig.VALUE_BYTES_MAX_DEFAULT, HEADER_BYTES_MAX,
+                REQUEST_TIMEOUT_MS, inlineMaxBytes, valueBytesMax, HEADER_BYTES_MAX,
                 HttpConfig.CONNECTIONS_MAX_DEFAULT, HttpConfig.IDLE_TIMEOUT_MS_DEFAULT, 60_000);
     }
 
@@ -75,7 +84,7 @@ final class FrontCluster implements AutoCloseable {
                 pendingRequestsMax, NodeConfig.COMMAND_BYTES_MAX_DEFAULT, NodeConfig.SNAPSHOT_LOG_BYTES_MAX_DEFAULT));
         toClose.add(node);
         nodes.put(id, node);
-        ConfmanHttpServer server = serve(node, httpConfig(TOKEN));
+        ConfmanHttpServer server = serve(node, httpConfig(TOKEN, inlineMaxBytes, valueBytesMax));
         servers.put(id, server);
         return server;
     }
