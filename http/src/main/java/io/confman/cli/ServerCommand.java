@@ -80,7 +80,7 @@ final class ServerCommand {
         HttpConfig http;
         try {
             http = new HttpConfig(settings.http(), adminToken, settings.requestTimeoutMs(), settings.inlineMaxBytes(),
-                    HttpConfig.VALUE_BYTES_MAX_DEFAULT, HttpConfig.HEADER_BYTES_MAX_DEFAULT,
+                    settings.valueMaxBytes(), HttpConfig.HEADER_BYTES_MAX_DEFAULT,
                     HttpConfig.CONNECTIONS_MAX_DEFAULT, HttpConfig.IDLE_TIMEOUT_MS_DEFAULT,
                     HttpConfig.WAIT_MAX_MS_DEFAULT);
         } catch (IllegalArgumentException e) {

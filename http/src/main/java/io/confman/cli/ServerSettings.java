@@ -1,6 +1,7 @@
 package io.confman.cli;
 
 import io.confman.node.NodeConfig;
+import io.confman.store.StoreLimits;
 import java.net.InetSocketAddress;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
@@ -26,6 +27,7 @@ import java.util.Set;
  * @param snapshotIntervalEntries  {@code --snapshot-interval}
  * @param snapshotLogBytesMax      {@code --snapshot-log-bytes}
  * @param inlineMaxBytes           {@code --inline-max-bytes}
+ * @param valueMaxBytes            {@code --value-max-bytes}: the largest value or blob accepted
  */
 record ServerSettings(
         String id,
@@ -39,7 +41,8 @@ record ServerSettings(
         long requestTimeoutMs,
         long snapshotIntervalEntries,
         long snapshotLogBytesMax,
-        int inlineMaxBytes) {
+        int inlineMaxBytes,
+        long valueMaxBytes) {
 
     static final String COMMAND = "confman server";
     static final long HEARTBEAT_MS_DEFAULT = 100;
@@ -53,11 +56,12 @@ record ServerSettings(
     static final String USAGE = "usage: confman server --id ID --peers ID=HOST:PORT,... --http HOST:PORT --data DIR"
             + " [--cluster-secret-file F] [--admin-token-file F] [--heartbeat-ms 100]"
             + " [--election-timeout-ms 1000] [--request-timeout-ms 10000] [--snapshot-interval N]"
-            + " [--snapshot-log-bytes 67108864] [--inline-max-bytes 65536]";
+            + " [--snapshot-log-bytes 67108864] [--inline-max-bytes 65536] [--value-max-bytes "
+            + StoreLimits.DEFAULTS.valueBytesMax() + "]";
 
     private static final Set<String> VALUED = Set.of("id", "peers", "http", "data", "cluster-secret-file",
             "admin-token-file", "heartbeat-ms", "election-timeout-ms", "request-timeout-ms", "snapshot-interval",
-            "snapshot-log-bytes", "inline-max-bytes");
+            "snapshot-log-bytes", "inline-max-bytes", "value-max-bytes");
 
     ServerSettings {
         members = Map.copyOf(members);
@@ -95,8 +99,11 @@ record ServerSettings(
                 NodeConfig.SNAPSHOT_LOG_BYTES_MAX_DEFAULT, 1, Long.MAX_VALUE);
         long inlineMaxBytes = flags.longValue(COMMAND, "inline-max-bytes", INLINE_MAX_BYTES_DEFAULT, 1,
                 Integer.MAX_VALUE);
+        long valueMaxBytes = flags.longValue(COMMAND, "value-max-bytes", StoreLimits.DEFAULTS.valueBytesMax(), 1,
+                StoreLimits.DEFAULTS.valueBytesMax());
         return new ServerSettings(id, members, http, dataDir, secretFile, adminTokenFile, heartbeatMs,
-                electionTimeoutMs, requestTimeoutMs, snapshotInterval, snapshotLogBytes, (int) inlineMaxBytes);
+                electionTimeoutMs, requestTimeoutMs, snapshotInterval, snapshotLogBytes, (int) inlineMaxBytes,
+                valueMaxBytes);
     }
 
     /** {@code ID=HOST:PORT,...}: ids unique, addresses unique, at most {@link #MEMBERS_MAX}. */

@@ -16,7 +16,8 @@ package io.confman.store;
  */
 public record StoreLimits(int clientSessionsMax, int watchersMax, long valueBytesMax, int listItemsMax) {
 
-    public static final StoreLimits DEFAULTS = new StoreLimits(16_384, 10_000, 64L * 1024 * 1024, 1_000);
+    /** Values up to 4 GiB: larger ones than inline-max-bytes stream through the blob store in constant memory. */
+    public static final StoreLimits DEFAULTS = new StoreLimits(16_384, 10_000, 4L << 30, 1_000);
 
     /**
      * The results one client session holds at most (STORE.md, session bounds): a sender's

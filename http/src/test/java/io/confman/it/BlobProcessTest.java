@@ -117,14 +117,14 @@ class BlobProcessTest {
         }
     }
 
-    /** Published blob files, anywhere but in the temporary directory. */
+    /** Published blob files (storage/FORMAT.md section 9: DIR/sha256/HEX). */
     private static long publishedFiles(Path blobDir) throws IOException {
-        if (!Files.isDirectory(blobDir)) {
+        Path published = blobDir.resolve("sha256");
+        if (!Files.isDirectory(published)) {
             return 0;
         }
-        try (Stream<Path> files = Files.walk(blobDir)) {
-            return files.filter(Files::isRegularFile).filter(file -> !file.getParent().getFileName().toString()
-                    .equals("tmp")).count();
+        try (Stream<Path> files = Files.list(published)) {
+            return files.count();
         }
     }
 
