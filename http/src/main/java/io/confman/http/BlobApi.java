@@ -50,7 +50,8 @@ final class BlobApi {
         if (pointer == null) {
             throw ApiError.internal("a blob upload reached its route without its blob");
         }
-        return NodeOutcomes.within(node.blobs().register(pointer), answerWithinMs)
+        return NodeOutcomes.within(node.blobs().register(pointer),
+                        answerWithinMs + NodeBlobs.transferAllowanceMs(pointer.sizeBytes()))
                 .thenApplyAsync(created -> putReply(created, pointer), request.executor());
     }
 
@@ -119,7 +120,8 @@ final class BlobApi {
         }
         ByteRange range = outcome instanceof ByteRange.Partial partial ? partial.range() : null;
         NodeBlobs blobs = node.blobs();
-        return NodeOutcomes.within(blobs.ensureLocal(pointer), answerWithinMs)
+        return NodeOutcomes.within(blobs.ensureLocal(pointer),
+                        answerWithinMs + NodeBlobs.transferAllowanceMs(pointer.sizeBytes()))
                 .thenApplyAsync(local -> withHeaders.apply(blobReply(blobs, pointer, range, headOnly)), blobs.io());
     }
 

@@ -1,6 +1,7 @@
 package io.confman.http;
 
 import io.confman.node.ConfmanNode;
+import io.confman.node.NodeBlobs;
 import io.confman.store.ApplyResult;
 import io.confman.store.ConfigStore;
 import io.confman.store.KeyMeta;
@@ -156,7 +157,9 @@ final class KvApi {
             written = node.write(new Command.Put(RequestId.NONE, namespace, key, Value.Inline.copyOf(body),
                     precondition));
         }
-        return NodeOutcomes.within(written, answerWithinMs).thenApplyAsync(KvApi::writeReply, request.executor());
+        long allowanceMs = request.blob() == null ? 0 : NodeBlobs.transferAllowanceMs(request.blob().sizeBytes());
+        return NodeOutcomes.within(written, answerWithinMs + allowanceMs)
+                .thenApplyAsync(KvApi::writeReply, request.executor());
     }
 
     /**

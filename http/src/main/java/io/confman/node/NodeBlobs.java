@@ -75,6 +75,18 @@ public final class NodeBlobs implements AutoCloseable {
     static final int RECEIVES_MAX = 32;
     /** Background fetches (of blobs applied or installed while missing) running at once. */
     static final int BACKGROUND_FETCHES_MAX = 2;
+    /**
+     * The slowest transfer rate a blob's replication or fetch is allowed before it times out:
+     * a blob of S bytes gets the request timeout plus S / this rate (32 MiB/s; 1 GiB gets 32 s
+     * more), so large blobs are bounded too, yet never by a limit a small one would meet.
+     */
+    public static final long TRANSFER_RATE_MIN_BYTES_PER_S = 32L << 20;
+
+    /** The time a transfer of {@code sizeBytes} may take beyond the request timeout. */
+    public static long transferAllowanceMs(long sizeBytes) {
+        return sizeBytes / (TRANSFER_RATE_MIN_BYTES_PER_S / 1000);
+    }
+
     /** Rounds over every peer before a background fetch gives up. */
     static final int FETCH_ROUNDS_MAX = 10;
     /** How often the blob thread looks for stalled transfers and retries. */
@@ -199,7 +211,8 @@ public final class NodeBlobs implements AutoCloseable {
      * Stores {@code pointer} (a blob this node holds) as the value of a key: makes sure a
      * majority of members hold the blob durably, then writes the pointer through the leader
      * as {@link ConfmanNode#write} does, with the same failures. The blob is kept from
-     * garbage collection until the write is answered.
+     * garbage collection until the write is answered. The replication may take the request
+     * timeout plus {@link #transferAllowanceMs} of the blob's size.
      */
     public CompletableFuture<ApplyResult> putValue(String namespace, String key, Value.BlobPointer pointer,
                                                    Precondition precondition) {
@@ -278,7 +291,8 @@ public final class NodeBlobs implements AutoCloseable {
             return CompletableFuture.completedFuture(null);
         }
         CompletableFuture<Void> future = new CompletableFuture<>();
-        long deadline = System.nanoTime() + settings.requestTimeoutNanos();
+        long deadline = System.nanoTime() + settings.requestTimeoutNanos()
+                + TimeUnit.MILLISECONDS.toNanos(transferAllowanceMs(pointer.sizeBytes()));
         onThread(() -> {
             if (store.contains(digest)) {
                 future.complete(null);
@@ -424,7 +438,8 @@ public final class NodeBlobs implements AutoCloseable {
                 return;
             }
             if (replication == null) {
-                replication = new Replication(digest, size, System.nanoTime() + settings.requestTimeoutNanos());
+                replication = new Replication(digest, size, System.nanoTime() + settings.requestTimeoutNanos()
+                        + TimeUnit.MILLISECONDS.toNanos(transferAllowanceMs(size)));
                 replications.put(digest, replication);
                 for (String peer : peers) {
                     startPush(peer, digest, size, random.nextLong());
@@ -466,7 +481,8 @@ public final class NodeBlobs implements AutoCloseable {
                 if (!replication.futures.isEmpty()) {
                     NodeException failure = new NodeException.Rejected("the blob " + replication.digest
                             + " reached " + (1 + replication.holders.size()) + " of " + (peers.size() + 1)
-                            + " members within the request timeout; a majority of " + majority + " must hold it");
+                            + " members within the request timeout and its transfer allowance; a majority of "
+                            + majority + " must hold it");
                     replication.futures.forEach(future -> future.completeExceptionally(failure));
                 }
                 it.remove();
