@@ -3,6 +3,7 @@ package io.confman.node;
 import java.util.Arrays;
 import java.util.Objects;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.LongConsumer;
@@ -17,6 +18,12 @@ public final class DurationRecorder {
 
     /** How many recent durations the p99 is computed over (bounded, STYLE 9). */
     public static final int WINDOW_SAMPLES = 1024;
+    /**
+     * Durations older than this leave the p99: snapshots are rare (one per many thousand
+     * entries), so a count window alone would let one slow snapshot, say of a store that held
+     * large values inline before they moved to blobs, mark the node for hours.
+     */
+    public static final long WINDOW_AGE_NANOS = TimeUnit.SECONDS.toNanos(60);
 
     private final LongAdder count = new LongAdder();
     private final LongAdder totalNanos = new LongAdder();
@@ -24,6 +31,8 @@ public final class DurationRecorder {
     private volatile long lastNanos;
     /** A ring of the latest durations, guarded by itself (written by the loop, read by any thread). */
     private final long[] window = new long[WINDOW_SAMPLES];
+    /** When each duration in {@link #window} was recorded (System.nanoTime), same slots. */
+    private final long[] recordedAt = new long[WINDOW_SAMPLES];
     // Invariant: 0 <= windowCount <= WINDOW_SAMPLES and 0 <= windowNext < WINDOW_SAMPLES.
     private int windowCount;
     private int windowNext;
@@ -43,8 +52,10 @@ public final class DurationRecorder {
         totalNanos.add(nanos);
         maxNanos.accumulateAndGet(nanos, Math::max);
         lastNanos = nanos;
+        long now = System.nanoTime();
         synchronized (window) {
             window[windowNext] = nanos;
+            recordedAt[windowNext] = now;
             windowNext = (windowNext + 1) % WINDOW_SAMPLES;
             windowCount = Math.min(windowCount + 1, WINDOW_SAMPLES);
         }
@@ -70,18 +81,28 @@ public final class DurationRecorder {
     }
 
     /**
-     * The 99th percentile of the last {@link #WINDOW_SAMPLES} durations (nearest rank), or 0
-     * when none was recorded. A recent window, not all time, so that one slow disk hour last
-     * week does not warn forever.
+     * The 99th percentile (nearest rank) of the last {@link #WINDOW_SAMPLES} durations recorded
+     * within {@link #WINDOW_AGE_NANOS}, or 0 when there are none. A recent window, not all
+     * time, so that one slow disk hour last week does not warn forever.
      */
     public long p99Nanos() {
-        long[] recent;
+        return p99Nanos(System.nanoTime());
+    }
+
+    long p99Nanos(long nowNanos) {
+        long[] recent = new long[WINDOW_SAMPLES];
+        int count = 0;
         synchronized (window) {
-            recent = Arrays.copyOf(window, windowCount);
+            for (int i = 0; i < windowCount; i++) {
+                if (nowNanos - recordedAt[i] <= WINDOW_AGE_NANOS) {
+                    recent[count++] = window[i];
+                }
+            }
         }
-        if (recent.length == 0) {
+        if (count == 0) {
             return 0;
         }
+        recent = Arrays.copyOf(recent, count);
         Arrays.sort(recent);
         int rank = (int) Math.ceil(0.99 * recent.length); // 1-based nearest rank
         return recent[rank - 1];
