@@ -182,8 +182,14 @@ class MigrationStressProcessTest {
                             + got.body().length() + " bytes starting '" + got.body().substring(0,
                             Math.min(20, got.body().length())) + "', not a value written last");
                 }
-                RawHttp.Response list = connection.request("GET", "/v1/kv/" + NS + "?limit=10000", "");
-                blobs = list.body().split("\"blob\":true", -1).length - 1;
+                String after = null;
+                do { // Pages of 1,000, the most a listing returns.
+                    RawHttp.Response list = connection.request("GET", "/v1/kv/" + NS + "?limit=1000"
+                            + (after == null ? "" : "&after=" + after), "");
+                    assertEquals(200, list.status(), list.body());
+                    blobs += list.body().split("\"blob\":true", -1).length - 1;
+                    after = ProcessCluster.jsonString(list.body(), "next_after");
+                } while (after != null && !after.isEmpty() && !after.equals("null"));
             }
             assertTrue(blobs >= KEYS / 20, id + " lists the moved values as blobs: " + blobs);
         }
