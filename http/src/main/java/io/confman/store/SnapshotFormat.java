@@ -89,11 +89,9 @@ final class SnapshotFormat {
         } else {
             Value.BlobPointer blob = (Value.BlobPointer) record.value();
             data.writeByte(VALUE_BLOB);
-            data.write(ByteBuffer.wrap(blob.sha256()));
+            data.write(blob.digestBuffer());
             data.writeLong(blob.sizeBytes());
-            byte[] contentType = blob.contentType().getBytes(StandardCharsets.US_ASCII);
-            data.writeByte(contentType.length);
-            data.write(ByteBuffer.wrap(contentType));
+            data.writeShortAscii(blob.contentType());
         }
     }
 
@@ -240,6 +238,16 @@ final class SnapshotFormat {
                     return;
                 }
                 buffer.put((byte) c);
+            }
+        }
+
+        /** A u8 length and the characters of a printable ASCII string of at most 255 (a content type). */
+        void writeShortAscii(String ascii) throws IOException {
+            int length = ascii.length();
+            room(1 + length);
+            buffer.put((byte) length);
+            for (int i = 0; i < length; i++) {
+                buffer.put((byte) ascii.charAt(i));
             }
         }
 

@@ -126,6 +126,11 @@ public sealed interface Value {
             return sha256.clone();
         }
 
+        /** A read-only view of the digest, without a copy (the snapshot writer's path). */
+        public java.nio.ByteBuffer digestBuffer() {
+            return java.nio.ByteBuffer.wrap(sha256).asReadOnlyBuffer();
+        }
+
         /** The blob's name in the blob store and in URLs: {@code sha256:<hex>}. */
         public String digestName() {
             return "sha256:" + HexFormat.of().formatHex(sha256);
