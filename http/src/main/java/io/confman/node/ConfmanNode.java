@@ -108,7 +108,7 @@ public final class ConfmanNode implements AutoCloseable {
 
     /** A snapshot being written off the loop, from the view opened at startNanos. */
     private record SnapshotInFlight(SnapshotView view, CompletableFuture<SnapshotWrite> written, long startNanos,
-                                    long handedOverNanos, long collectorMillisAtStart, Set<BlobDigest> blobRefs) {
+                                    long handedOverNanos, long collectorMillisAtStart) {
     }
 
     /** Milliseconds the JVM's collectors have spent collecting so far (their pauses, for most). */
@@ -374,6 +374,11 @@ public final class ConfmanNode implements AutoCloseable {
         }
         try {
             node.blobs = node.openBlobs(settings);
+        } catch (IOException | RuntimeException e) {
+            node.close();
+            throw e;
+        }
+        try {
             node.transport = PeerTransport.start(config.transportConfig(), node::onInbound, node::onNodeInbound);
             node.snapshotWriter.execute(() -> {
                 try {
@@ -395,7 +400,9 @@ public final class ConfmanNode implements AutoCloseable {
     private NodeBlobs openBlobs(NodeBlobs.Settings settings) throws IOException {
         BlobStore blobStore = BlobStore.open(config.dataDir().resolve("blobs"));
         long committedAtStart = storage.hardState().commitIndex();
-        NodeBlobs opened = new NodeBlobs(config.id(), config.members().keySet(), blobStore, new NodeBlobs.Host() {
+        NodeBlobs opened;
+        try {
+            opened = new NodeBlobs(config.id(), config.members().keySet(), blobStore, new NodeBlobs.Host() {
             @Override
             public io.confman.raft.ClusterIdentity cluster() {
                 return config.clusterIdentity();
@@ -441,13 +448,28 @@ public final class ConfmanNode implements AutoCloseable {
             }
 
             @Override
+            public boolean caughtUp() {
+                NodeStatus now = status();
+                return now.leaderId() != null && now.appliedIndex() >= now.commitIndex();
+            }
+
+            @Override
+            public CompletableFuture<List<Value.BlobPointer>> referenced() {
+                return read(current -> current.blobRefs().pointers());
+            }
+
+            @Override
             public CompletableFuture<List<BlobDigest>> unreferenced(List<BlobDigest> digests) {
                 return read(current -> digests.stream().filter(digest -> current.blobRefs().count(digest) == 0)
                         .toList());
             }
         }, settings);
+        } catch (RuntimeException e) {
+            blobStore.close();
+            throw e;
+        }
         // The restored snapshot is durable; its pointers, and those the log replays, are fetched if missing.
-        opened.snapshotDurable(store.blobRefs().digests());
+        opened.snapshotDurable(store.appliedIndex(), store.blobRefs().digests());
         opened.applied(store.blobRefs().pointers());
         return opened;
     }
@@ -1288,7 +1310,7 @@ public final class ConfmanNode implements AutoCloseable {
         store = restored;
         snapshotIndex = installed.lastIncludedIndex();
         // The installed snapshot is durable here and holds pointers only: fetch what is missing.
-        blobs.snapshotDurable(restored.blobRefs().digests());
+        blobs.snapshotDurable(installed.lastIncludedIndex(), restored.blobRefs().digests());
         blobs.applied(restored.blobRefs().pointers());
         snapshotAppliedBytes = appliedBytes;
         // A write forwarded from here may have committed inside the snapshot, where this node
@@ -1494,8 +1516,7 @@ public final class ConfmanNode implements AutoCloseable {
             // snapshot on its next turn anyway.
             inbox.offer(SNAPSHOT_WRITTEN);
         });
-        snapshotInFlight = new SnapshotInFlight(view, written, startNanos, handedOverNanos, collectorMillis(),
-                store.blobRefs().digests());
+        snapshotInFlight = new SnapshotInFlight(view, written, startNanos, handedOverNanos, collectorMillis());
     }
 
     /**
@@ -1521,7 +1542,8 @@ public final class ConfmanNode implements AutoCloseable {
             SnapshotStore snapshots = storage.snapshots();
             CompletableFuture<Void> synced = new CompletableFuture<>();
             awaitingDurability = taken;
-            awaitingDurabilityBlobs = done.blobRefs();
+            awaitingDurabilityBlobs = done.view().writtenBlobs(); // What the file holds, relocations included.
+            blobs.snapshotPublished(awaitingDurabilityBlobs); // Followers may be sent it from now on.
             durability = synced;
             snapshotWriter.execute(() -> {
                 try {
@@ -1571,7 +1593,8 @@ public final class ConfmanNode implements AutoCloseable {
         durability = null;
         try {
             synced.join();
-            blobs.snapshotDurable(publishedBlobs); // Blobs it no longer references may go (NODE.md, "Blobs").
+            // Blobs it no longer references may go (NODE.md, "Blobs").
+            blobs.snapshotDurable(published.lastIncludedIndex(), publishedBlobs);
             return published;
         } catch (java.util.concurrent.CompletionException failed) {
             throw new IOException("making the snapshot at " + published.lastIncludedIndex() + " durable failed",

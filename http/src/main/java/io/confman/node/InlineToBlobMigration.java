@@ -6,6 +6,7 @@ import java.lang.System.Logger.Level;
 import java.time.Instant;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -28,8 +29,13 @@ public final class InlineToBlobMigration {
     static final int SCAN_KEYS_MAX = 500;
     /** Relocations in flight at once. */
     static final int IN_FLIGHT_MAX = 4;
-    /** Attempts per key before the run stops as failed (a leader change costs one or two). */
-    static final int ATTEMPTS_MAX = 5;
+    /** Attempts per key, and per scan step, before the run stops as failed. */
+    static final int ATTEMPTS_MAX = 8;
+
+    /** The pause before attempt {@code attempt + 1}: 250 ms more each time, at most 2 s (about 10 s in all). */
+    static long backoffMs(int attempt) {
+        return Math.min(2_000, 250L * attempt);
+    }
 
     /** What a status call shows. */
     public record Progress(String state, long minSizeBytes, long keysScanned, long migrated, long changed,
@@ -118,11 +124,8 @@ public final class InlineToBlobMigration {
             String namespace = null;
             String key = null;
             try {
-                while (true) {
-                    String afterNamespace = namespace;
-                    String afterKey = key;
-                    ConfigStore.InlineScan scan = node.linearizableRead(
-                            store -> store.scanInline(afterNamespace, afterKey, minSizeBytes, SCAN_KEYS_MAX)).join();
+                while (error == null) {
+                    ConfigStore.InlineScan scan = scan(namespace, key);
                     scanned.addAndGet(scan.keysScanned());
                     for (ConfigStore.InlineValue value : scan.values()) {
                         inFlight.acquire();
@@ -134,20 +137,33 @@ public final class InlineToBlobMigration {
                     if (scan.done()) {
                         break;
                     }
-                    if (error != null) {
-                        break;
-                    }
                 }
-                inFlight.acquire(IN_FLIGHT_MAX); // Every relocation answered.
-                finish(error == null ? "done" : "failed");
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 error = "interrupted";
-                finish("failed");
             } catch (RuntimeException e) {
                 Throwable cause = e.getCause() == null ? e : e.getCause();
                 error = "scanning failed after " + position + ": " + cause.getMessage();
-                finish("failed");
+            } finally {
+                // Every relocation answered before the run says it ended: no second run overlaps it.
+                inFlight.acquireUninterruptibly(IN_FLIGHT_MAX);
+                finish(error == null ? "done" : "failed");
+            }
+        }
+
+        /** One scan step, retried with a pause while there is no leader or the read times out. */
+        private ConfigStore.InlineScan scan(String afterNamespace, String afterKey) throws InterruptedException {
+            for (int attempt = 1; ; attempt++) {
+                try {
+                    return node.linearizableRead(store -> store.scanInline(afterNamespace, afterKey, minSizeBytes,
+                            SCAN_KEYS_MAX)).join();
+                } catch (RuntimeException e) {
+                    if (attempt >= ATTEMPTS_MAX) {
+                        throw e;
+                    }
+                    failedAttempts.incrementAndGet();
+                    Thread.sleep(backoffMs(attempt));
+                }
             }
         }
 
@@ -169,7 +185,9 @@ public final class InlineToBlobMigration {
                     changed.incrementAndGet(); // Written or deleted since the scan: not this run's to move.
                 } else if (attempt < ATTEMPTS_MAX && error == null) {
                     failedAttempts.incrementAndGet();
-                    relocate(value, attempt + 1); // Idempotent: the same relocate again.
+                    // Idempotent: the same relocate again, after a pause that lets an election end.
+                    CompletableFuture.delayedExecutor(backoffMs(attempt), TimeUnit.MILLISECONDS)
+                            .execute(() -> relocate(value, attempt + 1));
                     return;
                 } else {
                     failedAttempts.incrementAndGet();

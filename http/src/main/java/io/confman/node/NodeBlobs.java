@@ -7,6 +7,7 @@ import io.confman.storage.blob.BlobReader;
 import io.confman.storage.blob.BlobStore;
 import io.confman.storage.blob.BlobUpload;
 import io.confman.store.ApplyResult;
+import io.confman.store.StoreLimits;
 import io.confman.store.command.Command;
 import io.confman.store.command.Precondition;
 import io.confman.store.command.RequestId;
@@ -119,6 +120,15 @@ public final class NodeBlobs implements AutoCloseable {
          */
         boolean replayed();
 
+        /**
+         * Whether this node knows a leader and has applied everything it knows committed: a
+         * node cut off or behind may not yet have applied the pointer that still needs a blob.
+         */
+        boolean caughtUp();
+
+        /** One pointer per blob the live keys reference, read on the loop. */
+        CompletableFuture<List<Value.BlobPointer>> referenced();
+
         /** Which of {@code digests} no live key references, read on the loop. */
         CompletableFuture<List<BlobDigest>> unreferenced(List<BlobDigest> digests);
     }
@@ -136,7 +146,10 @@ public final class NodeBlobs implements AutoCloseable {
         static Settings of(NodeConfig config) {
             long requestTimeout = TimeUnit.MILLISECONDS.toNanos(config.requestTimeoutMs());
             long stall = Math.max(TimeUnit.SECONDS.toNanos(2), requestTimeout / 2);
-            long grace = Math.max(TimeUnit.MINUTES.toNanos(1), 3 * requestTimeout);
+            // Longer than any replication of the largest value may take, so a peer's HELD
+            // answer is still true when the pointer is proposed.
+            long grace = Math.max(TimeUnit.MINUTES.toNanos(5), 3 * requestTimeout
+                    + TimeUnit.MILLISECONDS.toNanos(transferAllowanceMs(StoreLimits.DEFAULTS.valueBytesMax())));
             return new Settings(stall, Long.getLong("confman.blobGcGraceMs", -1) >= 0
                     ? TimeUnit.MILLISECONDS.toNanos(Long.getLong("confman.blobGcGraceMs")) : grace,
                     TimeUnit.MILLISECONDS.toNanos(Long.getLong("confman.blobGcIntervalMs", 30_000)), requestTimeout);
@@ -151,6 +164,8 @@ public final class NodeBlobs implements AutoCloseable {
     private final Settings settings;
     private final ScheduledExecutorService thread;
     private final ExecutorService io;
+    /** Garbage collection's listing and deletes, each with a directory fsync: never in io's way. */
+    private final ExecutorService collector;
     private final SplittableRandom random = new SplittableRandom();
     /** Blobs kept from collection while a write of their pointer is under way; counts per digest. */
     private final Map<BlobDigest, Integer> pins = new ConcurrentHashMap<>();
@@ -158,6 +173,10 @@ public final class NodeBlobs implements AutoCloseable {
     private final Map<BlobDigest, Long> touched = new ConcurrentHashMap<>();
     /** The blobs the latest durable snapshot of this node references; set by the loop. */
     private volatile Set<BlobDigest> snapshotRefs = Set.of();
+    /** The log index of the snapshot {@link #snapshotRefs} describes. */
+    private long snapshotRefsIndex = -1;
+    /** The blobs of a snapshot published but not yet durable; empty when there is none. */
+    private volatile Set<BlobDigest> publishedRefs = Set.of();
     private final long startNanos = System.nanoTime();
     private final AtomicLong collected = new AtomicLong();
     private final AtomicLong gcPasses = new AtomicLong();
@@ -184,6 +203,7 @@ public final class NodeBlobs implements AutoCloseable {
         this.settings = settings;
         this.thread = Executors.newSingleThreadScheduledExecutor(runnable -> daemon(runnable, "confman-blobs-" + selfId));
         this.io = Executors.newFixedThreadPool(2, runnable -> daemon(runnable, "confman-blob-io-" + selfId));
+        this.collector = Executors.newSingleThreadExecutor(runnable -> daemon(runnable, "confman-blob-gc-" + selfId));
         this.nextGcNanos = System.nanoTime() + settings.gcIntervalNanos();
         store.onFinishing(this::touch); // Every upload, the HTTP layer's included, restarts the grace.
         thread.scheduleWithFixedDelay(this::tick, TICK_MS, TICK_MS, TimeUnit.MILLISECONDS);
@@ -298,7 +318,7 @@ public final class NodeBlobs implements AutoCloseable {
                 future.complete(null);
                 return;
             }
-            fetch(digest, pointer.sizeBytes()).waiters.add(new Waiter(future, deadline));
+            fetch(pointer).waiters.add(new Waiter(future, deadline));
         }, future);
         return future;
     }
@@ -341,9 +361,25 @@ public final class NodeBlobs implements AutoCloseable {
         }, null);
     }
 
-    /** A snapshot referencing exactly {@code refs} is durable (written here, installed or restored). */
-    void snapshotDurable(Set<BlobDigest> refs) {
+    /**
+     * A snapshot at {@code index} referencing exactly {@code refs} is durable (written here,
+     * installed or restored); an older one reported late changes nothing.
+     */
+    synchronized void snapshotDurable(long index, Set<BlobDigest> refs) {
+        if (index < snapshotRefsIndex) {
+            return;
+        }
+        snapshotRefsIndex = index;
         snapshotRefs = Set.copyOf(refs);
+        publishedRefs = Set.of();
+    }
+
+    /**
+     * A snapshot referencing {@code refs} is published (followers may be sent it) but its
+     * name is not durable yet: until it is, its blobs are kept as well as the durable one's.
+     */
+    synchronized void snapshotPublished(Set<BlobDigest> refs) {
+        publishedRefs = Set.copyOf(refs);
     }
 
     /** A blob lost its last key: look for garbage soon rather than at the next interval. */
@@ -363,6 +399,7 @@ public final class NodeBlobs implements AutoCloseable {
     }
 
     private void unpin(BlobDigest digest) {
+        touch(digest); // A write that timed out may still commit: its blob gets a grace period more.
         pins.computeIfPresent(digest, (d, count) -> count == 1 ? null : count - 1);
     }
 
@@ -380,6 +417,12 @@ public final class NodeBlobs implements AutoCloseable {
         }
         try {
             thread.execute(() -> {
+                if (closed) { // Queued just as the node stopped: the cleanup has run already.
+                    if (future != null) {
+                        future.completeExceptionally(new NodeException.Stopped("the node is stopping", null));
+                    }
+                    return;
+                }
                 try {
                     task.run();
                 } catch (RuntimeException e) {
@@ -434,8 +477,10 @@ public final class NodeBlobs implements AutoCloseable {
             // refreshes the peer's grace period, so it keeps the blob until the pointer lands.
             Replication replication = replications.get(digest);
             if (replication != null && replication.reached()) {
-                future.complete(null); // Still pushing to the rest; the majority is there.
-                return;
+                // Its HELD answers may be old, and a holder may have collected the blob since:
+                // this write gets a replication of its own, with fresh answers.
+                replications.remove(digest);
+                replication = null;
             }
             if (replication == null) {
                 replication = new Replication(digest, size, System.nanoTime() + settings.requestTimeoutNanos()
@@ -597,8 +642,10 @@ public final class NodeBlobs implements AutoCloseable {
                         return;
                     }
                     push.accepted = true;
-                    if (next < push.acked || next > push.sent) {
-                        push.sent = next; // The receiver starts over, or resumes elsewhere.
+                    if (next < push.acked || next > push.sent || (next == push.acked && next < push.sent)) {
+                        // The receiver starts over, resumes elsewhere, or repeats its last
+                        // acknowledgement: what was sent after it is lost, so send it again.
+                        push.sent = next;
                     }
                     push.acked = next;
                     pump(push);
@@ -645,8 +692,13 @@ public final class NodeBlobs implements AutoCloseable {
 
     private void onOffer(NodeMessage.BlobOffer offer) {
         BlobDigest digest = BlobDigest.of(offer.digest());
-        touch(digest);
-        if (store.contains(digest)) {
+        if (offer.sizeBytes() > StoreLimits.DEFAULTS.valueBytesMax()) {
+            sendStatus(offer.from(), offer.transferId(), digest, NodeMessage.BlobStatus.State.FAILED, 0,
+                    "a blob of " + offer.sizeBytes() + " bytes is over the largest value, "
+                            + StoreLimits.DEFAULTS.valueBytesMax());
+            return;
+        }
+        if (store.touch(digest)) { // Marked wanted under the blob's lock: a collector keeps it.
             sendStatus(offer.from(), offer.transferId(), digest, NodeMessage.BlobStatus.State.HELD, 0, "");
             return;
         }
@@ -686,8 +738,13 @@ public final class NodeBlobs implements AutoCloseable {
                     "no transfer " + chunk.transferId() + " of this blob is under way here");
             return;
         }
-        if (receive.publishing || chunk.offset() != receive.next) {
-            return; // A duplicate, or a chunk after a lost one: the NEXT already sent tells the sender.
+        if (receive.publishing || chunk.offset() < receive.next) {
+            return; // A duplicate of bytes already written.
+        }
+        if (chunk.offset() > receive.next) {
+            // A chunk was lost (a full queue, a connection that dropped): ask again from the gap.
+            sendStatus(chunk.from(), chunk.transferId(), digest, NodeMessage.BlobStatus.State.NEXT, receive.next, "");
+            return;
         }
         try {
             receive.upload.write(ByteBuffer.wrap(chunk.data()));
@@ -731,7 +788,7 @@ public final class NodeBlobs implements AutoCloseable {
 
     private void abortReceive(Receive receive, String why) {
         receives.remove(receive.key);
-        receive.upload.close();
+        closeQuietly(receive.upload);
         LOG.log(Level.WARNING, "node " + selfId + ": receiving " + receive.digest + " from " + receive.key.peer()
                 + " failed: " + why);
         sendStatus(receive.key.peer(), receive.key.transferId(), receive.digest, NodeMessage.BlobStatus.State.FAILED,
@@ -765,6 +822,7 @@ public final class NodeBlobs implements AutoCloseable {
         final long size;
         final List<Waiter> waiters = new ArrayList<>();
         final boolean background;
+        final Value.BlobPointer pointer;
         final ArrayDeque<String> candidates = new ArrayDeque<>();
         String source;
         long transferId;
@@ -772,18 +830,20 @@ public final class NodeBlobs implements AutoCloseable {
         /** Rounds over every peer so far; a background fetch gives up after {@link #FETCH_ROUNDS_MAX}. */
         int rounds;
 
-        Fetch(BlobDigest digest, long size, boolean background) {
-            this.digest = digest;
-            this.size = size;
+        Fetch(Value.BlobPointer pointer, boolean background) {
+            this.pointer = pointer;
+            this.digest = BlobDigest.of(pointer.sha256());
+            this.size = pointer.sizeBytes();
             this.background = background;
         }
     }
 
-    private Fetch fetch(BlobDigest digest, long size) {
+    private Fetch fetch(Value.BlobPointer pointer) {
+        BlobDigest digest = BlobDigest.of(pointer.sha256());
         Fetch fetch = fetches.get(digest);
         if (fetch == null) {
             wanted.remove(digest);
-            fetch = new Fetch(digest, size, false);
+            fetch = new Fetch(pointer, false);
             fetches.put(digest, fetch);
             nextSource(fetch);
         }
@@ -799,7 +859,7 @@ public final class NodeBlobs implements AutoCloseable {
             if (store.contains(next.getKey()) || fetches.containsKey(next.getKey())) {
                 continue;
             }
-            Fetch fetch = new Fetch(next.getKey(), next.getValue().sizeBytes(), true);
+            Fetch fetch = new Fetch(next.getValue(), true);
             fetches.put(next.getKey(), fetch);
             nextSource(fetch);
             running++;
@@ -845,7 +905,8 @@ public final class NodeBlobs implements AutoCloseable {
                 return false;
             });
             if (!fetch.background && fetch.waiters.isEmpty()) {
-                it.remove(); // Nobody waits: an applied pointer's fetch is a background one.
+                it.remove(); // Nobody waits any more: the blob goes back to the background queue.
+                wanted.putIfAbsent(fetch.digest, fetch.pointer);
                 continue;
             }
             Receive receive = fetch.source == null ? null : receives.get(new ReceiveKey(fetch.source, fetch.transferId));
@@ -894,7 +955,7 @@ public final class NodeBlobs implements AutoCloseable {
             }
             checkReplications(now);
             checkFetches(now);
-            if (now - nextGcNanos >= 0 && !gcRunning && host.replayed()) {
+            if (now - nextGcNanos >= 0 && !gcRunning && host.replayed() && host.caughtUp()) {
                 nextGcNanos = now + settings.gcIntervalNanos();
                 collectGarbage(now);
             }
@@ -911,31 +972,34 @@ public final class NodeBlobs implements AutoCloseable {
      */
     private void collectGarbage(long now) {
         gcRunning = true;
+        // Live blobs this node lacks (a fetch that gave up, a read that timed out) are asked for again.
+        host.referenced().thenAcceptAsync(pointers -> applied(pointers.stream()
+                .filter(pointer -> !store.contains(BlobDigest.of(pointer.sha256()))).toList()), thread);
         CompletableFuture.supplyAsync(() -> {
             try {
                 return store.list();
             } catch (IOException e) {
                 throw new java.io.UncheckedIOException(e);
             }
-        }, io).thenApply(all -> all.stream().filter(digest -> collectable(digest, now)).toList())
+        }, collector).thenApply(all -> all.stream().filter(digest -> collectable(digest, now)).toList())
                 .thenCompose(candidates -> candidates.isEmpty()
                         ? CompletableFuture.completedFuture(List.<BlobDigest>of()) : host.unreferenced(candidates))
                 .thenAcceptAsync(unreferenced -> {
                     for (BlobDigest digest : unreferenced) {
-                        if (collectable(digest, System.nanoTime())) {
-                            try {
-                                if (store.delete(digest)) {
-                                    collected.incrementAndGet();
-                                    LOG.log(Level.DEBUG, "node " + selfId + ": collected blob " + digest);
-                                }
-                            } catch (IOException e) {
-                                LOG.log(Level.WARNING, "node " + selfId + ": deleting blob " + digest + " failed", e);
+                        try {
+                            // Checked again under the blob's lock: an offer or an upload that
+                            // touched it meanwhile keeps it (BlobStore.touch).
+                            if (store.deleteIf(digest, candidate -> collectable(candidate, System.nanoTime()))) {
+                                collected.incrementAndGet();
+                                LOG.log(Level.DEBUG, "node " + selfId + ": collected blob " + digest);
                             }
+                        } catch (IOException e) {
+                            LOG.log(Level.WARNING, "node " + selfId + ": deleting blob " + digest + " failed", e);
                         }
                     }
                     touched.entrySet().removeIf(entry -> System.nanoTime() - entry.getValue() > settings.gcGraceNanos()
                             && !store.contains(entry.getKey()));
-                }, io)
+                }, collector)
                 .whenCompleteAsync((done, failure) -> {
                     gcRunning = false;
                     gcPasses.incrementAndGet();
@@ -947,7 +1011,7 @@ public final class NodeBlobs implements AutoCloseable {
 
     private boolean collectable(BlobDigest digest, long now) {
         long touchedAt = touched.getOrDefault(digest, startNanos);
-        return !pins.containsKey(digest) && !snapshotRefs.contains(digest)
+        return !pins.containsKey(digest) && !snapshotRefs.contains(digest) && !publishedRefs.contains(digest)
                 && now - touchedAt > settings.gcGraceNanos();
     }
 
@@ -1010,7 +1074,7 @@ public final class NodeBlobs implements AutoCloseable {
                 pushes.values().forEach(push -> closeQuietly(push.reader));
                 pushes.clear();
                 receives.values().stream().filter(receive -> !receive.publishing)
-                        .forEach(receive -> receive.upload.close());
+                        .forEach(receive -> closeQuietly(receive.upload));
                 receives.clear();
                 replications.values().forEach(r -> r.futures.forEach(f -> f.completeExceptionally(stopping)));
                 replications.clear();
@@ -1022,7 +1086,10 @@ public final class NodeBlobs implements AutoCloseable {
         } catch (Exception e) {
             LOG.log(Level.WARNING, "node " + selfId + ": stopping the blob thread", e);
         }
-        thread.shutdownNow();
+        // shutdown, not shutdownNow: a task queued before the cleanup above has run, and one
+        // queued after it saw the closed flag and failed its future; the tick is cancelled.
+        thread.shutdown();
+        collector.shutdownNow();
         io.shutdown();
         try {
             if (!io.awaitTermination(30, TimeUnit.SECONDS)) {

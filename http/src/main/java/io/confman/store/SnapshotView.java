@@ -1,5 +1,10 @@
 package io.confman.store;
 
+import io.confman.storage.blob.BlobDigest;
+import io.confman.store.command.Value;
+import java.util.HashSet;
+import java.util.Set;
+
 import java.io.IOException;
 import java.io.OutputStream;
 import java.util.List;
@@ -49,6 +54,8 @@ public final class SnapshotView implements AutoCloseable {
     /** Records the loop thread replaced after the view opened, as they were at {@link #revision}. */
     private final Map<NsKey, KeyRecord> preserved = new ConcurrentHashMap<>();
     private final AtomicInteger state = new AtomicInteger(OPEN);
+    /** The blobs the records written point to; filled by the writer, read after it returned. */
+    private final Set<BlobDigest> writtenBlobs = new HashSet<>();
 
     SnapshotView(ConfigStore store,
                  ConcurrentSkipListMap<String, ConcurrentSkipListMap<String, KeyRecord>> namespaces,
@@ -109,6 +116,17 @@ public final class SnapshotView implements AutoCloseable {
         store.closeSnapshot(this);
     }
 
+    /**
+     * The blobs the written snapshot points to, exactly (a key relocated while the view was
+     * open may be written as its pointer): valid once {@link #writeTo} returned.
+     */
+    public Set<BlobDigest> writtenBlobs() {
+        if (state.get() == OPEN || state.get() == WRITING) {
+            throw new IllegalStateException("the view's blobs are known once it is written");
+        }
+        return Set.copyOf(writtenBlobs);
+    }
+
     int clientSessionsMax() {
         return clientSessionsMax;
     }
@@ -138,6 +156,9 @@ public final class SnapshotView implements AutoCloseable {
                 }
                 if (record.isTombstone()) {
                     throw new IllegalStateException("a tombstone from before the view: " + entry.getKey());
+                }
+                if (record.value() instanceof Value.BlobPointer pointer) {
+                    writtenBlobs.add(BlobDigest.of(pointer.sha256()));
                 }
                 visitor.visit(namespace.getKey(), entry.getKey(), record);
             }

@@ -4,8 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.confman.testing.RawHttp;
+import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -13,6 +17,7 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
@@ -30,8 +35,9 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The inline-to-blob migration under load (papers/MIGRATION.md): 10,000 configs of mixed
  * sizes written inline, then {@code confman migrate} runs as its own process while writers
- * keep overwriting keys. Afterwards every key holds its last acknowledged value on every
- * node, the large ones as blobs, and every node is ready. Run alone with
+ * keep overwriting keys; the node running it is killed ({@code kill -9}) part-way and the
+ * command resumes on another. Afterwards every key holds its last acknowledged value on
+ * every node, the large ones as blobs, and every node is ready. Run alone with
  * {@code -Dgroups=process}.
  */
 @Tag("process")
@@ -64,6 +70,23 @@ class MigrationStressProcessTest {
             text.append((char) ('a' + (text.length() + key + round) % 26));
         }
         return text.toString();
+    }
+
+    /** The migration status of node {@code id}, or empty when it does not answer. */
+    private Optional<String> migrationProgress(String id, String adminToken) {
+        try {
+            HttpResponse<String> response = HttpClient.newHttpClient().send(
+                    HttpRequest.newBuilder(URI.create(cluster.url(id)
+                            + "/v1/admin/migrations/inline-to-blob")).header("Authorization", "Bearer " + adminToken)
+                            .timeout(Duration.ofSeconds(10)).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            return response.statusCode() == 200 ? Optional.of(response.body()) : Optional.empty();
+        } catch (java.io.IOException e) {
+            return Optional.empty();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return Optional.empty();
+        }
     }
 
     /** One PUT; 429 and 503 (never proposed) are retried; returns the final status. */
@@ -136,7 +159,11 @@ class MigrationStressProcessTest {
                 }));
             }
 
-            List<String> urls = cluster.ids().stream().map(cluster::url).toList();
+            // The migration starts on a follower (the writers use the leader), which is killed
+            // part-way: confman migrate must resume the run on the next node.
+            List<String> followers = cluster.ids().stream().filter(id -> !id.equals(leader)).toList();
+            String runner = followers.get(0);
+            List<String> urls = List.of(cluster.url(runner), cluster.url(followers.get(1)), cluster.url(leader));
             List<String> command = new ArrayList<>(ProcessCluster.javaCommand());
             command.addAll(List.of("io.confman.cli.Main", "migrate", "--url", String.join(",", urls),
                     "--admin-token-file", cluster.adminTokenFile().toString(), "--min-size",
@@ -145,6 +172,13 @@ class MigrationStressProcessTest {
             Path err = root.resolve("migrate.err");
             Process migrate = ProcessCluster.track(new ProcessBuilder(command).redirectOutput(out.toFile())
                     .redirectError(err.toFile()).start());
+            String adminToken = Files.readString(cluster.adminTokenFile()).strip();
+            cluster.await("the first run moved some values", () -> {
+                Optional<String> progress = migrationProgress(runner, adminToken);
+                return progress.isPresent() && ProcessCluster.jsonLong(progress.get(), "migrated") >= 100;
+            });
+            cluster.kill(runner);
+            cluster.start(runner);
             boolean exited = migrate.waitFor(6, TimeUnit.MINUTES);
             ProcessCluster.untrack(migrate);
             if (!exited) {
@@ -163,6 +197,8 @@ class MigrationStressProcessTest {
             long migrated = ProcessCluster.jsonLong(status, "migrated");
             assertTrue(migrated >= KEYS / 20, "most large values moved: " + status);
             assertTrue(overwrites.get() > 0, "writes went on during the migration");
+            assertTrue(Files.readString(err).contains("run 2 on"), "the migration resumed after its node was killed: "
+                    + Files.readString(err));
             System.out.printf("migration stress: %d keys, %d overwrites during the run; %s%n", KEYS,
                     overwrites.get(), status);
         } finally {

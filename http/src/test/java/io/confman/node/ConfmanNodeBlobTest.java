@@ -108,6 +108,29 @@ class ConfmanNodeBlobTest {
     }
 
     @Test
+    void aNodeThatInstallsASnapshotFetchesTheBlobsItPointsTo() throws Exception {
+        try (TestCluster cluster = new TestCluster(root, 3, 20).startAll()) {
+            ConfmanNode leader = cluster.awaitLeader();
+            String away = cluster.nodes.keySet().stream().filter(id -> !id.equals(leader.id())).findFirst()
+                    .orElseThrow();
+            cluster.stop(away);
+            byte[] bytes = randomBytes(NodeBlobs.CHUNK_BYTES + 7, 6);
+            Value.BlobPointer pointer = upload(leader, bytes);
+            get(leader.blobs().putValue("app", "in-snapshot", pointer, Precondition.NONE));
+            long pointerIndex = leader.status().commitIndex();
+            for (int i = 0; i < 60; i++) { // Past several snapshots, so the log no longer holds the pointer.
+                TestCluster.write(leader, "filler-" + i, "x");
+            }
+            awaitTrue("the leader compacted past the pointer", () -> leader.status().snapshotIndex() > pointerIndex);
+            ConfmanNode back = cluster.start(away);
+            awaitTrue(away + " installed a snapshot holding the pointer",
+                    () -> back.status().snapshotIndex() > pointerIndex);
+            awaitTrue(away + " fetched the blob the snapshot points to", () -> holds(back, pointer));
+            assertArrayEquals(bytes, read(back, pointer));
+        }
+    }
+
+    @Test
     void withoutAMajorityTheBlobIsRefusedAndNoPointerIsWritten() throws Exception {
         try (TestCluster cluster = new TestCluster(root, 3, 1_000_000).startAll()) {
             ConfmanNode leader = cluster.awaitLeader();

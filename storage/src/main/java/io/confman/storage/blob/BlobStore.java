@@ -19,9 +19,12 @@ import java.security.MessageDigest;
 import java.util.List;
 import java.util.Objects;
 import java.util.OptionalLong;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
+import java.util.function.Predicate;
 
 /**
  * Blobs on disk, addressed by SHA-256 (storage/FORMAT.md, "Blob store"). Thread-safe.
@@ -48,6 +51,9 @@ public final class BlobStore implements AutoCloseable {
     private static final int DIGEST_LOCKS_COUNT = 64;
     private static final int VERIFY_BUFFER_BYTES = 64 << 10;
     private static final System.Logger LOG = System.getLogger(BlobStore.class.getName());
+
+    /** The directories of the stores open in this JVM (real paths). */
+    private static final Set<Path> OPEN_IN_THIS_PROCESS = ConcurrentHashMap.newKeySet();
 
     private final BlobLayout layout;
     private final long windowBytes;
@@ -100,7 +106,19 @@ public final class BlobStore implements AutoCloseable {
         BlobLayout layout = new BlobLayout(directory);
         io.createDirectoriesDurably(layout.blobs);
         io.createDirectoriesDurably(layout.temp);
-        FileChannel lockChannel = FileChannel.open(layout.lock, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        // Checked before the lock file is opened: POSIX locks belong to the process, so closing
+        // a second descriptor of the lock file, even a refused one, would drop the first's lock.
+        Path key = layout.root.toRealPath();
+        if (!OPEN_IN_THIS_PROCESS.add(key)) {
+            throw new IOException("the blob store in " + layout.root + " is open already in this process");
+        }
+        FileChannel lockChannel;
+        try {
+            lockChannel = FileChannel.open(layout.lock, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        } catch (IOException | RuntimeException failure) {
+            OPEN_IN_THIS_PROCESS.remove(key);
+            throw failure;
+        }
         try {
             FileLock lock = tryLock(lockChannel, layout);
             BlobStore store = new BlobStore(layout, windowBytes, io, lockChannel, lock);
@@ -115,6 +133,8 @@ public final class BlobStore implements AutoCloseable {
                 lockChannel.close(); // Releases the lock too.
             } catch (IOException closeFailure) {
                 failure.addSuppressed(closeFailure);
+            } finally {
+                OPEN_IN_THIS_PROCESS.remove(key);
             }
             throw failure;
         }
@@ -232,6 +252,46 @@ public final class BlobStore implements AutoCloseable {
         }
     }
 
+    /**
+     * Deletes the blob (durably) only if {@code stillGarbage} holds, checked under the blob's
+     * lock, so that no {@link #touch} of it can come between the check and the delete; false
+     * when it was not deleted.
+     */
+    public boolean deleteIf(BlobDigest digest, Predicate<BlobDigest> stillGarbage) throws IOException {
+        requireOpen();
+        Objects.requireNonNull(digest, "digest");
+        ReentrantLock digestLock = lockOf(digest);
+        digestLock.lock();
+        try {
+            if (!sizes.containsKey(digest) || !stillGarbage.test(digest)) {
+                return false;
+            }
+            io.delete(layout.blobFile(digest));
+            indexRemove(digest);
+            io.fsyncDirectory(layout.blobs);
+            return true;
+        } finally {
+            digestLock.unlock();
+        }
+    }
+
+    /**
+     * Tells the {@link #onFinishing} listener that the blob is wanted now, then says whether
+     * the store holds it, both under the blob's lock: a true answer means a collector using
+     * {@link #deleteIf} has seen the mark, so the blob stays.
+     */
+    public boolean touch(BlobDigest digest) {
+        Objects.requireNonNull(digest, "digest");
+        ReentrantLock digestLock = lockOf(digest);
+        digestLock.lock();
+        try {
+            finishingListener.accept(digest);
+            return sizes.containsKey(digest);
+        } finally {
+            digestLock.unlock();
+        }
+    }
+
     /** Every blob held, in digest order. */
     public List<BlobDigest> list() throws IOException {
         return List.copyOf(sizes.keySet());
@@ -259,9 +319,6 @@ public final class BlobStore implements AutoCloseable {
         this.finishingListener = Objects.requireNonNull(listener, "listener");
     }
 
-    void finishing(BlobDigest digest) {
-        finishingListener.accept(digest);
-    }
 
     public Path directory() {
         return layout.root;
@@ -307,6 +364,12 @@ public final class BlobStore implements AutoCloseable {
             lockChannel.close();
         } catch (IOException e) {
             throw new UncheckedIOException("releasing the lock of blob store " + layout.root, e);
+        } finally {
+            try {
+                OPEN_IN_THIS_PROCESS.remove(layout.root.toRealPath());
+            } catch (IOException gone) {
+                OPEN_IN_THIS_PROCESS.removeIf(path -> !java.nio.file.Files.exists(path));
+            }
         }
     }
 

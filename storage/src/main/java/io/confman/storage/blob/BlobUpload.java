@@ -115,8 +115,7 @@ public final class BlobUpload implements AutoCloseable {
             if (expected != null && !expected.equals(actual)) {
                 throw new BlobDigestMismatchException(expected, actual);
             }
-            store.finishing(actual); // Before the check: a collector that sees this keeps the blob.
-            if (store.contains(actual)) {
+            if (store.touch(actual)) { // Marks it wanted first: a collector then keeps it.
                 store.io().delete(file); // Held durably already: no need to fsync a copy.
             } else {
                 makeDurable();
