@@ -462,7 +462,7 @@ public final class NodeBlobs implements AutoCloseable {
     }
 
     /** Completes once a majority of members, this node included, hold the blob durably. */
-    private CompletableFuture<Void> replicate(BlobDigest digest, long size) {
+    CompletableFuture<Void> replicate(BlobDigest digest, long size) {
         CompletableFuture<Void> future = new CompletableFuture<>();
         onThread(() -> {
             if (!store.contains(digest)) {
