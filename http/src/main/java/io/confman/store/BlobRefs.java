@@ -17,9 +17,9 @@ import java.util.Set;
 /**
  * Which blobs the live keys of a {@link ConfigStore} point to (NODE.md, "Blobs"), counted
  * per digest, and the blobs whose last key went away, with the log index at which that
- * happened. The node deletes such a blob only once a snapshot at or after that index is
- * durable and the blob is still unreferenced, so every snapshot this node may still send
- * finds its blobs here. Loop thread only, like the store.
+ * happened. The node's collector deletes a blob only when no live key references it (these
+ * counts) and no durable or published snapshot of the node does, among other conditions;
+ * a release only makes it look for garbage sooner. Loop thread only, like the store.
  */
 public final class BlobRefs {
 
