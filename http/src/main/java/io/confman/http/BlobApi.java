@@ -105,6 +105,11 @@ final class BlobApi {
      * (fetched from a peer when it does not). The file is opened only when bytes go out, on
      * the blob executor; the reply owns it from then on. {@code withHeaders} adds the
      * route's headers (ETag and others) to every outcome and must not fail.
+     *
+     * <p>A HEAD is answered from the pointer alone, which has the size and the content type:
+     * it neither fetches the blob (which may be gigabytes) nor opens it. It ignores
+     * {@code Range}, which RFC 9110 section 14.2 defines for GET only, so it always
+     * announces the whole length with 200.
      */
     CompletableFuture<Reply> serve(ClientRequest request, Value.BlobPointer pointer, String etag, boolean headOnly,
                                    UnaryOperator<Reply> withHeaders) {
@@ -112,7 +117,12 @@ final class BlobApi {
         if (Conditional.matchesNoneMatch(request.header(HttpHeaderNames.IF_NONE_MATCH), etag)) {
             return CompletableFuture.completedFuture(withHeaders.apply(Reply.empty(HttpResponseStatus.NOT_MODIFIED)));
         }
-        String rangeHeader = request.header(HttpHeaderNames.RANGE);
+        if (headOnly) {
+            Reply head = Reply.headOnly(HttpResponseStatus.OK, sizeBytes, pointer.contentType())
+                    .header(HttpHeaderNames.ACCEPT_RANGES, "bytes");
+            return CompletableFuture.completedFuture(withHeaders.apply(head));
+        }
+        String rangeHeader = Conditional.rangeToServe(request, etag);
         ByteRange.Outcome outcome = ByteRange.parse(rangeHeader, sizeBytes);
         if (outcome instanceof ByteRange.Unsatisfiable) {
             return CompletableFuture.completedFuture(withHeaders.apply(Conditional.unsatisfiable(rangeHeader,
@@ -122,18 +132,17 @@ final class BlobApi {
         NodeBlobs blobs = node.blobs();
         return NodeOutcomes.within(blobs.ensureLocal(pointer),
                         answerWithinMs + NodeBlobs.transferAllowanceMs(pointer.sizeBytes()))
-                .thenApplyAsync(local -> withHeaders.apply(blobReply(blobs, pointer, range, headOnly)), blobs.io());
+                .thenApplyAsync(local -> withHeaders.apply(blobReply(blobs, pointer, range)), blobs.io());
     }
 
     /** Runs on the blob executor: opening a file may block. */
-    private static Reply blobReply(NodeBlobs blobs, Value.BlobPointer pointer, ByteRange range, boolean headOnly) {
+    private static Reply blobReply(NodeBlobs blobs, Value.BlobPointer pointer, ByteRange range) {
         long sizeBytes = pointer.sizeBytes();
         HttpResponseStatus status = range == null ? HttpResponseStatus.OK : HttpResponseStatus.PARTIAL_CONTENT;
         long first = range == null ? 0 : range.first();
         long lengthBytes = range == null ? sizeBytes : range.lengthBytes();
-        Reply reply = headOnly ? Reply.headOnly(status, lengthBytes, pointer.contentType())
-                : Reply.file(status, new Reply.FileBody(open(blobs, pointer), first, lengthBytes),
-                        pointer.contentType());
+        Reply reply = Reply.file(status, new Reply.FileBody(open(blobs, pointer), first, lengthBytes),
+                pointer.contentType());
         if (range != null) {
             reply.header(HttpHeaderNames.CONTENT_RANGE, Conditional.contentRange(range, sizeBytes));
         }

@@ -26,6 +26,22 @@ final class Conditional {
         return false;
     }
 
+    /**
+     * The {@code Range} header to serve, or null when the whole value goes out: with
+     * {@code If-Range} (RFC 9110 section 13.1.5) the range applies only while the value is
+     * still the one the client holds part of, that is when the validator is {@code etag}
+     * compared strongly (a weak tag never matches). A date never matches either: values
+     * carry no Last-Modified, so the client cannot hold one of ours.
+     */
+    static String rangeToServe(ClientRequest request, String etag) {
+        String range = request.header(HttpHeaderNames.RANGE);
+        String ifRange = request.header(HttpHeaderNames.IF_RANGE);
+        if (range == null || ifRange == null) {
+            return range;
+        }
+        return ifRange.trim().equals(etag) ? range : null;
+    }
+
     /** {@code Content-Range} of a 206. */
     static String contentRange(ByteRange range, long sizeBytes) {
         return "bytes " + range.first() + "-" + range.last() + "/" + sizeBytes;

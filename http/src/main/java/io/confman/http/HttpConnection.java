@@ -90,7 +90,7 @@ final class HttpConnection extends ChannelInboundHandlerAdapter {
 
     private State state = State.HEAD;
     private HttpRequest head;
-    private ByteArrayOutputStream body;
+    private BodyBuffer body;
     /** The route of a PUT whose body may go to the blob store, from its head; else null. */
     private Routed uploadRoute;
     /** The digest the uploaded body must hash to, or null. */
@@ -168,7 +168,7 @@ final class HttpConnection extends ChannelInboundHandlerAdapter {
             beginUpload(ctx, false);
             return;
         }
-        body = new ByteArrayOutputStream((int) Math.max(0, Math.min(declaredBytes, bufferedBytesMax)));
+        body = new BodyBuffer((int) Math.max(0, Math.min(declaredBytes, bufferedBytesMax)));
         state = State.BODY;
     }
 
@@ -205,6 +205,10 @@ final class HttpConnection extends ChannelInboundHandlerAdapter {
     }
 
     private void onContent(ChannelHandlerContext ctx, HttpContent content) {
+        if (content.decoderResult().isFailure()) {
+            refuseMalformedBody(ctx, content.decoderResult().cause());
+            return;
+        }
         ByteBuf bytes = content.content();
         boolean last = content instanceof LastHttpContent;
         if (state == State.DISCARD) {
@@ -259,6 +263,26 @@ final class HttpConnection extends ChannelInboundHandlerAdapter {
         }
         state = State.CLOSING;
         respond(ctx, "malformed", Reply.error(error), false);
+    }
+
+    /**
+     * A body the decoder could not read (a bad chunk-size line, a chunk not followed by CRLF,
+     * trailers over the limit): the decoder ends it with an empty last chunk that carries the
+     * failure, so what arrived is only a part of the body. Nothing of it is stored: the upload
+     * is closed (its temporary file deleted), and the request is answered 400 and the
+     * connection closed, since the decoder drops everything after.
+     */
+    private void refuseMalformedBody(ChannelHandlerContext ctx, Throwable cause) {
+        if (state == State.DISCARD) {
+            closeAfterFlush(ctx); // Already answered.
+            return;
+        }
+        if (state != State.BODY && state != State.UPLOAD) {
+            return; // Closing already: the answer is on its way.
+        }
+        body = null;
+        abortUpload();
+        refuseMalformed(ctx, cause);
     }
 
     /** 413 as soon as the size is known (see {@link #refuseBody}). */
@@ -319,7 +343,7 @@ final class HttpConnection extends ChannelInboundHandlerAdapter {
                 () -> uploadBegun(ctx, started, failure, bodyComplete),
                 () -> {
                     if (started != null) {
-                        started.close();
+                        closeUpload(started);
                     }
                 }));
     }
@@ -328,7 +352,7 @@ final class HttpConnection extends ChannelInboundHandlerAdapter {
         if (state != State.OPENING) {
             // The connection closed meanwhile.
             if (started != null) {
-                started.close();
+                closeUpload(started);
             }
             return;
         }
@@ -343,9 +367,10 @@ final class HttpConnection extends ChannelInboundHandlerAdapter {
         uploadBytes = metrics.blobUploadBytes(uploadRoute.name());
         if (body != null) {
             // A chunked body that passed inlineMaxBytes: what was buffered goes first.
-            ByteBuf buffered = Unpooled.wrappedBuffer(body.toByteArray());
+            BodyBuffer buffered = body;
             body = null;
-            boolean written = write(ctx, buffered); // A failure refuses the request; the rest of the body is dropped.
+            // A failure refuses the request; the rest of the body is dropped.
+            boolean written = write(ctx, buffered.size(), () -> buffered.appendTo(upload));
             if (bodyComplete) {
                 if (written) {
                     finishUpload(ctx);
@@ -379,11 +404,17 @@ final class HttpConnection extends ChannelInboundHandlerAdapter {
      * mapping (HTTP.md, "Threading"). False when the upload failed and the request was refused.
      */
     private boolean write(ChannelHandlerContext ctx, ByteBuf bytes) {
-        int count = bytes.readableBytes();
-        try {
+        return write(ctx, bytes.readableBytes(), () -> {
             for (ByteBuffer buffer : bytes.nioBuffers()) {
                 upload.write(buffer);
             }
+        });
+    }
+
+    /** A write of {@code count} bytes into the upload, as {@link #write(ChannelHandlerContext, ByteBuf)}. */
+    private boolean write(ChannelHandlerContext ctx, int count, UploadWrite write) {
+        try {
+            write.run();
         } catch (IOException | RuntimeException e) {
             refuseBody(ctx, uploadRoute.name(), NodeOutcomes.toError(e, Kind.OTHER), false);
             return false;
@@ -410,7 +441,7 @@ final class HttpConnection extends ChannelInboundHandlerAdapter {
             published = CompletableFuture.supplyAsync(() -> publish(finishing, expected, contentType),
                     node.blobs().io());
         } catch (RuntimeException e) {
-            finishing.close();
+            closeUpload(finishing);
             published = CompletableFuture.failedFuture(e);
         }
         published.whenComplete((pointer, failure) -> onLoop(ctx, () -> {
@@ -421,6 +452,12 @@ final class HttpConnection extends ChannelInboundHandlerAdapter {
                         HttpUtil.isKeepAlive(head));
             }
         }, () -> { }));
+    }
+
+    /** One step that writes into the upload. */
+    @FunctionalInterface
+    private interface UploadWrite {
+        void run() throws IOException;
     }
 
     /** Runs on the blob executor. */
@@ -448,8 +485,22 @@ final class HttpConnection extends ChannelInboundHandlerAdapter {
     /** Deletes the temporary file of an upload that will not be finished. */
     private void abortUpload() {
         if (upload != null) {
-            upload.close();
+            BlobUpload abandoned = upload;
             upload = null;
+            closeUpload(abandoned);
+        }
+    }
+
+    /**
+     * Closes an unfinished upload, deleting its temporary file. A failure to delete it is
+     * logged and not thrown: this runs while a connection cleans up, which must go on, and
+     * the store deletes every temporary file it finds when it opens (storage/FORMAT.md 9.3).
+     */
+    private static void closeUpload(BlobUpload abandoned) {
+        try {
+            abandoned.close();
+        } catch (UncheckedIOException e) {
+            LOG.log(Level.WARNING, "closing " + abandoned + " left its temporary file behind", e);
         }
     }
 
@@ -461,16 +512,24 @@ final class HttpConnection extends ChannelInboundHandlerAdapter {
      */
     private void onLoop(ChannelHandlerContext ctx, Runnable task, Runnable orElse) {
         try {
-            ctx.executor().execute(() -> {
-                try {
-                    task.run();
-                } catch (RuntimeException e) {
-                    LOG.log(Level.ERROR, "closing " + ctx.channel() + " after an internal error", e);
-                    closeNow(ctx);
-                }
-            });
+            ctx.executor().execute(() -> guarded(ctx, task));
         } catch (RejectedExecutionException e) {
             orElse.run();
+        }
+    }
+
+    /**
+     * Runs {@code task}, already on the event loop, from a task or a write listener, where
+     * nothing would report what it throws (a listener's promise swallows it into a log line)
+     * and the connection would stay with reading stopped, answering nothing, forever. A
+     * throw is a bug: it is logged and the connection closes.
+     */
+    private void guarded(ChannelHandlerContext ctx, Runnable task) {
+        try {
+            task.run();
+        } catch (RuntimeException e) {
+            LOG.log(Level.ERROR, "closing " + ctx.channel() + " after an internal error", e);
+            closeNow(ctx);
         }
     }
 
@@ -482,14 +541,17 @@ final class HttpConnection extends ChannelInboundHandlerAdapter {
         ctx.channel().config().setAutoRead(false);
         HttpRequest request = head;
         boolean keepAlive = HttpUtil.isKeepAlive(request);
-        ClientRequest clientRequest = blob == null
-                ? ClientRequest.of(request.method(), request.uri(), request.headers(), body.toByteArray(),
-                        ctx.executor(), ctx.channel().closeFuture())
-                : headOnly(ctx, request).withBlob(blob);
+        byte[] bytes = blob == null ? body.toByteArray() : null;
         body = null;
+        ClientRequest clientRequest;
         Routed routed;
         CompletableFuture<Reply> answer;
         try {
+            // Decoding the query may fail (a bad escape): a 400 like a path that does not route.
+            clientRequest = blob == null
+                    ? ClientRequest.of(request.method(), request.uri(), request.headers(), bytes, ctx.executor(),
+                            ctx.channel().closeFuture())
+                    : headOnly(ctx, request).withBlob(blob);
             routed = router.route(clientRequest);
         } catch (RuntimeException e) {
             routed = new Routed("invalid", Kind.OTHER, null);
@@ -519,16 +581,16 @@ final class HttpConnection extends ChannelInboundHandlerAdapter {
 
     private void respond(ChannelHandlerContext ctx, String route, Reply reply, boolean keepAlive) {
         Reply.FileBody file = reply.file();
-        HttpResponse response = file == null
-                ? new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, reply.status(), reply.body())
-                : new DefaultHttpResponse(HttpVersion.HTTP_1_1, reply.status());
-        HttpHeaders headers = response.headers();
-        headers.set(reply.headers());
-        addNodeHeaders(headers, node.status());
-        HttpUtil.setContentLength(response, reply.contentLengthBytes());
-        HttpUtil.setKeepAlive(response, keepAlive);
-        String method = head == null ? "other" : methodLabel(head.method());
-        metrics.requestAnswered(route, method, reply.status().code(), System.nanoTime() - startNanos);
+        HttpResponse response;
+        try {
+            response = response(reply, keepAlive);
+            String method = head == null ? "other" : methodLabel(head.method());
+            metrics.requestAnswered(route, method, reply.status().code(), System.nanoTime() - startNanos);
+        } catch (RuntimeException e) {
+            // Until the reply is handed to Netty it is ours to free (its buffer, its blob's file).
+            reply.release();
+            throw e;
+        }
         if (!ctx.channel().isActive()) {
             reply.release();
             return;
@@ -541,7 +603,26 @@ final class HttpConnection extends ChannelInboundHandlerAdapter {
             written.addListener(ChannelFutureListener.CLOSE);
             return;
         }
-        written.addListener(future -> afterResponse(ctx, future.isSuccess()));
+        written.addListener(future -> guarded(ctx, () -> afterResponse(ctx, future.isSuccess())));
+    }
+
+    /**
+     * The response for {@code reply}, with the node's headers. A 304 carries no
+     * Content-Length: RFC 9110 section 8.6 allows one only if it is the length the 200
+     * would have had, and a 0 would tell a cache the value is empty.
+     */
+    private HttpResponse response(Reply reply, boolean keepAlive) {
+        HttpResponse response = reply.file() == null
+                ? new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, reply.status(), reply.body())
+                : new DefaultHttpResponse(HttpVersion.HTTP_1_1, reply.status());
+        HttpHeaders headers = response.headers();
+        headers.set(reply.headers());
+        addNodeHeaders(headers, node.status());
+        if (!HttpResponseStatus.NOT_MODIFIED.equals(reply.status())) {
+            HttpUtil.setContentLength(response, reply.contentLengthBytes());
+        }
+        HttpUtil.setKeepAlive(response, keepAlive);
+        return response;
     }
 
     /**
@@ -614,9 +695,10 @@ final class HttpConnection extends ChannelInboundHandlerAdapter {
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object event) throws Exception {
         if (event instanceof IdleStateEvent) {
-            // A request being served may wait long (a blocking read, a large download); only an
-            // idle client is closed.
-            if (state != State.SERVING) {
+            // A request being served may wait long (a blocking read, a large download), and so
+            // may an upload being opened while the blob executor is busy: the server, not the
+            // client, stopped reading then. Only an idle client is closed.
+            if (state != State.SERVING && state != State.OPENING) {
                 closeNow(ctx);
             }
             return;
@@ -635,8 +717,13 @@ final class HttpConnection extends ChannelInboundHandlerAdapter {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        // A reset by the client is ordinary; anything else is logged. Either way the connection ends.
-        LOG.log(Level.DEBUG, "closing " + ctx.channel() + " after " + cause);
+        // A reset by the client is ordinary; anything else is a bug, logged with its stack
+        // trace. Either way the connection ends.
+        if (cause instanceof IOException) {
+            LOG.log(Level.DEBUG, "closing " + ctx.channel() + " after " + cause);
+        } else {
+            LOG.log(Level.ERROR, "closing " + ctx.channel() + " after an internal error", cause);
+        }
         closeNow(ctx);
     }
 
@@ -655,6 +742,18 @@ final class HttpConnection extends ChannelInboundHandlerAdapter {
     private void releaseQueued() {
         while (!queued.isEmpty()) {
             ReferenceCountUtil.release(queued.poll());
+        }
+    }
+
+    /** A buffered body that can hand its bytes to an upload without copying them first. */
+    private static final class BodyBuffer extends ByteArrayOutputStream {
+
+        BodyBuffer(int sizeBytes) {
+            super(sizeBytes);
+        }
+
+        void appendTo(BlobUpload upload) throws IOException {
+            upload.write(buf, 0, count);
         }
     }
 }

@@ -97,7 +97,7 @@ final class KvApi {
             return withValueHeaders(Reply.empty(HttpResponseStatus.NOT_MODIFIED), meta, revision);
         }
         ByteBuf bytes = Unpooled.wrappedBuffer(inline.bytes());
-        Reply reply = ranged(request.header(HttpHeaderNames.RANGE), bytes, meta.sizeBytes());
+        Reply reply = ranged(Conditional.rangeToServe(request, etag), bytes, meta.sizeBytes());
         return withValueHeaders(reply, meta, revision).header(HttpHeaderNames.ACCEPT_RANGES, "bytes");
     }
 

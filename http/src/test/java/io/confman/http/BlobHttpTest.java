@@ -2,8 +2,10 @@ package io.confman.http;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.confman.storage.blob.BlobDigest;
 import io.confman.storage.blob.BlobStore;
 import io.confman.testing.RawHttp;
 import java.io.ByteArrayInputStream;
@@ -22,6 +24,7 @@ import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Random;
 import java.util.Set;
 import java.util.stream.Collectors;
@@ -162,9 +165,55 @@ class BlobHttpTest {
         assertEquals(304, notModified.statusCode());
         assertEquals("", notModified.body());
         assertEquals("\"" + name + "\"", notModified.headers().firstValue("ETag").orElseThrow());
+        assertEquals(Optional.empty(), notModified.headers().firstValue("Content-Length"));
         HttpResponse<byte[]> otherTag = getBytes(cluster.request("n3", path).header("If-None-Match", "\"x\"").GET());
         assertEquals(200, otherTag.statusCode());
         assertArrayEquals(bytes, otherTag.body());
+
+        // If-Range: the range while the client's tag is the blob's, else the whole blob.
+        HttpResponse<byte[]> sameTag = getBytes(cluster.request("n3", path).header("Range", "bytes=0-99")
+                .header("If-Range", "\"" + name + "\"").GET());
+        assertEquals(206, sameTag.statusCode());
+        assertArrayEquals(Arrays.copyOfRange(bytes, 0, 100), sameTag.body());
+        HttpResponse<byte[]> staleTag = getBytes(cluster.request("n3", path).header("Range", "bytes=0-99")
+                .header("If-Range", "\"sha256:" + "0".repeat(64) + "\"").GET());
+        assertEquals(200, staleTag.statusCode());
+        assertArrayEquals(bytes, staleTag.body());
+    }
+
+    @Test
+    void headAnswersFromThePointerWithoutFetchingOrRanges() throws Exception {
+        byte[] bytes = randomBytes(20_000);
+        String name = digestName(bytes);
+        assertEquals(201, putBlob("n1", name, bytes, "application/x-head").statusCode());
+        String path = "/v1/blobs/" + name;
+        // n1 serves it once it has applied the registry's record; then it loses its copy. No
+        // peer sends it back unasked: only the node a blob was uploaded to pushes it.
+        FrontCluster.await("n1 serving the blob", () -> {
+            try {
+                return cluster.get("n1", path).statusCode() == 200 ? Boolean.TRUE : null;
+            } catch (IOException | InterruptedException e) {
+                throw new AssertionError(e);
+            }
+        });
+        BlobStore store = cluster.nodes.get("n1").blobs().store();
+        BlobDigest digest = BlobDigest.parse(name);
+        assertTrue(store.delete(digest));
+
+        // HEAD ignores Range (RFC 9110 section 14.2: GET only) and needs only the pointer.
+        HttpResponse<byte[]> head = getBytes(cluster.request("n1", path).header("Range", "bytes=0-9")
+                .method("HEAD", HttpRequest.BodyPublishers.noBody()));
+        assertEquals(200, head.statusCode());
+        assertEquals(0, head.body().length);
+        assertEquals(String.valueOf(bytes.length), head.headers().firstValue("Content-Length").orElseThrow());
+        assertEquals(Optional.empty(), head.headers().firstValue("Content-Range"));
+        assertEquals("application/x-head", head.headers().firstValue("Content-Type").orElseThrow());
+        assertEquals("\"" + name + "\"", head.headers().firstValue("ETag").orElseThrow());
+        assertFalse(store.contains(digest), "a HEAD does not fetch the blob");
+
+        HttpResponse<byte[]> got = getBytes(cluster.request("n1", path).GET());
+        assertEquals(200, got.statusCode());
+        assertArrayEquals(bytes, got.body(), "a GET fetches it from a peer");
     }
 
     @Test
@@ -284,9 +333,18 @@ class BlobHttpTest {
         assertEquals(200, waited.statusCode());
         assertArrayEquals(bytes, waited.body());
         assertRange("n1", "/v1/kv/app/large", "bytes=-10", bytes, bytes.length - 10, bytes.length - 1);
+        HttpResponse<byte[]> sameTag = getBytes(cluster.request("n1", "/v1/kv/app/large")
+                .header("Range", "bytes=-10").header("If-Range", etag).GET());
+        assertEquals(206, sameTag.statusCode());
+        assertArrayEquals(Arrays.copyOfRange(bytes, bytes.length - 10, bytes.length), sameTag.body());
+        HttpResponse<byte[]> staleTag = getBytes(cluster.request("n1", "/v1/kv/app/large")
+                .header("Range", "bytes=-10").header("If-Range", "\"" + (revision - 1) + "\"").GET());
+        assertEquals(200, staleTag.statusCode());
+        assertArrayEquals(bytes, staleTag.body());
         HttpResponse<String> notModified = cluster.send(cluster.request("n1", "/v1/kv/app/large")
                 .header("If-None-Match", etag).GET().build());
         assertEquals(304, notModified.statusCode());
+        assertEquals(Optional.empty(), notModified.headers().firstValue("Content-Length"));
         HttpResponse<String> createOnly = cluster.send(cluster.request("n1", "/v1/kv/app/large")
                 .header("If-None-Match", "*").PUT(HttpRequest.BodyPublishers.ofByteArray(bytes)).build());
         assertEquals(412, createOnly.statusCode(), createOnly.body());

@@ -14,6 +14,7 @@ import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -113,6 +114,8 @@ class HttpFrontTest {
         assertEquals(304, same.statusCode());
         assertEquals("", same.body());
         assertEquals(etag, same.headers().firstValue("ETag").orElseThrow());
+        assertEquals(Optional.empty(), same.headers().firstValue("Content-Length"),
+                "a 304 carries no Content-Length unless it is the 200's (RFC 9110 section 8.6)");
         HttpResponse<String> other = send(at("/v1/kv/app/k").header("If-None-Match", "\"999999\""));
         assertEquals(200, other.statusCode());
 
@@ -142,6 +145,25 @@ class HttpFrontTest {
         HttpResponse<String> several = send(at("/v1/kv/app/letters").header("Range", "bytes=0-1,3-4"));
         assertEquals(200, several.statusCode(), "several ranges are ignored, as RFC 9110 allows");
         assertEquals("abcdefghij", several.body());
+    }
+
+    @Test
+    void ifRangeServesTheRangeOnlyWhileTheValueIsTheSame() throws Exception {
+        String etag = cluster.put("n1", "/v1/kv/app/letters", "abcdefghij").headers().firstValue("ETag")
+                .orElseThrow();
+        HttpResponse<String> same = send(at("/v1/kv/app/letters").header("Range", "bytes=2-4")
+                .header("If-Range", etag));
+        assertEquals(206, same.statusCode());
+        assertEquals("cde", same.body());
+        // Another tag, our tag made weak (If-Range compares strongly), a date (values carry no
+        // Last-Modified): the value may have changed, so all of it is sent.
+        for (String stale : List.of("\"999999\"", "W/" + etag, "Sun, 06 Nov 1994 08:49:37 GMT")) {
+            HttpResponse<String> whole = send(at("/v1/kv/app/letters").header("Range", "bytes=2-4")
+                    .header("If-Range", stale));
+            assertEquals(200, whole.statusCode(), stale);
+            assertEquals("abcdefghij", whole.body(), stale);
+            assertEquals(Optional.empty(), whole.headers().firstValue("Content-Range"), stale);
+        }
     }
 
     @Test
