@@ -39,6 +39,12 @@ final class NodeOutcomes {
 
     /** The error a failure of a {@code kind} call is answered with. */
     static ApiError toError(Throwable failure, Kind kind) {
+        if (unwrapped(failure) instanceof CancellationException) {
+            // Cancelled because the client went away (ClientRequest.cancelOnClose): nobody reads
+            // this answer, and nothing is wrong with the node.
+            return new ApiError(HttpResponseStatus.SERVICE_UNAVAILABLE, "cancelled",
+                    "the request was cancelled: its client closed the connection");
+        }
         Throwable cause = unwrap(failure);
         if (cause instanceof ApiError error) {
             return error;
@@ -95,12 +101,17 @@ final class NodeOutcomes {
         return Map.of("Retry-After", RETRY_AFTER_SECONDS);
     }
 
-    static Throwable unwrap(Throwable failure) {
+    private static Throwable unwrapped(Throwable failure) {
         Throwable cause = failure;
         while ((cause instanceof CompletionException || cause instanceof ExecutionException)
                 && cause.getCause() != null) {
             cause = cause.getCause();
         }
+        return cause;
+    }
+
+    static Throwable unwrap(Throwable failure) {
+        Throwable cause = unwrapped(failure);
         if (cause instanceof CancellationException) {
             return new IllegalStateException("a node call was cancelled", cause);
         }
