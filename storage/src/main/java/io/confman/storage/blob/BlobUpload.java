@@ -1,6 +1,7 @@
 package io.confman.storage.blob;
 
 import java.io.IOException;
+import java.io.InterruptedIOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -10,6 +11,10 @@ import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.Objects;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import net.openhft.chronicle.bytes.MappedBytes;
 import net.openhft.chronicle.core.io.IORuntimeException;
 
@@ -32,6 +37,19 @@ public final class BlobUpload implements AutoCloseable {
 
     /** Bytes copied at a time from a source without an accessible array (a direct buffer). */
     private static final int STAGING_BYTES = 64 << 10;
+    /**
+     * After this many bytes, an fdatasync of what is written so far starts on another thread
+     * (as snapshots do, storage/FORMAT.md 8.5): the page cache would otherwise hold the whole
+     * blob dirty until {@link #finish}, whose fsync then writes a gigabyte while nothing else
+     * moves. With it the disk works while the bytes arrive, and the final fsync has the tail.
+     */
+    static final long SYNC_BEHIND_BYTES = 64L << 20;
+    /** One thread for every upload's sync-behind: they all wait on the same disk. */
+    private static final ExecutorService SYNCS = Executors.newSingleThreadExecutor(runnable -> {
+        Thread thread = new Thread(runnable, "confman-blob-sync");
+        thread.setDaemon(true);
+        return thread;
+    });
 
     private enum State { WRITING, FINISHED, CLOSED }
 
@@ -46,6 +64,9 @@ public final class BlobUpload implements AutoCloseable {
     // [0, sizeBytes), in order.
     private long sizeBytes;
     private State state = State.WRITING;
+    /** The size at which the latest sync-behind was started; the pending one, or null. */
+    private long syncStartedAt;
+    private Future<?> pendingSync;
 
     BlobUpload(BlobStore store, Path file, long windowBytes) {
         this.store = store;
@@ -92,6 +113,41 @@ public final class BlobUpload implements AutoCloseable {
         }
         sha256.update(bytes, offset, length);
         sizeBytes += length;
+        if (sizeBytes - syncStartedAt >= SYNC_BEHIND_BYTES && (pendingSync == null || pendingSync.isDone())) {
+            syncStartedAt = sizeBytes;
+            pendingSync = SYNCS.submit(this::syncSoFar);
+        }
+    }
+
+    /**
+     * fdatasync of the pages written so far, through a descriptor of its own (on Linux it
+     * writes back the pages dirtied through the mapping too). Only an early start of the
+     * final fsync: a failure here is left for that one to report, and a file deleted by an
+     * abandoned upload meanwhile is no failure at all.
+     */
+    private void syncSoFar() {
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
+            channel.force(false);
+        } catch (IOException | RuntimeException ignored) {
+            // See above.
+        }
+    }
+
+    /** Waits for a sync-behind still running, so that the final fsync does not race it. */
+    private void awaitPendingSync() throws IOException {
+        Future<?> pending = pendingSync;
+        pendingSync = null;
+        if (pending == null) {
+            return;
+        }
+        try {
+            pending.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InterruptedIOException("interrupted while a sync-behind of " + file + " ran");
+        } catch (ExecutionException e) {
+            // syncSoFar throws nothing; the final fsync reports any real problem.
+        }
     }
 
     /** Bytes written so far. */
@@ -118,6 +174,7 @@ public final class BlobUpload implements AutoCloseable {
             if (store.touch(actual)) { // Marks it wanted first: a collector then keeps it.
                 store.io().delete(file); // Held durably already: no need to fsync a copy.
             } else {
+                awaitPendingSync();
                 makeDurable();
                 store.publish(file, actual, sizeBytes);
             }
