@@ -69,6 +69,19 @@ class BlobStoreTest {
         }
     }
 
+    /** Past two sync-behind steps: the early fdatasyncs run beside the writes and the blob is whole. */
+    @Test
+    void anUploadPastSeveralSyncBehindStepsPublishesTheWholeBlob() throws IOException {
+        byte[] bytes = randomBytes(21, (int) (2 * BlobUpload.SYNC_BEHIND_BYTES + 12_345));
+        try (BlobStore store = BlobTesting.open(dir)) {
+            BlobDigest digest = upload(store, bytes, 1 << 20);
+            assertEquals(sha256(bytes), digest);
+            assertArrayEquals(bytes, readAll(store, digest, 1 << 20));
+            assertTrue(store.verify(digest));
+            assertEquals(List.of(), names(dir.resolve("tmp")), "no temporary file is left");
+        }
+    }
+
     @Test
     void readsFromAnyPositionStopAtTheEnd() throws IOException {
         byte[] bytes = randomBytes(3, 2 * WINDOW_BYTES + 200);
