@@ -454,6 +454,16 @@ public final class ConfmanNode implements AutoCloseable {
             }
 
             @Override
+            public long lastLogIndex() {
+                return status().lastIndex();
+            }
+
+            @Override
+            public long appliedIndex() {
+                return status().appliedIndex();
+            }
+
+            @Override
             public CompletableFuture<List<Value.BlobPointer>> referenced() {
                 return read(current -> current.blobRefs().pointers());
             }
@@ -1517,6 +1527,9 @@ public final class ConfmanNode implements AutoCloseable {
             inbox.offer(SNAPSHOT_WRITTEN);
         });
         snapshotInFlight = new SnapshotInFlight(view, written, startNanos, handedOverNanos, collectorMillis());
+        // A key deleted while the view is written releases its blob from the live counts, but
+        // the snapshot holds it: every blob live now is kept until the snapshot is published.
+        blobs.snapshotPending(index, store.blobRefs().digests());
     }
 
     /**
@@ -1543,7 +1556,8 @@ public final class ConfmanNode implements AutoCloseable {
             CompletableFuture<Void> synced = new CompletableFuture<>();
             awaitingDurability = taken;
             awaitingDurabilityBlobs = done.view().writtenBlobs(); // What the file holds, relocations included.
-            blobs.snapshotPublished(awaitingDurabilityBlobs); // Followers may be sent it from now on.
+            // Followers may be sent it from now on; kept until durable, then as the durable one.
+            blobs.snapshotPending(taken.lastIncludedIndex(), awaitingDurabilityBlobs);
             durability = synced;
             snapshotWriter.execute(() -> {
                 try {
@@ -1554,7 +1568,9 @@ public final class ConfmanNode implements AutoCloseable {
                 }
                 inbox.offer(SNAPSHOT_WRITTEN); // A wake-up only, as for the write.
             });
-        } // else a leader's snapshot installed meanwhile covers it; the file was deleted.
+        } else { // A leader's snapshot installed meanwhile covers it; the file was deleted.
+            blobs.snapshotAbandoned();
+        }
         long endNanos = System.nanoTime();
         long nanos = endNanos - done.startNanos();
         snapshotDurations.record(nanos);
@@ -1650,6 +1666,7 @@ public final class ConfmanNode implements AutoCloseable {
             return;
         }
         snapshotInFlight = null;
+        blobs.snapshotAbandoned();
         try {
             SnapshotWrite write;
             try {

@@ -32,6 +32,16 @@ public final class InlineToBlobMigration {
     /** Attempts per key, and per scan step, before the run stops as failed. */
     static final int ATTEMPTS_MAX = 8;
 
+    /** A stopped node answers nothing more: retrying it only delays the run's end. */
+    private static boolean stopped(Throwable failure) {
+        for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
+            if (cause instanceof NodeException.Stopped) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** The pause before attempt {@code attempt + 1}: 250 ms more each time, at most 2 s (about 10 s in all). */
     static long backoffMs(int attempt) {
         return Math.min(2_000, 250L * attempt);
@@ -129,6 +139,10 @@ public final class InlineToBlobMigration {
                     scanned.addAndGet(scan.keysScanned());
                     for (ConfigStore.InlineValue value : scan.values()) {
                         inFlight.acquire();
+                        if (error != null) {
+                            inFlight.release();
+                            break; // A relocation failed for good: start no more.
+                        }
                         relocate(value, 1);
                     }
                     namespace = scan.nextNamespace();
@@ -140,10 +154,10 @@ public final class InlineToBlobMigration {
                 }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                error = "interrupted";
+                fail("interrupted");
             } catch (RuntimeException e) {
                 Throwable cause = e.getCause() == null ? e : e.getCause();
-                error = "scanning failed after " + position + ": " + cause.getMessage();
+                fail("scanning failed after " + position + ": " + cause.getMessage());
             } finally {
                 // Every relocation answered before the run says it ended: no second run overlaps it.
                 inFlight.acquireUninterruptibly(IN_FLIGHT_MAX);
@@ -158,7 +172,7 @@ public final class InlineToBlobMigration {
                     return node.linearizableRead(store -> store.scanInline(afterNamespace, afterKey, minSizeBytes,
                             SCAN_KEYS_MAX)).join();
                 } catch (RuntimeException e) {
-                    if (attempt >= ATTEMPTS_MAX) {
+                    if (attempt >= ATTEMPTS_MAX || stopped(e)) {
                         throw e;
                     }
                     failedAttempts.incrementAndGet();
@@ -183,7 +197,7 @@ public final class InlineToBlobMigration {
                     migratedBytes.addAndGet(value.bytes().remaining());
                 } else if (failure == null) {
                     changed.incrementAndGet(); // Written or deleted since the scan: not this run's to move.
-                } else if (attempt < ATTEMPTS_MAX && error == null) {
+                } else if (attempt < ATTEMPTS_MAX && error == null && !stopped(failure)) {
                     failedAttempts.incrementAndGet();
                     // Idempotent: the same relocate again, after a pause that lets an election end.
                     CompletableFuture.delayedExecutor(backoffMs(attempt), TimeUnit.MILLISECONDS)
@@ -192,11 +206,18 @@ public final class InlineToBlobMigration {
                 } else {
                     failedAttempts.incrementAndGet();
                     Throwable cause = failure.getCause() == null ? failure : failure.getCause();
-                    error = "relocating " + value.namespace() + "/" + value.key() + " failed " + attempt
-                            + " times, last: " + cause.getMessage();
+                    fail("relocating " + value.namespace() + "/" + value.key() + " failed " + attempt
+                            + " times, last: " + cause.getMessage());
                 }
                 inFlight.release();
             });
+        }
+
+        /** Records the run's first failure; later ones are consequences. */
+        private synchronized void fail(String why) {
+            if (error == null) {
+                error = why;
+            }
         }
 
         private void finish(String outcome) {

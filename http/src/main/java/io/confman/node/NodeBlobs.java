@@ -88,6 +88,12 @@ public final class NodeBlobs implements AutoCloseable {
         return sizeBytes / (TRANSFER_RATE_MIN_BYTES_PER_S / 1000);
     }
 
+    /** How long a collection pass waits for the store to apply what the log held when it began. */
+    static final long APPLY_WAIT_NANOS = TimeUnit.SECONDS.toNanos(10);
+
+    /** Offers repeated, a stall apart, before a push without progress is given up. */
+    static final int REOFFERS_MAX = 3;
+
     /** Rounds over every peer before a background fetch gives up. */
     static final int FETCH_ROUNDS_MAX = 10;
     /** How often the blob thread looks for stalled transfers and retries. */
@@ -125,6 +131,12 @@ public final class NodeBlobs implements AutoCloseable {
          * node cut off or behind may not yet have applied the pointer that still needs a blob.
          */
         boolean caughtUp();
+
+        /** The index of the last entry in this node's log, committed or not. */
+        long lastLogIndex();
+
+        /** The index this node's store has applied. */
+        long appliedIndex();
 
         /** One pointer per blob the live keys reference, read on the loop. */
         CompletableFuture<List<Value.BlobPointer>> referenced();
@@ -172,11 +184,21 @@ public final class NodeBlobs implements AutoCloseable {
     /** When each blob was last received, uploaded or offered here (System.nanoTime). */
     private final Map<BlobDigest, Long> touched = new ConcurrentHashMap<>();
     /** The blobs the latest durable snapshot of this node references; set by the loop. */
-    private volatile Set<BlobDigest> snapshotRefs = Set.of();
-    /** The log index of the snapshot {@link #snapshotRefs} describes. */
-    private long snapshotRefsIndex = -1;
-    /** The blobs of a snapshot published but not yet durable; empty when there is none. */
-    private volatile Set<BlobDigest> publishedRefs = Set.of();
+    /**
+     * The blobs this node's snapshots may still need, in one immutable value so that the
+     * collector never sees half of an update: the latest durable snapshot's (at
+     * {@code durableIndex}), and those of a snapshot being written or published but not yet
+     * durable (the live set when its view opened, then what its writer wrote).
+     */
+    private record SnapshotBlobs(long durableIndex, Set<BlobDigest> durable, Set<BlobDigest> pending) {
+        boolean contains(BlobDigest digest) {
+            return durable.contains(digest) || pending.contains(digest);
+        }
+    }
+
+    private volatile SnapshotBlobs snapshotBlobs = new SnapshotBlobs(-1, Set.of(), Set.of());
+    /** The index of the pending snapshot, or -1; guarded by this. */
+    private long pendingIndex = -1;
     private final long startNanos = System.nanoTime();
     private final AtomicLong collected = new AtomicLong();
     private final AtomicLong gcPasses = new AtomicLong();
@@ -366,20 +388,37 @@ public final class NodeBlobs implements AutoCloseable {
      * installed or restored); an older one reported late changes nothing.
      */
     synchronized void snapshotDurable(long index, Set<BlobDigest> refs) {
-        if (index < snapshotRefsIndex) {
+        SnapshotBlobs now = snapshotBlobs;
+        if (index < now.durableIndex()) {
+            if (index == pendingIndex) { // Overtaken by an installed snapshot: nothing to keep for it.
+                snapshotAbandoned();
+            }
             return;
         }
-        snapshotRefsIndex = index;
-        snapshotRefs = Set.copyOf(refs);
-        publishedRefs = Set.of();
+        // A snapshot still pending here (being written while a leader's was installed) stays kept.
+        snapshotBlobs = new SnapshotBlobs(index, Set.copyOf(refs), index == pendingIndex ? Set.of() : now.pending());
+        if (index == pendingIndex) {
+            pendingIndex = -1;
+        }
     }
 
     /**
-     * A snapshot referencing {@code refs} is published (followers may be sent it) but its
-     * name is not durable yet: until it is, its blobs are kept as well as the durable one's.
+     * A snapshot at {@code index} is being written (its view opened with {@code liveRefs}
+     * referenced), or published with exactly {@code writtenRefs} but not durable yet: until
+     * it is, its blobs are kept as well as the durable one's. A key deleted while the view is
+     * written releases its blob from the live counts, but the snapshot holds it.
      */
-    synchronized void snapshotPublished(Set<BlobDigest> refs) {
-        publishedRefs = Set.copyOf(refs);
+    synchronized void snapshotPending(long index, Set<BlobDigest> refs) {
+        SnapshotBlobs now = snapshotBlobs;
+        pendingIndex = index;
+        snapshotBlobs = new SnapshotBlobs(now.durableIndex(), now.durable(), Set.copyOf(refs));
+    }
+
+    /** The snapshot pending here was abandoned: its blobs need no keeping. */
+    synchronized void snapshotAbandoned() {
+        SnapshotBlobs now = snapshotBlobs;
+        pendingIndex = -1;
+        snapshotBlobs = new SnapshotBlobs(now.durableIndex(), now.durable(), Set.of());
     }
 
     /** A blob lost its last key: look for garbage soon rather than at the next interval. */
@@ -487,7 +526,9 @@ public final class NodeBlobs implements AutoCloseable {
                         + TimeUnit.MILLISECONDS.toNanos(transferAllowanceMs(size)));
                 replications.put(digest, replication);
                 for (String peer : peers) {
-                    startPush(peer, digest, size, random.nextLong());
+                    if (!pushingTo(peer, digest)) { // A push under way answers HELD to this replication too.
+                        startPush(peer, digest, size, random.nextLong());
+                    }
                 }
             }
             replication.futures.add(future);
@@ -566,7 +607,12 @@ public final class NodeBlobs implements AutoCloseable {
         long acked;
         long sent;
         boolean accepted;
+        /** When the acknowledged offset last rose (or the push started). */
         long progressNanos = System.nanoTime();
+        /** The offset last sent again after a repeated acknowledgement; -1 for none. */
+        long rewoundTo = -1;
+        /** Offers repeated since the last progress. */
+        int reoffers;
 
         Push(long id, String peer, BlobDigest digest, long size) {
             this.id = id;
@@ -627,7 +673,6 @@ public final class NodeBlobs implements AutoCloseable {
         BlobDigest digest = BlobDigest.of(status.digest());
         Push push = pushes.get(status.transferId());
         if (push != null && push.peer.equals(status.from()) && push.digest.equals(digest)) {
-            push.progressNanos = System.nanoTime();
             switch (status.state()) {
                 case HELD -> {
                     endPush(push);
@@ -642,12 +687,21 @@ public final class NodeBlobs implements AutoCloseable {
                         return;
                     }
                     push.accepted = true;
-                    if (next < push.acked || next > push.sent || (next == push.acked && next < push.sent)) {
-                        // The receiver starts over, resumes elsewhere, or repeats its last
-                        // acknowledgement: what was sent after it is lost, so send it again.
+                    if (next > push.acked) { // Progress.
+                        push.acked = next;
+                        push.sent = Math.max(push.sent, next);
+                        push.progressNanos = System.nanoTime();
+                        push.reoffers = 0;
+                    } else if (next < push.acked) { // The receiver started over.
+                        push.acked = next;
                         push.sent = next;
+                        push.rewoundTo = next;
+                    } else if (next < push.sent && next != push.rewoundTo) {
+                        // A repeated acknowledgement: what was sent after it was lost. Sent
+                        // again once per gap, not once per chunk that reported it.
+                        push.sent = next;
+                        push.rewoundTo = next;
                     }
-                    push.acked = next;
                     pump(push);
                 }
                 case MISSING, FAILED -> {
@@ -738,8 +792,13 @@ public final class NodeBlobs implements AutoCloseable {
                     "no transfer " + chunk.transferId() + " of this blob is under way here");
             return;
         }
-        if (receive.publishing || chunk.offset() < receive.next) {
-            return; // A duplicate of bytes already written.
+        if (receive.publishing) {
+            return; // Every byte is in; HELD follows.
+        }
+        if (chunk.offset() < receive.next) {
+            // A duplicate (sent again after a gap): the sender learns where this side is.
+            sendStatus(chunk.from(), chunk.transferId(), digest, NodeMessage.BlobStatus.State.NEXT, receive.next, "");
+            return;
         }
         if (chunk.offset() > receive.next) {
             // A chunk was lost (a full queue, a connection that dropped): ask again from the gap.
@@ -939,10 +998,18 @@ public final class NodeBlobs implements AutoCloseable {
         long now = System.nanoTime();
         try {
             for (Push push : new ArrayList<>(pushes.values())) {
-                if (now - push.progressNanos > settings.stallNanos()) {
+                if (now - push.progressNanos > settings.stallNanos() && push.reoffers < REOFFERS_MAX) {
+                    // Nothing acknowledged for a while (a whole window lost, or the offer): offer
+                    // again under the same id; the receiver answers with the offset it needs.
+                    push.reoffers++;
+                    push.progressNanos = now;
+                    push.rewoundTo = -1;
+                    send(new NodeMessage.BlobOffer(host.cluster(), selfId, push.peer, host.term(), push.id,
+                            push.digest.bytes(), push.size));
+                } else if (now - push.progressNanos > settings.stallNanos()) {
                     endPush(push);
-                    pushFailed(push.peer, push.digest, "no answer for " + TimeUnit.NANOSECONDS.toMillis(
-                            settings.stallNanos()) + " ms");
+                    pushFailed(push.peer, push.digest, "no progress after " + REOFFERS_MAX + " repeated offers, "
+                            + TimeUnit.NANOSECONDS.toMillis(settings.stallNanos()) + " ms apart");
                 } else if (push.accepted) {
                     pump(push);
                 }
@@ -972,14 +1039,28 @@ public final class NodeBlobs implements AutoCloseable {
      */
     private void collectGarbage(long now) {
         gcRunning = true;
+        // Entries already in this node's log but not applied may point to blobs that look
+        // unreferenced now (a pointer proposed before a long partition, committed after it):
+        // the pass looks only once the store has applied everything the log held when it began.
+        long logEnd = host.lastLogIndex();
         // Live blobs this node lacks (a fetch that gave up, a read that timed out) are asked for again.
         host.referenced().thenAcceptAsync(pointers -> applied(pointers.stream()
                 .filter(pointer -> !store.contains(BlobDigest.of(pointer.sha256()))).toList()), thread);
         CompletableFuture.supplyAsync(() -> {
             try {
+                long deadline = System.nanoTime() + APPLY_WAIT_NANOS;
+                while (host.appliedIndex() < logEnd) {
+                    if (System.nanoTime() - deadline > 0) {
+                        return List.<BlobDigest>of(); // Behind its own log: no collection this pass.
+                    }
+                    Thread.sleep(TICK_MS);
+                }
                 return store.list();
             } catch (IOException e) {
                 throw new java.io.UncheckedIOException(e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return List.<BlobDigest>of();
             }
         }, collector).thenApply(all -> all.stream().filter(digest -> collectable(digest, now)).toList())
                 .thenCompose(candidates -> candidates.isEmpty()
@@ -1011,7 +1092,7 @@ public final class NodeBlobs implements AutoCloseable {
 
     private boolean collectable(BlobDigest digest, long now) {
         long touchedAt = touched.getOrDefault(digest, startNanos);
-        return !pins.containsKey(digest) && !snapshotRefs.contains(digest) && !publishedRefs.contains(digest)
+        return !pins.containsKey(digest) && !snapshotBlobs.contains(digest)
                 && now - touchedAt > settings.gcGraceNanos();
     }
 
@@ -1089,11 +1170,15 @@ public final class NodeBlobs implements AutoCloseable {
         // shutdown, not shutdownNow: a task queued before the cleanup above has run, and one
         // queued after it saw the closed flag and failed its future; the tick is cancelled.
         thread.shutdown();
-        collector.shutdownNow();
+        collector.shutdown(); // A delete under way finishes before the store closes.
         io.shutdown();
         try {
             if (!io.awaitTermination(30, TimeUnit.SECONDS)) {
                 LOG.log(Level.WARNING, "node " + selfId + ": blob I/O still running after 30 s");
+            }
+            if (!collector.awaitTermination(30, TimeUnit.SECONDS)) {
+                LOG.log(Level.WARNING, "node " + selfId + ": blob collection still running after 30 s");
+                collector.shutdownNow();
             }
             thread.awaitTermination(5, TimeUnit.SECONDS);
         } catch (InterruptedException e) {

@@ -263,6 +263,7 @@ public final class BlobStore implements AutoCloseable {
         ReentrantLock digestLock = lockOf(digest);
         digestLock.lock();
         try {
+            requireOpen(); // Again under the lock: a store closed meanwhile deletes nothing more.
             if (!sizes.containsKey(digest) || !stillGarbage.test(digest)) {
                 return false;
             }

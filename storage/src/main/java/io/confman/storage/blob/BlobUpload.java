@@ -276,6 +276,11 @@ public final class BlobUpload implements AutoCloseable {
     /** Releases the mapping and deletes the file; what fails here is added to {@code failure}. */
     private void abandon(Throwable failure) {
         state = State.CLOSED;
+        Future<?> pending = pendingSync;
+        pendingSync = null;
+        if (pending != null) {
+            pending.cancel(false); // A queued sync of a file about to be deleted need not run.
+        }
         try {
             releaseMapping();
         } catch (IOException | RuntimeException releaseFailure) {
