@@ -93,6 +93,16 @@ class NodeBlobsTransferTest {
                 }
 
                 @Override
+                public long lastLogIndex() {
+                    return 0;
+                }
+
+                @Override
+                public long appliedIndex() {
+                    return 0;
+                }
+
+                @Override
                 public CompletableFuture<List<Value.BlobPointer>> referenced() {
                     return CompletableFuture.completedFuture(List.of());
                 }
