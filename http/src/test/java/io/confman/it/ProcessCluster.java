@@ -37,6 +37,8 @@ final class ProcessCluster implements AutoCloseable {
 
     /** Generous: several JVMs start at once on two shared cores. */
     static final Duration DEADLINE = Duration.ofSeconds(60);
+    /** Two timing windows (DurationRecorder.WINDOW_AGE_NANOS) and a margin. */
+    static final Duration READY_DEADLINE = Duration.ofSeconds(150);
     static final long POLL_MS = 100;
     /** A node that ignores SIGTERM this long is killed. */
     static final long STOP_GRACE_MS = 10_000;
@@ -230,7 +232,11 @@ final class ProcessCluster implements AutoCloseable {
 
     /** Waits until {@code condition} holds; fails naming {@code what} and pointing at the logs. */
     void await(String what, BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + DEADLINE.toNanos();
+        await(what, DEADLINE, condition);
+    }
+
+    void await(String what, Duration within, BooleanSupplier condition) throws InterruptedException {
+        long deadline = System.nanoTime() + within.toNanos();
         while (!condition.getAsBoolean()) {
             for (Node node : nodes.values()) {
                 Process process = node.process;
@@ -242,7 +248,7 @@ final class ProcessCluster implements AutoCloseable {
             if (System.nanoTime() > deadline) {
                 StringBuilder tails = new StringBuilder();
                 nodes.keySet().forEach(id -> tails.append("; ").append(id).append(": ").append(tail(id)));
-                throw new AssertionError("timed out after " + DEADLINE.toSeconds() + " s waiting for " + what
+                throw new AssertionError("timed out after " + within.toSeconds() + " s waiting for " + what
                         + "; logs in " + root + tails);
             }
             Thread.sleep(POLL_MS);
@@ -255,7 +261,11 @@ final class ProcessCluster implements AutoCloseable {
 
     /** Waits until every running member answers {@code /readyz} with 200. */
     void awaitReady() throws InterruptedException {
-        await("every running node ready", () -> nodes.values().stream()
+        // Longer than the others: a node is unready while its fsync or snapshot p99 of the
+        // last 60 s is near the election timeout (NODE.md, "Timing warnings"), and a node that
+        // starts while the shared disk is still writing back an earlier test's gigabytes sees
+        // its first fsyncs take half a second.
+        await("every running node ready", READY_DEADLINE, () -> nodes.values().stream()
                 .filter(node -> node.process != null && node.process.isAlive())
                 .allMatch(node -> get(node.id, "/readyz").map(r -> r.statusCode() == 200).orElse(false)));
     }
