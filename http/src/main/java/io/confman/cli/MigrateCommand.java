@@ -31,6 +31,17 @@ final class MigrateCommand {
     static final long POLL_MS_DEFAULT = 1_000;
     static final long TIMEOUT_S_DEFAULT = 3_600;
     static final int RUNS_MAX = 20;
+    /** Progress calls that may fail in a row before the run's node counts as gone. */
+    static final int POLL_FAILURES_MAX = 3;
+    /** A day: a longer timeout is a typo. */
+    static final long TIMEOUT_S_MAX = 86_400;
+
+    /** A node refused the call itself (a wrong token, a bad request): trying elsewhere cannot help. */
+    private static final class Refused extends Exception {
+        Refused(String message) {
+            super(message);
+        }
+    }
 
     private MigrateCommand() {
     }
@@ -44,6 +55,9 @@ final class MigrateCommand {
         try {
             Flags flags = Flags.parse("confman migrate", args, Set.of("url", "admin-token-file", "min-size",
                     "poll-ms", "timeout-s"), Set.of());
+            if (!flags.positionals().isEmpty()) {
+                throw new UsageException("confman migrate: unexpected argument '" + flags.positionals().get(0) + "'");
+            }
             urls = ClientCommand.parseUrls(flags.has("url") ? flags.get("url")
                     : urlFromEnvironment != null && !urlFromEnvironment.isBlank() ? urlFromEnvironment
                     : ClientCommand.URL_DEFAULT);
@@ -53,8 +67,12 @@ final class MigrateCommand {
             token = readToken(Path.of(flags.get("admin-token-file")));
             minSize = positive("--min-size", flags.get("min-size"));
             pollMs = flags.has("poll-ms") ? positive("--poll-ms", flags.get("poll-ms")) : POLL_MS_DEFAULT;
-            timeoutMs = 1_000 * (flags.has("timeout-s") ? positive("--timeout-s", flags.get("timeout-s"))
-                    : TIMEOUT_S_DEFAULT);
+            long timeoutS = flags.has("timeout-s") ? positive("--timeout-s", flags.get("timeout-s")) : TIMEOUT_S_DEFAULT;
+            if (timeoutS > TIMEOUT_S_MAX) {
+                throw new UsageException("confman migrate: --timeout-s must be at most " + TIMEOUT_S_MAX + ", was "
+                        + timeoutS);
+            }
+            timeoutMs = 1_000 * timeoutS;
         } catch (UsageException e) {
             err.println(e.getMessage());
             return Main.EXIT_USAGE;
@@ -73,10 +91,22 @@ final class MigrateCommand {
                         .noBody()), token, 202);
                 runs++;
                 err.println("confman migrate: run " + runs + " on " + url + ": " + started);
+                int pollFailures = 0;
                 while (true) {
                     Thread.sleep(pollMs);
-                    last = send(client, HttpRequest.newBuilder(url.resolve("/v1/admin/migrations/inline-to-blob"))
-                            .GET(), token, 200);
+                    try {
+                        last = send(client, HttpRequest.newBuilder(url.resolve("/v1/admin/migrations/inline-to-blob"))
+                                .GET(), token, 200);
+                        pollFailures = 0;
+                    } catch (IOException e) {
+                        // One lost answer does not mean the node went: its run may still go on.
+                        if (++pollFailures < POLL_FAILURES_MAX) {
+                            err.println("confman migrate: " + url + ": " + UsageException.oneLine(
+                                    String.valueOf(e.getMessage())) + "; asking again");
+                            continue;
+                        }
+                        throw e;
+                    }
                     Map<String, String> status = fields(last);
                     err.println("confman migrate: " + status.get("state") + " scanned=" + status.get("keys_scanned")
                             + " migrated=" + status.get("migrated") + " changed=" + status.get("changed")
@@ -92,6 +122,9 @@ final class MigrateCommand {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return Main.EXIT_FAILURE;
+            } catch (Refused e) {
+                err.println("confman migrate: " + url + " refused: " + UsageException.oneLine(e.getMessage()));
+                return Main.EXIT_FAILURE;
             } catch (IOException e) {
                 err.println("confman migrate: " + url + ": " + UsageException.oneLine(String.valueOf(e.getMessage())));
                 sleepQuietly(pollMs);
@@ -105,12 +138,12 @@ final class MigrateCommand {
     }
 
     private static String send(HttpClient client, HttpRequest.Builder request, String token, int expected)
-            throws IOException, InterruptedException {
+            throws IOException, InterruptedException, Refused {
         HttpResponse<String> response = client.send(request.header("Authorization", "Bearer " + token)
                         .timeout(Duration.ofMillis(ClientCommand.REQUEST_TIMEOUT_MS)).build(),
                 HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
-        if (response.statusCode() == 401 || response.statusCode() == 403) {
-            throw new IOException("refused (" + response.statusCode() + "): " + response.body());
+        if (response.statusCode() >= 400 && response.statusCode() < 500 && response.statusCode() != 429) {
+            throw new Refused("HTTP " + response.statusCode() + ": " + response.body());
         }
         if (response.statusCode() != expected) {
             throw new IOException("HTTP " + response.statusCode() + ": " + response.body());

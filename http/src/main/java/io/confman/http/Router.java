@@ -67,8 +67,11 @@ final class Router {
                 if (method.equals(HttpMethod.GET)) {
                     return new Routed("admin_inline_to_blob_status", Kind.OTHER, admin::inlineToBlobStatus);
                 }
-                return only(method, HttpMethod.POST, new Routed("admin_inline_to_blob", Kind.OTHER,
-                        admin::inlineToBlob));
+                if (method.equals(HttpMethod.POST)) {
+                    return new Routed("admin_inline_to_blob", Kind.OTHER, admin::inlineToBlob);
+                }
+                return new Routed("admin_inline_to_blob", Kind.OTHER,
+                        refuse(ApiError.methodNotAllowed(method.name(), "GET, POST")));
             default:
                 break;
         }

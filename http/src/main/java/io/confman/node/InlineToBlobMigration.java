@@ -42,7 +42,7 @@ public final class InlineToBlobMigration {
         return false;
     }
 
-    /** The pause before attempt {@code attempt + 1}: 250 ms more each time, at most 2 s (about 10 s in all). */
+    /** The pause before attempt {@code attempt + 1}: 250 ms more each time, at most 2 s (7 s over the seven pauses). */
     static long backoffMs(int attempt) {
         return Math.min(2_000, 250L * attempt);
     }

@@ -32,6 +32,28 @@ class MainTest {
     }
 
     @Test
+    void migrateRefusesBadFlagsWithOneLine() throws Exception {
+        java.nio.file.Path token = java.nio.file.Files.createTempFile("token", ".txt");
+        java.nio.file.Files.writeString(token, "secret-token\n");
+        try {
+            for (List<String> args : List.of(List.of("migrate"), List.of("migrate", "--min-size", "10"),
+                    List.of("migrate", "--admin-token-file", token.toString()),
+                    List.of("migrate", "--admin-token-file", token.toString(), "--min-size", "0"),
+                    List.of("migrate", "--admin-token-file", token.toString(), "--min-size", "10", "stray"),
+                    List.of("migrate", "--admin-token-file", token.toString(), "--min-size", "10",
+                            "--timeout-s", "99999999999999999"),
+                    List.of("migrate", "--admin-token-file", "/nonexistent/token", "--min-size", "10"))) {
+                String[] output = run(2, args.toArray(String[]::new));
+                assertEquals("", output[0], "nothing printed on stdout for " + args);
+                assertEquals(1, output[1].lines().count(), args + ": " + output[1]);
+                assertTrue(output[1].startsWith("confman migrate: "), output[1]);
+            }
+        } finally {
+            java.nio.file.Files.delete(token);
+        }
+    }
+
+    @Test
     void devRefusesBadFlagsWithOneLine() {
         for (List<String> args : List.of(List.of("dev", "--nodes", "0"), List.of("dev", "--nodes", "x"),
                 List.of("dev", "--nodes", "10"), List.of("dev", "--base-port", "70000"), List.of("dev", "--bogus"),
