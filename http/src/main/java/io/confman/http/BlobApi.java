@@ -153,7 +153,7 @@ final class BlobApi {
     private static BlobReader open(NodeBlobs blobs, Value.BlobPointer pointer) {
         BlobReader reader;
         try {
-            reader = blobs.store().open(BlobDigest.of(pointer.sha256()));
+            reader = blobs.store().open(pointer.digest());
         } catch (IOException e) {
             throw new UncheckedIOException("opening blob " + pointer.digestName(), e);
         }

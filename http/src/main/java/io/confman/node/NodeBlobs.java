@@ -264,7 +264,7 @@ public final class NodeBlobs implements AutoCloseable {
         } catch (IllegalArgumentException e) {
             return CompletableFuture.failedFuture(e);
         }
-        return writeHeld(BlobDigest.of(pointer.sha256()), pointer.sizeBytes(), put);
+        return writeHeld(pointer.digest(), pointer.sizeBytes(), put);
     }
 
     /**
@@ -301,7 +301,7 @@ public final class NodeBlobs implements AutoCloseable {
             } catch (IOException e) {
                 throw new java.io.UncheckedIOException(e);
             }
-        }, io).thenCompose(pointer -> writeHeld(BlobDigest.of(pointer.sha256()), pointer.sizeBytes(),
+        }, io).thenCompose(pointer -> writeHeld(pointer.digest(), pointer.sizeBytes(),
                 new Command.Relocate(RequestId.NONE, namespace, key, pointer,
                         new Precondition.IfModRevision(modRevision))));
     }
@@ -328,7 +328,7 @@ public final class NodeBlobs implements AutoCloseable {
      * request timeout. A blob is only ever visible whole and verified.
      */
     public CompletableFuture<Void> ensureLocal(Value.BlobPointer pointer) {
-        BlobDigest digest = BlobDigest.of(pointer.sha256());
+        BlobDigest digest = pointer.digest();
         if (store.contains(digest)) {
             return CompletableFuture.completedFuture(null);
         }
@@ -374,7 +374,7 @@ public final class NodeBlobs implements AutoCloseable {
         }
         onThread(() -> {
             for (Value.BlobPointer pointer : pointers) {
-                BlobDigest digest = BlobDigest.of(pointer.sha256());
+                BlobDigest digest = pointer.digest();
                 if (!store.contains(digest) && !fetches.containsKey(digest)) {
                     wanted.putIfAbsent(digest, pointer);
                 }
@@ -629,6 +629,10 @@ public final class NodeBlobs implements AutoCloseable {
     }
 
     private void pump(Push push) {
+        if (push.acked > push.sent || push.sent > push.size) { // The Push invariant; a bug if broken.
+            throw new IllegalStateException("push " + push.id + " of " + push.digest + " to " + push.peer
+                    + ": acked " + push.acked + ", sent " + push.sent + ", size " + push.size);
+        }
         try {
             if (push.reader == null) {
                 push.reader = store.open(push.digest);
@@ -891,14 +895,14 @@ public final class NodeBlobs implements AutoCloseable {
 
         Fetch(Value.BlobPointer pointer, boolean background) {
             this.pointer = pointer;
-            this.digest = BlobDigest.of(pointer.sha256());
+            this.digest = pointer.digest();
             this.size = pointer.sizeBytes();
             this.background = background;
         }
     }
 
     private Fetch fetch(Value.BlobPointer pointer) {
-        BlobDigest digest = BlobDigest.of(pointer.sha256());
+        BlobDigest digest = pointer.digest();
         Fetch fetch = fetches.get(digest);
         if (fetch == null) {
             wanted.remove(digest);
@@ -1045,7 +1049,7 @@ public final class NodeBlobs implements AutoCloseable {
         long logEnd = host.lastLogIndex();
         // Live blobs this node lacks (a fetch that gave up, a read that timed out) are asked for again.
         host.referenced().thenAcceptAsync(pointers -> applied(pointers.stream()
-                .filter(pointer -> !store.contains(BlobDigest.of(pointer.sha256()))).toList()), thread);
+                .filter(pointer -> !store.contains(pointer.digest())).toList()), thread);
         CompletableFuture.supplyAsync(() -> {
             try {
                 long deadline = System.nanoTime() + APPLY_WAIT_NANOS;

@@ -38,7 +38,7 @@ public final class BlobRefs {
 
     void reference(Value value) {
         if (value instanceof Value.BlobPointer pointer) {
-            Ref ref = refs.computeIfAbsent(BlobDigest.of(pointer.sha256()), digest -> new Ref());
+            Ref ref = refs.computeIfAbsent(pointer.digest(), digest -> new Ref());
             ref.pointer = pointer;
             ref.count++;
         }
@@ -46,7 +46,7 @@ public final class BlobRefs {
 
     void release(Value value, long index) {
         if (value instanceof Value.BlobPointer pointer) {
-            BlobDigest digest = BlobDigest.of(pointer.sha256());
+            BlobDigest digest = pointer.digest();
             Ref ref = refs.get(digest);
             if (ref == null) {
                 throw new IllegalStateException("releasing " + digest + ", which no key references");

@@ -89,7 +89,7 @@ final class SnapshotFormat {
         } else {
             Value.BlobPointer blob = (Value.BlobPointer) record.value();
             data.writeByte(VALUE_BLOB);
-            data.write(blob.digestBuffer());
+            data.write(blob.digest().buffer());
             data.writeLong(blob.sizeBytes());
             data.writeShortAscii(blob.contentType());
         }

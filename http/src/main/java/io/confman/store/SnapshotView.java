@@ -158,7 +158,7 @@ public final class SnapshotView implements AutoCloseable {
                     throw new IllegalStateException("a tombstone from before the view: " + entry.getKey());
                 }
                 if (record.value() instanceof Value.BlobPointer pointer) {
-                    writtenBlobs.add(BlobDigest.of(pointer.sha256()));
+                    writtenBlobs.add(pointer.digest());
                 }
                 visitor.visit(namespace.getKey(), entry.getKey(), record);
             }

@@ -58,6 +58,14 @@ class BlobProcessTest {
         }
     }
 
+    /** Three nodes with {@code heap} as their heap flag, ready. */
+    private void startCluster(String heap) throws Exception {
+        cluster = new ProcessCluster(root, 3, List.of());
+        cluster.nodeHeap = heap;
+        cluster.startAll();
+        cluster.awaitReady();
+    }
+
     /** Writes {@code size} pseudo-random bytes to {@code file} and returns their SHA-256 in hex. */
     private static String writeFile(Path file, long size, long seed) throws Exception {
         MessageDigest sha256 = MessageDigest.getInstance("SHA-256");
@@ -150,10 +158,7 @@ class BlobProcessTest {
 
     @Test
     void aBlobFarLargerThanTheHeapStreamsInAndOutWithTheSameDigest() throws Exception {
-        cluster = new ProcessCluster(root, 3, List.of());
-        cluster.nodeHeap = "-Xmx128m";
-        cluster.startAll();
-        cluster.awaitReady();
+        startCluster("-Xmx128m");
         Path file = root.resolve("big.bin");
         long began = System.nanoTime();
         String hex = writeFile(file, BIG_BYTES, 42);
@@ -225,9 +230,7 @@ class BlobProcessTest {
 
     @Test
     void aNodeKilledDuringAnUploadShowsNoPartialBlobAfterRestart() throws Exception {
-        cluster = new ProcessCluster(root, 3, List.of());
-        cluster.startAll();
-        cluster.awaitReady();
+        startCluster(ProcessCluster.NODE_HEAP);
         Path file = root.resolve("partial.bin");
         long size = 64L << 20;
         String hex = writeFile(file, size, 7);
@@ -268,9 +271,7 @@ class BlobProcessTest {
 
     @Test
     void anAcknowledgedBlobSurvivesKillsDuringAndAfterItsReplication() throws Exception {
-        cluster = new ProcessCluster(root, 3, List.of());
-        cluster.startAll();
-        cluster.awaitReady();
+        startCluster(ProcessCluster.NODE_HEAP);
         Path file = root.resolve("replicated.bin");
         long size = 256L << 20;
         String hex = writeFile(file, size, 9);

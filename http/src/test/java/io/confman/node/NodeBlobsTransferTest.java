@@ -42,6 +42,14 @@ class NodeBlobsTransferTest {
         final Map<String, NodeBlobs> ends = new ConcurrentHashMap<>();
         volatile Predicate<NodeMessage> drop = message -> false;
 
+        /** Member {@code id}, its store under {@code root}, joined to the wire. */
+        NodeBlobs join(String id, Path root) throws java.io.IOException {
+            NodeBlobs end = new NodeBlobs(id, List.of("a", "b"), BlobStore.open(root.resolve(id)), host(id),
+                    SLOW_STALLS);
+            ends.put(id, end);
+            return end;
+        }
+
         NodeBlobs.Host host(String self) {
             ClusterIdentity cluster = ClusterIdentity.of(List.of("a", "b"));
             return new NodeBlobs.Host() {
@@ -122,12 +130,7 @@ class NodeBlobsTransferTest {
     @Test
     void aLostChunkIsSentAgainWithoutWaitingForAStall() throws Exception {
         Wire wire = new Wire();
-        try (NodeBlobs a = new NodeBlobs("a", List.of("a", "b"), BlobStore.open(root.resolve("a")), wire.host("a"),
-                SLOW_STALLS);
-             NodeBlobs b = new NodeBlobs("b", List.of("a", "b"), BlobStore.open(root.resolve("b")), wire.host("b"),
-                     SLOW_STALLS)) {
-            wire.ends.put("a", a);
-            wire.ends.put("b", b);
+        try (NodeBlobs a = wire.join("a", root); NodeBlobs b = wire.join("b", root)) {
             byte[] bytes = new byte[3 * NodeBlobs.CHUNK_BYTES + 4321];
             new Random(5).nextBytes(bytes);
             BlobDigest digest;
@@ -160,12 +163,7 @@ class NodeBlobsTransferTest {
     @Test
     void anOfferOfABlobOverTheLargestValueIsRefused() throws Exception {
         Wire wire = new Wire();
-        try (NodeBlobs a = new NodeBlobs("a", List.of("a", "b"), BlobStore.open(root.resolve("a")), wire.host("a"),
-                SLOW_STALLS);
-             NodeBlobs b = new NodeBlobs("b", List.of("a", "b"), BlobStore.open(root.resolve("b")), wire.host("b"),
-                     SLOW_STALLS)) {
-            wire.ends.put("a", a);
-            wire.ends.put("b", b);
+        try (NodeBlobs a = wire.join("a", root); NodeBlobs b = wire.join("b", root)) {
             CompletableFuture<NodeMessage.BlobStatus> answer = new CompletableFuture<>();
             wire.drop = message -> {
                 if (message instanceof NodeMessage.BlobStatus status) {

@@ -118,7 +118,7 @@ public final class CommandCodec {
         } else {
             Value.BlobPointer blob = (Value.BlobPointer) value;
             byte[] contentType = blob.contentTypeBytes();
-            out.put((byte) VALUE_BLOB).put(blob.digestArray()).putLong(blob.sizeBytes());
+            out.put((byte) VALUE_BLOB).put(blob.digest().buffer()).putLong(blob.sizeBytes());
             out.put((byte) contentType.length).put(contentType);
         }
     }

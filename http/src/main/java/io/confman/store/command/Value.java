@@ -1,9 +1,9 @@
 package io.confman.store.command;
 
+import io.confman.storage.blob.BlobDigest;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
-import java.util.HexFormat;
 import java.util.Objects;
 
 /**
@@ -89,7 +89,7 @@ public sealed interface Value {
         /** The content type is short ASCII text; the format gives it a one-byte length. */
         public static final int CONTENT_TYPE_BYTES_MAX = 255;
 
-        private final byte[] sha256;
+        private final BlobDigest digest;
         private final long sizeBytes;
         private final String contentType;
 
@@ -103,7 +103,7 @@ public sealed interface Value {
                 throw new IllegalArgumentException("a blob's size must be >= 0, was " + sizeBytes);
             }
             checkContentType(contentType);
-            this.sha256 = sha256.clone();
+            this.digest = BlobDigest.of(sha256);
             this.sizeBytes = sizeBytes;
             this.contentType = contentType;
         }
@@ -123,17 +123,17 @@ public sealed interface Value {
         }
 
         public byte[] sha256() {
-            return sha256.clone();
+            return digest.bytes();
         }
 
-        /** A read-only view of the digest, without a copy (the snapshot writer's path). */
-        public java.nio.ByteBuffer digestBuffer() {
-            return java.nio.ByteBuffer.wrap(sha256).asReadOnlyBuffer();
+        /** The blob's name in the blob store: its digest. */
+        public BlobDigest digest() {
+            return digest;
         }
 
-        /** The blob's name in the blob store and in URLs: {@code sha256:<hex>}. */
+        /** The blob's name in URLs: {@code sha256:<hex>}. */
         public String digestName() {
-            return "sha256:" + HexFormat.of().formatHex(sha256);
+            return digest.name();
         }
 
         @Override
@@ -150,9 +150,6 @@ public sealed interface Value {
             return contentType;
         }
 
-        byte[] digestArray() {
-            return sha256;
-        }
 
         byte[] contentTypeBytes() {
             return contentType.getBytes(StandardCharsets.US_ASCII);
@@ -160,13 +157,13 @@ public sealed interface Value {
 
         @Override
         public boolean equals(Object other) {
-            return other instanceof BlobPointer that && Arrays.equals(sha256, that.sha256)
+            return other instanceof BlobPointer that && digest.equals(that.digest)
                     && sizeBytes == that.sizeBytes && contentType.equals(that.contentType);
         }
 
         @Override
         public int hashCode() {
-            return Arrays.hashCode(sha256) * 31 + Long.hashCode(sizeBytes);
+            return digest.hashCode() * 31 + Long.hashCode(sizeBytes);
         }
 
         @Override

@@ -1,5 +1,6 @@
 package io.confman.storage.blob;
 
+import java.nio.ByteBuffer;
 import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.Objects;
@@ -46,6 +47,11 @@ public final class BlobDigest implements Comparable<BlobDigest> {
 
     public byte[] bytes() {
         return sha256.clone();
+    }
+
+    /** A read-only view of the 32 bytes, without a copy (for encoders). */
+    public ByteBuffer buffer() {
+        return ByteBuffer.wrap(sha256).asReadOnlyBuffer();
     }
 
     public String hex() {
