@@ -71,7 +71,7 @@ final class ServerCommand {
                     settings.heartbeatMs(), settings.electionTimeoutMs(), settings.requestTimeoutMs(),
                     settings.snapshotIntervalEntries(), NodeConfig.INBOX_EVENTS_MAX_DEFAULT,
                     NodeConfig.PENDING_REQUESTS_MAX_DEFAULT, NodeConfig.COMMAND_BYTES_MAX_DEFAULT,
-                    settings.snapshotLogBytesMax());
+                    settings.snapshotLogBytesMax(), settings.peerDial());
         } catch (IllegalArgumentException e) {
             throw new UsageException(ServerSettings.COMMAND + ": " + e.getMessage(), e);
         } finally {

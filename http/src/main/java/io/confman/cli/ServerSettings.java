@@ -28,6 +28,8 @@ import java.util.Set;
  * @param snapshotLogBytesMax      {@code --snapshot-log-bytes}
  * @param inlineMaxBytes           {@code --inline-max-bytes}
  * @param valueMaxBytes            {@code --value-max-bytes}: the largest value or blob accepted
+ * @param peerDial                 {@code --peer-dial}: peers to dial at another address (a proxy),
+ *                                 without changing the member list or the cluster identity
  */
 record ServerSettings(
         String id,
@@ -42,7 +44,8 @@ record ServerSettings(
         long snapshotIntervalEntries,
         long snapshotLogBytesMax,
         int inlineMaxBytes,
-        long valueMaxBytes) {
+        long valueMaxBytes,
+        Map<String, InetSocketAddress> peerDial) {
 
     static final String COMMAND = "confman server";
     static final long HEARTBEAT_MS_DEFAULT = 100;
@@ -57,14 +60,15 @@ record ServerSettings(
             + " [--cluster-secret-file F] [--admin-token-file F] [--heartbeat-ms 100]"
             + " [--election-timeout-ms 1000] [--request-timeout-ms 10000] [--snapshot-interval N]"
             + " [--snapshot-log-bytes 67108864] [--inline-max-bytes 65536] [--value-max-bytes "
-            + StoreLimits.DEFAULTS.valueBytesMax() + "]";
+            + StoreLimits.DEFAULTS.valueBytesMax() + "] [--peer-dial ID=HOST:PORT,...]";
 
     private static final Set<String> VALUED = Set.of("id", "peers", "http", "data", "cluster-secret-file",
             "admin-token-file", "heartbeat-ms", "election-timeout-ms", "request-timeout-ms", "snapshot-interval",
-            "snapshot-log-bytes", "inline-max-bytes", "value-max-bytes");
+            "snapshot-log-bytes", "inline-max-bytes", "value-max-bytes", "peer-dial");
 
     ServerSettings {
         members = Map.copyOf(members);
+        peerDial = Map.copyOf(peerDial);
     }
 
     static ServerSettings parse(String[] args) throws UsageException {
@@ -101,9 +105,36 @@ record ServerSettings(
                 Integer.MAX_VALUE);
         long valueMaxBytes = flags.longValue(COMMAND, "value-max-bytes", StoreLimits.DEFAULTS.valueBytesMax(), 1,
                 StoreLimits.DEFAULTS.valueBytesMax());
+        Map<String, InetSocketAddress> peerDial = flags.has("peer-dial")
+                ? parsePeerDial(flags.get("peer-dial"), id, members) : Map.of();
         return new ServerSettings(id, members, http, dataDir, secretFile, adminTokenFile, heartbeatMs,
                 electionTimeoutMs, requestTimeoutMs, snapshotInterval, snapshotLogBytes, (int) inlineMaxBytes,
-                valueMaxBytes);
+                valueMaxBytes, peerDial);
+    }
+
+    /**
+     * {@code --peer-dial ID=HOST:PORT,...}: where to dial some peers instead of their member-list
+     * address, e.g. a proxy that the fault-injection suite puts on every link. Each id must be
+     * another member, named once.
+     */
+    static Map<String, InetSocketAddress> parsePeerDial(String list, String id, Map<String, InetSocketAddress> members)
+            throws UsageException {
+        Map<String, InetSocketAddress> dial = new LinkedHashMap<>();
+        for (String item : list.split(",", -1)) {
+            int equals = item.indexOf('=');
+            if (equals <= 0 || equals == item.length() - 1) {
+                throw new UsageException(COMMAND + ": --peer-dial item '" + item + "' is not ID=HOST:PORT");
+            }
+            String peer = item.substring(0, equals).strip();
+            if (peer.equals(id) || !members.containsKey(peer)) {
+                throw new UsageException(COMMAND + ": --peer-dial names '" + peer + "', which is not another member"
+                        + " in --peers " + members.keySet());
+            }
+            if (dial.put(peer, parseAddress("--peer-dial " + peer, item.substring(equals + 1), false)) != null) {
+                throw new UsageException(COMMAND + ": --peer-dial names " + peer + " twice");
+            }
+        }
+        return dial;
     }
 
     /** {@code ID=HOST:PORT,...}: ids unique, addresses unique, at most {@link #MEMBERS_MAX}. */

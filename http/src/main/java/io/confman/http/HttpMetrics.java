@@ -78,6 +78,10 @@ final class HttpMetrics {
                 .help("How many times this node saw a new leader.")
                 .callback(callback -> callback.call(node.leaderChangesSeen()))
                 .register(registry);
+        CounterWithCallback.builder().name("confman_raft_elections_started_total")
+                .help("How many elections this node started as a candidate, after winning a pre-vote.")
+                .callback(callback -> callback.call(node.electionsStarted()))
+                .register(registry);
         gauge(node, "confman_raft_term", "The current Raft term.", NodeStatus::term);
         gauge(node, "confman_raft_commit_index", "The highest log index known committed.", NodeStatus::commitIndex);
         gauge(node, "confman_raft_applied_index", "The highest log index applied to the store.",

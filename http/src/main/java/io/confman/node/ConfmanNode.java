@@ -227,6 +227,7 @@ public final class ConfmanNode implements AutoCloseable {
      */
     private final AtomicLong readIds = new AtomicLong(new SplittableRandom().nextLong() >>> 2);
     private final AtomicLong leaderChanges = new AtomicLong();
+    private final AtomicLong electionsStarted = new AtomicLong();
     private final DurationRecorder persistDurations = new DurationRecorder();
     private final DurationRecorder snapshotDurations = new DurationRecorder();
     private final AtomicLong inboundDropped = new AtomicLong();
@@ -1734,11 +1735,21 @@ public final class ConfmanNode implements AutoCloseable {
             LOG.log(Level.INFO, "event=role-change node=" + core.id() + " role=" + core.role() + " term="
                     + core.term() + " leader=" + core.leaderId());
         }
+        if (core.role() == Role.CANDIDATE && (previous == null || previous.role() != Role.CANDIDATE
+                || previous.term() != core.term())) {
+            // A real election (past the pre-vote): the fault-injection suite's timing check counts these.
+            electionsStarted.incrementAndGet();
+        }
         if (core.leaderId() != null && (previous == null || !core.leaderId().equals(previous.leaderId()))) {
             leaderChanges.incrementAndGet();
             LOG.log(Level.INFO, "event=leader-change node=" + core.id() + " leader=" + core.leaderId() + " term="
                     + core.term() + " role=" + core.role());
         }
+    }
+
+    /** How many elections this node started as a candidate (pre-votes that went no further not counted). */
+    public long electionsStarted() {
+        return electionsStarted.get();
     }
 
     /** How many times this node saw a new leader (etcd's leader_changes_seen_total). */

@@ -36,6 +36,9 @@ import java.util.Objects;
  * @param snapshotLogBytesMax     entry bytes applied since the last snapshot that make a
  *                                snapshot due even before snapshotIntervalEntries entries: a
  *                                log of few large entries is bounded by size, not by count
+ * @param dialVia                 peers to dial at another address than their member-list one
+ *                                (a fault-injection proxy in front of them); empty normally.
+ *                                The member list, and so the cluster identity, is unchanged
  */
 public record NodeConfig(
         String id,
@@ -50,7 +53,8 @@ public record NodeConfig(
         int inboxEventsMax,
         int pendingRequestsMax,
         int commandBytesMax,
-        long snapshotLogBytesMax) {
+        long snapshotLogBytesMax,
+        Map<String, InetSocketAddress> dialVia) {
 
     /** Default bounds for the limits that are not about timing. */
     public static final int INBOX_EVENTS_MAX_DEFAULT = 4096;
@@ -66,10 +70,17 @@ public record NodeConfig(
         Objects.requireNonNull(dataDir, "dataDir");
         Objects.requireNonNull(secret, "secret");
         members = Map.copyOf(Objects.requireNonNull(members, "members"));
+        dialVia = Map.copyOf(Objects.requireNonNull(dialVia, "dialVia"));
         secret = secret.clone();
         if (!members.containsKey(id)) {
             throw new IllegalArgumentException("rule 'id is one of members' violated: " + id
                     + " not in " + members.keySet());
+        }
+        for (String peer : dialVia.keySet()) {
+            if (peer.equals(id) || !members.containsKey(peer)) {
+                throw new IllegalArgumentException("rule 'dialVia names other members only' violated: " + peer
+                        + " (members " + members.keySet() + ", this node " + id + ")");
+            }
         }
         requirePositive("tickMs", tickMs);
         requirePositive("heartbeatMs", heartbeatMs);
@@ -106,6 +117,15 @@ public record NodeConfig(
         // Builds the core's configuration once, so that its own rules are checked at start too.
         ticksConfig(id, new ArrayList<>(members.keySet()), tickMs, heartbeatMs, electionTimeoutMs,
                 requestTimeoutMs);
+    }
+
+    /** A configuration that dials every peer at its member-list address. */
+    public NodeConfig(String id, Map<String, InetSocketAddress> members, Path dataDir, byte[] secret, long tickMs,
+                      long heartbeatMs, long electionTimeoutMs, long requestTimeoutMs, long snapshotIntervalEntries,
+                      int inboxEventsMax, int pendingRequestsMax, int commandBytesMax, long snapshotLogBytesMax) {
+        this(id, members, dataDir, secret, tickMs, heartbeatMs, electionTimeoutMs, requestTimeoutMs,
+                snapshotIntervalEntries, inboxEventsMax, pendingRequestsMax, commandBytesMax, snapshotLogBytesMax,
+                Map.of());
     }
 
     /** A configuration with the default limits. */
@@ -176,7 +196,9 @@ public record NodeConfig(
         if (frameBytesMax > Integer.MAX_VALUE) {
             throw new IllegalArgumentException("commandBytesMax " + commandBytesMax + " needs frames above 2 GiB");
         }
-        TransportConfig defaults = TransportConfig.withDefaults(id, members, clusterIdentity(), secret);
+        Map<String, InetSocketAddress> dialed = new HashMap<>(members);
+        dialed.putAll(dialVia);
+        TransportConfig defaults = TransportConfig.withDefaults(id, dialed, clusterIdentity(), secret);
         return defaults.withOutboundQueue(defaults.outboundQueueMessagesMax(),
                         Math.max(defaults.outboundQueueBytesMax(), frameBytesMax))
                 .withFrameBytesMax((int) frameBytesMax);
@@ -190,7 +212,8 @@ public record NodeConfig(
                 && requestTimeoutMs == that.requestTimeoutMs
                 && snapshotIntervalEntries == that.snapshotIntervalEntries
                 && inboxEventsMax == that.inboxEventsMax && pendingRequestsMax == that.pendingRequestsMax
-                && commandBytesMax == that.commandBytesMax && snapshotLogBytesMax == that.snapshotLogBytesMax;
+                && commandBytesMax == that.commandBytesMax && snapshotLogBytesMax == that.snapshotLogBytesMax
+                && dialVia.equals(that.dialVia);
     }
 
     @Override
@@ -207,6 +230,6 @@ public record NodeConfig(
                 + ", requestTimeoutMs=" + requestTimeoutMs + ", snapshotIntervalEntries="
                 + snapshotIntervalEntries + ", inboxEventsMax=" + inboxEventsMax + ", pendingRequestsMax="
                 + pendingRequestsMax + ", commandBytesMax=" + commandBytesMax + ", snapshotLogBytesMax="
-                + snapshotLogBytesMax + "]";
+                + snapshotLogBytesMax + (dialVia.isEmpty() ? "" : ", dialVia=" + dialVia) + "]";
     }
 }

@@ -88,7 +88,11 @@ class ServerSettingsTest {
                 Arguments.of(replaced(base(), "--peers", "n1=127.0.0.1:7001,n1=127.0.0.1:7002"), "the id n1 twice"),
                 Arguments.of(replaced(base(), "--peers", "n1=127.0.0.1:7001,n2=127.0.0.1:7001"),
                         "the address 127.0.0.1:7001 twice"),
-                Arguments.of(replaced(base(), "--peers", "n 1=127.0.0.1:7001"), "must be 1 to 64 of the characters"));
+                Arguments.of(replaced(base(), "--peers", "n 1=127.0.0.1:7001"), "must be 1 to 64 of the characters"),
+                Arguments.of(base("--peer-dial", "n1=127.0.0.1:9001"), "--peer-dial names 'n1', which is not another member"),
+                Arguments.of(base("--peer-dial", "n9=127.0.0.1:9001"), "--peer-dial names 'n9', which is not another member"),
+                Arguments.of(base("--peer-dial", "n2=127.0.0.1:9001,n2=127.0.0.1:9002"), "--peer-dial names n2 twice"),
+                Arguments.of(base("--peer-dial", "n2"), "--peer-dial item 'n2' is not ID=HOST:PORT"));
     }
 
     @ParameterizedTest
@@ -127,6 +131,22 @@ class ServerSettingsTest {
         assertEquals(64L << 20, settings.snapshotLogBytesMax());
         assertEquals(1024, settings.inlineMaxBytes());
         assertNull(settings.adminTokenFile());
+        assertTrue(settings.peerDial().isEmpty());
+    }
+
+    /** A proxy on a link changes where the node dials, never the member list that names the cluster. */
+    @Test
+    void peerDialChangesTheDialedAddressOnly() throws Exception {
+        ServerSettings plain = ServerSettings.parse(base().toArray(String[]::new));
+        ServerSettings proxied = ServerSettings.parse(base("--peer-dial", "n2=127.0.0.1:9002,n3=127.0.0.1:9003")
+                .toArray(String[]::new));
+        assertEquals(9002, proxied.peerDial().get("n2").getPort());
+        io.confman.node.NodeConfig node = ServerCommand.plan(proxied).node();
+        assertEquals(ServerCommand.plan(plain).node().clusterIdentity(), node.clusterIdentity());
+        assertEquals(7002, node.members().get("n2").getPort());
+        assertEquals(9002, node.transportConfig().members().get("n2").getPort());
+        assertEquals(9003, node.transportConfig().members().get("n3").getPort());
+        assertEquals(7001, node.transportConfig().members().get("n1").getPort(), "this node listens where --peers says");
     }
 
     @Test

@@ -325,7 +325,7 @@ class HttpFrontTest {
         assertTrue(response.headers().firstValue("Content-Type").orElseThrow().startsWith("text/plain"));
         String text = response.body();
         for (String name : List.of("confman_server_has_leader 1", "confman_server_leader_changes_seen_total 1",
-                "confman_raft_term ", "confman_raft_commit_index ", "confman_raft_applied_index ",
+                "confman_raft_elections_started_total ", "confman_raft_term ", "confman_raft_commit_index ", "confman_raft_applied_index ",
                 "confman_raft_last_log_index ", "confman_raft_snapshot_index ", "confman_transport_links_up ",
                 "confman_http_requests_total{", "confman_http_request_duration_seconds_bucket{")) {
             assertTrue(text.contains("\n" + name), name + " missing from\n" + text);
