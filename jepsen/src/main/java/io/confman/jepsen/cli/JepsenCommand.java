@@ -31,7 +31,8 @@ import java.util.concurrent.ThreadLocalRandom;
 public final class JepsenCommand {
 
     static final String USAGE = "usage: confman jepsen [--nodes N] [--time SECONDS] [--nemesis partition,kill,pause|none]"
-            + " [--seed S] [--out DIR] [--knossos] [--workers-per-node W] [--ops-per-key K] [--stale-reads]\n"
+            + " [--seed S] [--out DIR] [--knossos] [--workers-per-node W] [--ops-per-key K] [--ops-max N]"
+            + " [--stale-reads]\n"
             + "       confman jepsen check FILE.edn [--time-limit-s S] [--html DIR]";
 
     private JepsenCommand() {
@@ -69,7 +70,8 @@ public final class JepsenCommand {
     static JepsenRun.Options parse(String[] args) {
         Map<String, String> flags = new LinkedHashMap<>();
         Set<String> switches = Set.of("knossos", "stale-reads");
-        Set<String> valued = Set.of("nodes", "time", "nemesis", "seed", "out", "workers-per-node", "ops-per-key");
+        Set<String> valued = Set.of("nodes", "time", "nemesis", "seed", "out", "workers-per-node", "ops-per-key",
+                "ops-max");
         for (int i = 0; i < args.length; i++) {
             String arg = args[i];
             if (!arg.startsWith("--")) {
@@ -111,7 +113,8 @@ public final class JepsenCommand {
         Workload.Settings workload = new Workload.Settings(
                 intFlag(flags, "workers-per-node", defaults.workersPerNode(), 1, 16), defaults.workersPerKey(),
                 intFlag(flags, "ops-per-key", defaults.opsPerKey(), 2, 100_000), defaults.thinkMillisMax(),
-                defaults.timeout(), flags.containsKey("stale-reads"));
+                defaults.timeout(), flags.containsKey("stale-reads"),
+                intFlag(flags, "ops-max", (int) defaults.opsMax(), 1, Integer.MAX_VALUE));
         return new JepsenRun.Options(nodes, Duration.ofSeconds(seconds), nemesis, seed, out,
                 flags.containsKey("knossos"), projectRoot(), workload, NodeCluster.NodeOptions.DEFAULTS,
                 Nemesis.Schedule.DEFAULTS, Duration.ofSeconds(120));

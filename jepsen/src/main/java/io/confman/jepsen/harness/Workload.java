@@ -10,7 +10,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -42,18 +42,28 @@ public final class Workload {
      *                       clients do not saturate the two cores the nodes need for timing
      * @param timeout        the client's deadline for one HTTP call
      * @param staleReads     read with {@code consistency=stale}: a self-test that the check fails
+     * @param opsMax         the run invokes at most this many operations, whatever its time
      */
     public record Settings(int workersPerNode, int workersPerKey, int opsPerKey, int thinkMillisMax, Duration timeout,
-                           boolean staleReads) {
-        public static final Settings DEFAULTS = new Settings(3, 5, 200, 20, Duration.ofSeconds(5), false);
+                           boolean staleReads, long opsMax) {
+        public static final Settings DEFAULTS = new Settings(3, 5, 200, 20, Duration.ofSeconds(5), false,
+                1_000_000);
 
         public Settings {
-            if (workersPerNode < 1 || workersPerKey < 1 || workersPerKey > 8 || opsPerKey < 2 || thinkMillisMax < 0) {
+            if (workersPerNode < 1 || workersPerKey < 1 || workersPerKey > 8 || opsPerKey < 2 || thinkMillisMax < 0
+                    || opsMax < 1) {
                 throw new IllegalArgumentException("workload settings out of range: " + workersPerNode + " "
-                        + workersPerKey + " " + opsPerKey + " " + thinkMillisMax);
+                        + workersPerKey + " " + opsPerKey + " " + thinkMillisMax + " " + opsMax);
             }
         }
+
+        public Settings withStaleReads(boolean stale) {
+            return new Settings(workersPerNode, workersPerKey, opsPerKey, thinkMillisMax, timeout, stale, opsMax);
+        }
     }
+
+    /** After a refused connection (a killed node) a worker waits this long before its next operation. */
+    static final long UNREACHABLE_PAUSE_MS = 100;
 
     private final Settings settings;
     private final Recorder recorder;
@@ -64,6 +74,7 @@ public final class Workload {
     private final Map<String, AtomicLong> nextValue = new ConcurrentHashMap<>();
     private final List<String> keys = new ArrayList<>();
     private final List<Thread> threads = new ArrayList<>();
+    private final AtomicLong invoked = new AtomicLong();
     private volatile long stopAtNanos;
 
     public Workload(Settings settings, Recorder recorder, List<URI> nodes, long seed) {
@@ -90,12 +101,11 @@ public final class Workload {
         int worker = 0;
         for (int g = 0; g < groups; g++) {
             int size = Math.min(settings.workersPerKey(), workers - worker);
-            Group group = new Group(size);
+            Group group = new Group();
             for (int member = 0; member < size; member++, worker++) {
                 int id = worker;
-                int place = member;
                 SplittableRandom random = seeds.split();
-                Thread thread = new Thread(() -> group.run(id, place, random), "jepsen-worker-" + id);
+                Thread thread = new Thread(() -> group.run(id, random), "jepsen-worker-" + id);
                 thread.setDaemon(true);
                 threads.add(thread);
             }
@@ -119,8 +129,14 @@ public final class Workload {
         return true;
     }
 
+    /** Until the run's time is over or its operations are all invoked, whichever comes first. */
     private boolean timeLeft() {
-        return System.nanoTime() < stopAtNanos;
+        return System.nanoTime() < stopAtNanos && invoked.get() < settings.opsMax();
+    }
+
+    private void invoke(long process, OpFunction f, String key, Object value) {
+        invoked.incrementAndGet();
+        recorder.invoke(process, f, key, value);
     }
 
     private synchronized String newKey() {
@@ -130,60 +146,71 @@ public final class Workload {
         return key;
     }
 
-    /** Workers sharing one key at a time; member 0 takes each new key and writes it first. */
-    private final class Group {
-        private final CyclicBarrier barrier;
-        private final AtomicInteger ops = new AtomicInteger();
-        private volatile String key;
-        private volatile long lastSeen;
-        private volatile boolean done;
+    /** One key's turn: its name, its operations so far, and whether its first write is done. */
+    private static final class KeyState {
+        final String key;
+        final AtomicInteger ops = new AtomicInteger();
+        final CountDownLatch written = new CountDownLatch(1);
+        volatile boolean abandoned;
+        volatile long lastSeen;
 
-        Group(int size) {
-            this.barrier = new CyclicBarrier(size);
+        KeyState(String key) {
+            this.key = key;
         }
+    }
 
-        void run(int worker, int member, SplittableRandom random) {
+    /**
+     * Workers sharing one key at a time. The worker that finds the key's operations used up
+     * takes a fresh key and writes it alone; the others wait for that write, not for each
+     * other, so one worker stuck on a paused node does not hold its group back.
+     */
+    private final class Group {
+        private KeyState current;
+
+        void run(int worker, SplittableRandom random) {
             RegisterClient client = new RegisterClient(nodes.get(worker % nodes.size()), settings.timeout());
             long[] process = {worker};
             try {
-                while (true) {
-                    if (member == 0) {
-                        if (!timeLeft()) {
-                            done = true;
-                        } else {
-                            key = newKey();
-                            ops.set(0);
-                            done = !initialWrite(client, process, key);
+                while (timeLeft()) {
+                    KeyState state;
+                    boolean first = false;
+                    synchronized (this) {
+                        if (current == null || current.ops.get() >= settings.opsPerKey()) {
+                            current = new KeyState(newKey());
+                            first = true;
                         }
+                        state = current;
                     }
-                    barrier.await();
-                    if (done) {
-                        return;
+                    if (first) {
+                        boolean written = initialWrite(client, process, state);
+                        state.abandoned = !written;
+                        state.written.countDown();
+                        continue;
                     }
-                    String current = key;
-                    while (timeLeft() && ops.incrementAndGet() <= settings.opsPerKey()) {
-                        think(random);
-                        operate(client, process, current, random);
+                    if (!state.written.await(100, TimeUnit.MILLISECONDS) || state.abandoned
+                            || state.ops.incrementAndGet() > settings.opsPerKey()) {
+                        continue;
                     }
-                    barrier.await();
+                    think(random);
+                    operate(client, process, state, random);
                 }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-            } catch (java.util.concurrent.BrokenBarrierException e) {
-                // Another member ended; so does this one.
             }
         }
 
         /** Writes the key until a write is acknowledged; false when the run ends first. */
-        private boolean initialWrite(RegisterClient client, long[] process, String key) throws InterruptedException {
+        private boolean initialWrite(RegisterClient client, long[] process, KeyState state)
+                throws InterruptedException {
+            String key = state.key;
             while (timeLeft()) {
                 long value = nextValue.get(key).getAndIncrement();
-                recorder.invoke(process[0], OpFunction.WRITE, key, value);
+                invoke(process[0], OpFunction.WRITE, key, value);
                 RegisterClient.Outcome outcome = client.write(key, value);
                 complete(process, OpFunction.WRITE, key, value, outcome);
+                state.ops.incrementAndGet();
                 if (outcome.type().equals("ok")) {
-                    lastSeen = value;
-                    ops.incrementAndGet();
+                    state.lastSeen = value;
                     return true;
                 }
                 Thread.sleep(100);
@@ -191,33 +218,39 @@ public final class Workload {
             return false;
         }
 
-        private void operate(RegisterClient client, long[] process, String key, SplittableRandom random) {
+        private void operate(RegisterClient client, long[] process, KeyState state, SplittableRandom random)
+                throws InterruptedException {
+            String key = state.key;
+            RegisterClient.Outcome outcome;
             int pick = random.nextInt(10);
             if (pick < 4) {
-                recorder.invoke(process[0], OpFunction.READ, key, null);
-                RegisterClient.Outcome outcome = client.read(key, settings.staleReads());
+                invoke(process[0], OpFunction.READ, key, null);
+                outcome = client.read(key, settings.staleReads());
                 if (outcome.type().equals("ok") && outcome.value() != null) {
-                    lastSeen = outcome.value();
+                    state.lastSeen = outcome.value();
                 }
                 complete(process, OpFunction.READ, key, outcome.value(), outcome);
             } else if (pick < 7) {
                 long value = nextValue.get(key).getAndIncrement();
-                recorder.invoke(process[0], OpFunction.WRITE, key, value);
-                RegisterClient.Outcome outcome = client.write(key, value);
+                invoke(process[0], OpFunction.WRITE, key, value);
+                outcome = client.write(key, value);
                 if (outcome.type().equals("ok")) {
-                    lastSeen = value;
+                    state.lastSeen = value;
                 }
                 complete(process, OpFunction.WRITE, key, value, outcome);
             } else {
-                long expected = lastSeen;
+                long expected = state.lastSeen;
                 long value = nextValue.get(key).getAndIncrement();
                 CasValue cas = new CasValue(expected, value);
-                recorder.invoke(process[0], OpFunction.CAS, key, cas);
-                RegisterClient.Outcome outcome = client.cas(key, expected, value);
+                invoke(process[0], OpFunction.CAS, key, cas);
+                outcome = client.cas(key, expected, value);
                 if (outcome.type().equals("ok")) {
-                    lastSeen = value;
+                    state.lastSeen = value;
                 }
                 complete(process, OpFunction.CAS, key, cas, outcome);
+            }
+            if (outcome.unreachable()) {
+                Thread.sleep(UNREACHABLE_PAUSE_MS); // A killed node: do not spin on refused connections.
             }
         }
 

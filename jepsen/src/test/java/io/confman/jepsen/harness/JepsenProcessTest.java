@@ -69,6 +69,29 @@ class JepsenProcessTest {
         assertEquals("true", json.get("linearizable"));
     }
 
+    /**
+     * The harness must be able to fail: clients that read each node's local state
+     * ({@code consistency=stale}) see followers lag behind acknowledged writes, and the check
+     * must say so (partitions make the lag long: an isolated node serves its old state).
+     */
+    @Test
+    void staleReadsAreCaught() throws Exception {
+        JepsenRun.Options options = new JepsenRun.Options(3, Duration.ofSeconds(25), EnumSet.of(Nemesis.Kind.PARTITION),
+                7L, dir.resolve("stale"), false, null, Workload.Settings.DEFAULTS.withStaleReads(true),
+                NodeCluster.NodeOptions.DEFAULTS, Nemesis.Schedule.DEFAULTS, Duration.ofSeconds(150));
+        ByteArrayOutputStream log = new ByteArrayOutputStream();
+        PrintStream out = new PrintStream(log, true, StandardCharsets.UTF_8);
+        RunReport report = new JepsenRun(options, out).run();
+        int status = Reports.finish(report, out);
+        String text = log.toString(StandardCharsets.UTF_8);
+        System.out.println(text);
+        assertEquals(1, status, text);
+        assertTrue(text.contains("linearizable false"), text);
+        assertEquals(List.of(), report.problems(), "only the reads were wrong: " + text);
+        assertTrue(Files.list(dir.resolve("stale").resolve("timeline")).findAny().isPresent(),
+                "a timeline of a failing key");
+    }
+
     /** The top-level scalar fields of the JSON report. */
     private static Map<String, String> topLevel(Path file) throws Exception {
         Map<String, String> fields = new HashMap<>();
