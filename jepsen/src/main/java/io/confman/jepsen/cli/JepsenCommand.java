@@ -32,7 +32,7 @@ public final class JepsenCommand {
 
     static final String USAGE = "usage: confman jepsen [--nodes N] [--time SECONDS] [--nemesis partition,kill,pause|none]"
             + " [--seed S] [--out DIR] [--knossos] [--workers-per-node W] [--ops-per-key K] [--ops-max N]"
-            + " [--stale-reads]\n"
+            + " [--stale-reads] [--network proxy]\n"
             + "       confman jepsen check FILE.edn [--time-limit-s S] [--html DIR]";
 
     private JepsenCommand() {
@@ -71,7 +71,7 @@ public final class JepsenCommand {
         Map<String, String> flags = new LinkedHashMap<>();
         Set<String> switches = Set.of("knossos", "stale-reads");
         Set<String> valued = Set.of("nodes", "time", "nemesis", "seed", "out", "workers-per-node", "ops-per-key",
-                "ops-max");
+                "ops-max", "network");
         for (int i = 0; i < args.length; i++) {
             String arg = args[i];
             if (!arg.startsWith("--")) {
@@ -117,7 +117,7 @@ public final class JepsenCommand {
                 intFlag(flags, "ops-max", (int) defaults.opsMax(), 1, Integer.MAX_VALUE));
         return new JepsenRun.Options(nodes, Duration.ofSeconds(seconds), nemesis, seed, out,
                 flags.containsKey("knossos"), projectRoot(), workload, NodeCluster.NodeOptions.DEFAULTS,
-                Nemesis.Schedule.DEFAULTS, Duration.ofSeconds(120));
+                Nemesis.Schedule.DEFAULTS, Duration.ofSeconds(120), flags.getOrDefault("network", "proxy"));
     }
 
     /** The project root when running from its built jars ({@code bin/confman} sets it), or null. */

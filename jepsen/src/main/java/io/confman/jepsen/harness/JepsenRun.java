@@ -36,10 +36,28 @@ public final class JepsenRun {
      * @param node        the nodes' flags
      * @param schedule    the nemesis timing
      * @param recovery    how long the healed cluster may take to be ready again
+     * @param network     how links are cut: {@code proxy} (TCP proxies, no privileges needed)
      */
     public record Options(int nodes, Duration time, Set<Nemesis.Kind> nemesis, long seed, Path out, boolean knossos,
                           Path projectRoot, Workload.Settings workload, NodeCluster.NodeOptions node,
-                          Nemesis.Schedule schedule, Duration recovery) {
+                          Nemesis.Schedule schedule, Duration recovery, String network) {
+
+        /** The network kinds {@link #newNetwork} builds. */
+        public static final Set<String> NETWORKS = Set.of("proxy");
+
+        public Options {
+            if (!NETWORKS.contains(network)) {
+                throw new IllegalArgumentException("unknown network '" + network + "' (one of " + NETWORKS + ")");
+            }
+        }
+
+        /** A fresh network of this run's kind. */
+        Network newNetwork() {
+            return switch (network) {
+                case "proxy" -> new ProxyNetwork();
+                default -> throw new IllegalStateException("unknown network " + network);
+            };
+        }
     }
 
     private final Options options;
@@ -62,7 +80,8 @@ public final class JepsenRun {
         Nemesis nemesis;
         MetricsWatch metrics;
         try (NodeCluster cluster = NodeCluster.start(options.out().resolve("nodes"), options.nodes(),
-                options.node())) {
+                options.node(), options.newNetwork())) {
+            log.println("jepsen: network: " + cluster.network().describe());
             if (!cluster.awaitReady(Duration.ofSeconds(150))) {
                 report.error("the cluster was not ready within 150 s of its start; see the nodes' logs in "
                         + options.out().resolve("nodes"));

@@ -168,7 +168,7 @@ public final class Nemesis {
                 for (String a : ids) {
                     for (String b : ids) {
                         if (!a.equals(b) && minority.contains(a) != minority.contains(b)) {
-                            cluster.link(a, b).cut();
+                            cluster.cut(a, b);
                         }
                     }
                 }
@@ -195,7 +195,7 @@ public final class Nemesis {
                     for (int j = 0; j < n; j++) {
                         int distance = Math.min(Math.abs(i - j), n - Math.abs(i - j));
                         if (i != j && distance > d) {
-                            cluster.link(ids.get(i), ids.get(j)).cut();
+                            cluster.cut(ids.get(i), ids.get(j));
                         }
                     }
                 }
@@ -208,10 +208,10 @@ public final class Nemesis {
         for (String other : cluster.ids()) {
             if (!other.equals(node)) {
                 if (outbound) {
-                    cluster.link(node, other).cut();
+                    cluster.cut(node, other);
                 }
                 if (inbound) {
-                    cluster.link(other, node).cut();
+                    cluster.cut(other, node);
                 }
             }
         }

@@ -75,7 +75,7 @@ public final class NodeCluster implements Closeable {
         }
 
         public URI url() {
-            return URI.create("http://127.0.0.1:" + http.getPort());
+            return URI.create("http://" + http.getHostString() + ":" + http.getPort());
         }
 
         public Path log() {
@@ -101,23 +101,25 @@ public final class NodeCluster implements Closeable {
     private final Path dir;
     private final NodeOptions options;
     private final Map<String, Node> nodes = new LinkedHashMap<>();
-    private final Map<String, LinkProxy> links = new LinkedHashMap<>();
+    private final Network network;
     private final Path secretFile;
     private final Path adminTokenFile;
     private final String adminToken;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1))
             .version(HttpClient.Version.HTTP_1_1).build();
 
-    private NodeCluster(Path dir, NodeOptions options, Path secretFile, Path adminTokenFile, String adminToken) {
+    private NodeCluster(Path dir, NodeOptions options, Network network, Path secretFile, Path adminTokenFile,
+                        String adminToken) {
         this.dir = dir;
+        this.network = network;
         this.options = options;
         this.secretFile = secretFile;
         this.adminTokenFile = adminTokenFile;
         this.adminToken = adminToken;
     }
 
-    /** Picks ports, starts the proxies and every node; does not wait for readiness. */
-    public static NodeCluster start(Path dir, int size, NodeOptions options) throws IOException {
+    /** Picks ports, sets the network up and starts every node; does not wait for readiness. */
+    public static NodeCluster start(Path dir, int size, NodeOptions options, Network network) throws IOException {
         if (size < 1 || size > 9) {
             throw new IllegalArgumentException("a cluster of 1 to 9 nodes, not " + size);
         }
@@ -127,24 +129,20 @@ public final class NodeCluster implements Closeable {
         Path tokenFile = dir.resolve("admin-token");
         String token = randomHex();
         Files.writeString(tokenFile, token);
-        NodeCluster cluster = new NodeCluster(dir, options, secret, tokenFile, token);
+        NodeCluster cluster = new NodeCluster(dir, options, network, secret, tokenFile, token);
         try {
+            Map<String, InetSocketAddress> peers = new LinkedHashMap<>();
             for (int i = 1; i <= size; i++) {
                 String id = "n" + i;
                 Path home = dir.resolve(id);
                 Files.createDirectories(home);
-                cluster.nodes.put(id, new Node(id, new InetSocketAddress("127.0.0.1", FreePorts.pick()),
-                        new InetSocketAddress("127.0.0.1", FreePorts.pick()), home.resolve("data"),
-                        home.resolve("node.log")));
+                String host = network.host(id);
+                Node node = new Node(id, new InetSocketAddress(host, FreePorts.pick()),
+                        new InetSocketAddress(host, FreePorts.pick()), home.resolve("data"), home.resolve("node.log"));
+                cluster.nodes.put(id, node);
+                peers.put(id, node.peer);
             }
-            for (Node from : cluster.nodes.values()) {
-                for (Node to : cluster.nodes.values()) {
-                    if (from != to) {
-                        cluster.links.put(linkName(from.id, to.id), LinkProxy.start(from.id, to.id,
-                                new InetSocketAddress("127.0.0.1", 0), to.peer));
-                    }
-                }
-            }
+            network.start(peers);
             for (Node node : cluster.nodes.values()) {
                 cluster.launch(node);
             }
@@ -153,10 +151,6 @@ public final class NodeCluster implements Closeable {
             throw e;
         }
         return cluster;
-    }
-
-    private static String linkName(String from, String to) {
-        return from + "->" + to;
     }
 
     public List<Node> nodes() {
@@ -183,40 +177,33 @@ public final class NodeCluster implements Closeable {
         return adminToken;
     }
 
-    /** The proxy that carries what {@code from} sends to {@code to}. */
-    public LinkProxy link(String from, String to) {
-        LinkProxy link = links.get(linkName(from, to));
-        if (link == null) {
-            throw new IllegalArgumentException("no link " + from + " -> " + to);
-        }
-        return link;
+    public Network network() {
+        return network;
     }
 
-    public List<LinkProxy> links() {
-        return List.copyOf(links.values());
+    /** Drops what {@code from} sends to {@code to} until {@link #healAll()}. */
+    public void cut(String from, String to) {
+        node(from);
+        node(to);
+        network.cut(from, to);
     }
 
-    /** Lets every link carry everything again, without delay. */
+    /** Lets every link carry everything again. */
     public void healAll() {
-        for (LinkProxy link : links.values()) {
-            link.delay(0);
-            link.heal();
-        }
+        network.healAll();
     }
 
     private List<String> serverArgs(Node node) {
         StringBuilder peers = new StringBuilder();
-        StringBuilder dial = new StringBuilder();
         for (Node member : nodes.values()) {
-            peers.append(peers.length() == 0 ? "" : ",").append(member.id).append("=127.0.0.1:")
-                    .append(member.peer.getPort());
-            if (member != node) {
-                dial.append(dial.length() == 0 ? "" : ",").append(member.id).append("=127.0.0.1:")
-                        .append(link(node.id, member.id).address().getPort());
-            }
+            peers.append(peers.length() == 0 ? "" : ",").append(member.id).append('=')
+                    .append(member.peer.getHostString()).append(':').append(member.peer.getPort());
         }
+        StringBuilder dial = new StringBuilder();
+        network.dialVia(node.id).forEach((peer, address) -> dial.append(dial.length() == 0 ? "" : ",")
+                .append(peer).append('=').append(address.getHostString()).append(':').append(address.getPort()));
         List<String> args = new ArrayList<>(List.of("--id", node.id, "--peers", peers.toString(),
-                "--http", "127.0.0.1:" + node.http.getPort(), "--data", node.data.toString(),
+                "--http", node.http.getHostString() + ":" + node.http.getPort(), "--data", node.data.toString(),
                 "--cluster-secret-file", secretFile.toString(), "--admin-token-file", adminTokenFile.toString(),
                 "--heartbeat-ms", Long.toString(options.heartbeatMs()),
                 "--election-timeout-ms", Long.toString(options.electionTimeoutMs()),
@@ -230,7 +217,8 @@ public final class NodeCluster implements Closeable {
     }
 
     private synchronized void launch(Node node) throws IOException {
-        List<String> command = new ArrayList<>(javaCommand(options.heap()));
+        List<String> command = new ArrayList<>(network.commandPrefix(node.id));
+        command.addAll(javaCommand(options.heap()));
         command.add("io.confman.cli.Main");
         command.add("server");
         command.addAll(serverArgs(node));
@@ -406,7 +394,7 @@ public final class NodeCluster implements Closeable {
         return HexFormat.of().formatHex(bytes);
     }
 
-    /** Resumes paused nodes (a stopped process ignores nothing but SIGKILL), kills all, closes the proxies. */
+    /** Kills every node (SIGKILL ends a stopped process too) and tears the network down. */
     @Override
     public void close() {
         for (Node node : nodes.values()) {
@@ -422,8 +410,6 @@ public final class NodeCluster implements Closeable {
             }
             STARTED.remove(process);
         }
-        for (LinkProxy link : links.values()) {
-            link.close();
-        }
+        network.close();
     }
 }

@@ -41,7 +41,7 @@ class JepsenProcessTest {
                 Workload.Settings.DEFAULTS, NodeCluster.NodeOptions.DEFAULTS,
                 new Nemesis.Schedule(Duration.ofSeconds(4), Duration.ofSeconds(3), Duration.ofSeconds(6),
                         Duration.ofSeconds(2), Duration.ofSeconds(4)),
-                Duration.ofSeconds(150));
+                Duration.ofSeconds(150), "proxy");
         ByteArrayOutputStream log = new ByteArrayOutputStream();
         PrintStream out = new PrintStream(log, true, StandardCharsets.UTF_8);
         RunReport report = new JepsenRun(options, out).run();
@@ -78,7 +78,7 @@ class JepsenProcessTest {
     void staleReadsAreCaught() throws Exception {
         JepsenRun.Options options = new JepsenRun.Options(3, Duration.ofSeconds(25), EnumSet.of(Nemesis.Kind.PARTITION),
                 7L, dir.resolve("stale"), false, null, Workload.Settings.DEFAULTS.withStaleReads(true),
-                NodeCluster.NodeOptions.DEFAULTS, Nemesis.Schedule.DEFAULTS, Duration.ofSeconds(150));
+                NodeCluster.NodeOptions.DEFAULTS, Nemesis.Schedule.DEFAULTS, Duration.ofSeconds(150), "proxy");
         ByteArrayOutputStream log = new ByteArrayOutputStream();
         PrintStream out = new PrintStream(log, true, StandardCharsets.UTF_8);
         RunReport report = new JepsenRun(options, out).run();
