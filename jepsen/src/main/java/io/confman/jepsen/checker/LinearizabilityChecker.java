@@ -53,7 +53,7 @@ public final class LinearizabilityChecker {
         Map<Object, List<Op>> byKey = History.byKey(history);
         List<Map.Entry<Object, List<Op>>> keys = new ArrayList<>(byKey.entrySet());
         List<KeyResult> results = new ArrayList<>(keys.size());
-        if (options.threads() == 1 || keys.size() == 1) {
+        if (options.threads() == 1 || keys.size() <= 1) {
             for (Map.Entry<Object, List<Op>> key : keys) {
                 results.add(WglSearch.check(key.getKey(), key.getValue(), deadline, options.cacheEntriesMax()));
             }
