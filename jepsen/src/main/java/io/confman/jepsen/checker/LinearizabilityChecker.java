@@ -55,7 +55,7 @@ public final class LinearizabilityChecker {
         List<KeyResult> results = new ArrayList<>(keys.size());
         if (options.threads() == 1 || keys.size() <= 1) {
             for (Map.Entry<Object, List<Op>> key : keys) {
-                results.add(WglSearch.check(key.getKey(), key.getValue(), deadline, options.cacheEntriesMax()));
+                results.add(WglSearch.check(key.getKey(), key.getValue(), deadline, options.cacheBytesMax()));
             }
         } else {
             results.addAll(checkInParallel(keys, deadline, options));
@@ -94,7 +94,7 @@ public final class LinearizabilityChecker {
             for (int i : order) {
                 Map.Entry<Object, List<Op>> key = keys.get(i);
                 futures.set(i, pool.submit(() -> WglSearch.check(key.getKey(), key.getValue(), deadline,
-                        options.cacheEntriesMax())));
+                        options.cacheBytesMax())));
             }
             List<KeyResult> results = new ArrayList<>(keys.size());
             for (Future<KeyResult> future : futures) {
