@@ -7,22 +7,26 @@ import java.time.Duration;
  * search that would run too long or fill the heap into an {@link Verdict#UNKNOWN} verdict.
  *
  * @param timeLimit for the whole history, all keys together
- * @param cacheEntriesMax configurations remembered per key; each costs a few dozen bytes
- *     plus eight per word of its set's window
+ * @param cacheBytesMax memory of the configurations remembered per key (the arrays as
+ *     allocated; one costs some 40 bytes, more for a wide window of concurrent operations)
  * @param threads keys checked at once
  */
-public record CheckOptions(Duration timeLimit, long cacheEntriesMax, int threads) {
+public record CheckOptions(Duration timeLimit, long cacheBytesMax, int threads) {
 
-    /** 60 s, 4 million configurations per key, one thread per core. */
-    public static final CheckOptions DEFAULTS = new CheckOptions(Duration.ofSeconds(60), 4_000_000,
+    /**
+     * 60 s, one thread per core, and per key a quarter of the heap shared by the threads
+     * (the cache's arrays double as they grow, and the history itself needs room too).
+     */
+    public static final CheckOptions DEFAULTS = new CheckOptions(Duration.ofSeconds(60),
+            Math.max(16L << 20, Runtime.getRuntime().maxMemory() / 4 / Runtime.getRuntime().availableProcessors()),
             Runtime.getRuntime().availableProcessors());
 
     public CheckOptions {
         if (timeLimit.isNegative() || timeLimit.isZero()) {
             throw new IllegalArgumentException("the time limit must be positive, not " + timeLimit);
         }
-        if (cacheEntriesMax < 1) {
-            throw new IllegalArgumentException("cacheEntriesMax must be at least 1, not " + cacheEntriesMax);
+        if (cacheBytesMax < 1) {
+            throw new IllegalArgumentException("cacheBytesMax must be at least 1, not " + cacheBytesMax);
         }
         if (threads < 1) {
             throw new IllegalArgumentException("threads must be at least 1, not " + threads);
@@ -30,14 +34,14 @@ public record CheckOptions(Duration timeLimit, long cacheEntriesMax, int threads
     }
 
     public CheckOptions withTimeLimit(Duration limit) {
-        return new CheckOptions(limit, cacheEntriesMax, threads);
+        return new CheckOptions(limit, cacheBytesMax, threads);
     }
 
-    public CheckOptions withCacheEntriesMax(long entriesMax) {
-        return new CheckOptions(timeLimit, entriesMax, threads);
+    public CheckOptions withCacheBytesMax(long bytesMax) {
+        return new CheckOptions(timeLimit, bytesMax, threads);
     }
 
     public CheckOptions withThreads(int count) {
-        return new CheckOptions(timeLimit, cacheEntriesMax, count);
+        return new CheckOptions(timeLimit, cacheBytesMax, count);
     }
 }

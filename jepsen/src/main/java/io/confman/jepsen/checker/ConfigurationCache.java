@@ -27,6 +27,11 @@ final class ConfigurationCache {
         return size;
     }
 
+    /** The memory of the arrays as allocated, which is what a limit must bound. */
+    long bytes() {
+        return arena.length * 8L + hashes.length * 20L + slots.length * 4L;
+    }
+
     /** Adds the configuration ({@code set}, {@code state}); false if it was already there. */
     boolean add(LinearizedSet set, int state) {
         long hash = mix(set.hash(), state);

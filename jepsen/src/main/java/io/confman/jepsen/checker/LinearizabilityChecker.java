@@ -53,9 +53,9 @@ public final class LinearizabilityChecker {
         Map<Object, List<Op>> byKey = History.byKey(history);
         List<Map.Entry<Object, List<Op>>> keys = new ArrayList<>(byKey.entrySet());
         List<KeyResult> results = new ArrayList<>(keys.size());
-        if (options.threads() == 1 || keys.size() == 1) {
+        if (options.threads() == 1 || keys.size() <= 1) {
             for (Map.Entry<Object, List<Op>> key : keys) {
-                results.add(WglSearch.check(key.getKey(), key.getValue(), deadline, options.cacheEntriesMax()));
+                results.add(WglSearch.check(key.getKey(), key.getValue(), deadline, options.cacheBytesMax()));
             }
         } else {
             results.addAll(checkInParallel(keys, deadline, options));
@@ -94,7 +94,7 @@ public final class LinearizabilityChecker {
             for (int i : order) {
                 Map.Entry<Object, List<Op>> key = keys.get(i);
                 futures.set(i, pool.submit(() -> WglSearch.check(key.getKey(), key.getValue(), deadline,
-                        options.cacheEntriesMax())));
+                        options.cacheBytesMax())));
             }
             List<KeyResult> results = new ArrayList<>(keys.size());
             for (Future<KeyResult> future : futures) {

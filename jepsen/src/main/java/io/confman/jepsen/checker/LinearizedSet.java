@@ -6,27 +6,31 @@ package io.confman.jepsen.checker;
  * that looking a configuration up in the {@link ConfigurationCache} costs no pass over the
  * words.
  *
- * <p>Operations with a real return are numbered in the order of their invocations, which
- * makes the set of a search in progress look like a run of full words, a short window where
- * the search is, then zeros. The indeterminate ones (which may never be linearized) are
- * numbered apart, in words of their own after those, so that one of them left out does not
- * stop the run of full words. The cache stores only the window and those last words; see
- * {@link #compactLength}.
+ * <p>Operations are numbered in the order of their invocations, which makes the set of a
+ * search in progress look like a run of full words, a short window where the search is,
+ * then zeros. Operations with a real return and indeterminate ones (which may never be
+ * linearized) are numbered in two regions of their own, so that an indeterminate one left
+ * out does not stop the run of full words of the others. The cache stores only each
+ * region's window; see {@link #compactLength}.
  */
 final class LinearizedSet {
 
     private final long[] words;
-    /** Words {@code [0, finiteWords)} hold the operations with a real return. */
-    private final int finiteWords;
-    /** Invariant: every finite word below it is all ones; it is at most finiteWords. */
-    private int firstNotFull;
-    /** Invariant: every finite word above it is zero; -1 if all are. */
-    private int lastNonZero = -1;
+    /** Region 0 is words [0, split), region 1 is [split, words.length). */
+    private final int split;
+    /** Invariant, per region: every word of the region below it is all ones. */
+    private final int[] firstNotFull = new int[2];
+    /** Invariant, per region: every word of the region above it is zero; region start - 1 if all are. */
+    private final int[] lastNonZero = new int[2];
     private long hash;
 
     LinearizedSet(int finiteCount, int indeterminateCount) {
-        this.finiteWords = (finiteCount + 63) / 64;
-        this.words = new long[finiteWords + (indeterminateCount + 63) / 64];
+        this.split = (finiteCount + 63) / 64;
+        this.words = new long[split + (indeterminateCount + 63) / 64];
+        firstNotFull[0] = 0;
+        lastNonZero[0] = -1;
+        firstNotFull[1] = split;
+        lastNonZero[1] = split - 1;
     }
 
     /** The bit of finite operation {@code i} or indeterminate operation {@code i - finiteCount}. */
@@ -37,6 +41,14 @@ final class LinearizedSet {
         return ((finiteCount + 63) / 64) * 64 + (position - finiteCount);
     }
 
+    private int start(int region) {
+        return region == 0 ? 0 : split;
+    }
+
+    private int end(int region) {
+        return region == 0 ? split : words.length;
+    }
+
     void set(int bit) {
         int word = bit >>> 6;
         long mask = 1L << bit;
@@ -45,13 +57,13 @@ final class LinearizedSet {
         }
         words[word] |= mask;
         hash ^= zobrist(bit);
-        if (word < finiteWords) {
-            if (word > lastNonZero) {
-                lastNonZero = word;
-            }
-            while (firstNotFull < finiteWords && words[firstNotFull] == -1L) {
-                firstNotFull++;
-            }
+        int region = word < split ? 0 : 1;
+        if (word > lastNonZero[region]) {
+            lastNonZero[region] = word;
+        }
+        int end = end(region);
+        while (firstNotFull[region] < end && words[firstNotFull[region]] == -1L) {
+            firstNotFull[region]++;
         }
     }
 
@@ -63,13 +75,13 @@ final class LinearizedSet {
         }
         words[word] &= ~mask;
         hash ^= zobrist(bit);
-        if (word < finiteWords) {
-            if (word < firstNotFull) {
-                firstNotFull = word;
-            }
-            while (lastNonZero >= 0 && words[lastNonZero] == 0) {
-                lastNonZero--;
-            }
+        int region = word < split ? 0 : 1;
+        if (word < firstNotFull[region]) {
+            firstNotFull[region] = word;
+        }
+        int start = start(region);
+        while (lastNonZero[region] >= start && words[lastNonZero[region]] == 0) {
+            lastNonZero[region]--;
         }
     }
 
@@ -81,40 +93,46 @@ final class LinearizedSet {
         return hash;
     }
 
-    /**
-     * The length of the compact form: the index of the first finite word not full, the
-     * finite words from there to the last non-zero one, then every indeterminate word. Two
-     * sets are equal exactly when their compact forms are.
-     */
-    int compactLength() {
-        return 1 + windowLength() + (words.length - finiteWords);
+    private int windowLength(int region) {
+        return Math.max(0, lastNonZero[region] - firstNotFull[region] + 1);
     }
 
-    private int windowLength() {
-        return Math.max(0, lastNonZero - firstNotFull + 1);
+    /**
+     * The length of the compact form: for the region of operations with a real return, the
+     * index of its first word not full, its window's length and the window (the words from
+     * there to the last non-zero one); then the same for the indeterminate region without
+     * the length, which the total gives. Two sets are equal exactly when their compact
+     * forms are.
+     */
+    int compactLength() {
+        return 3 + windowLength(0) + windowLength(1);
     }
 
     /** Writes the compact form into {@code into} from {@code offset}. */
     void writeCompact(long[] into, int offset) {
-        into[offset] = firstNotFull;
-        int window = windowLength();
-        System.arraycopy(words, firstNotFull, into, offset + 1, window);
-        System.arraycopy(words, finiteWords, into, offset + 1 + window, words.length - finiteWords);
+        int window0 = windowLength(0);
+        into[offset] = firstNotFull[0];
+        into[offset + 1] = window0;
+        System.arraycopy(words, firstNotFull[0], into, offset + 2, window0);
+        into[offset + 2 + window0] = firstNotFull[1];
+        System.arraycopy(words, firstNotFull[1], into, offset + 3 + window0, windowLength(1));
     }
 
     /** True if {@code from[offset, offset + length)} is this set's compact form. */
     boolean equalsCompact(long[] from, int offset, int length) {
-        if (length != compactLength() || from[offset] != firstNotFull) {
+        int window0 = windowLength(0);
+        if (length != compactLength() || from[offset] != firstNotFull[0] || from[offset + 1] != window0
+                || from[offset + 2 + window0] != firstNotFull[1]) {
             return false;
         }
-        int window = windowLength();
-        for (int i = 0; i < window; i++) {
-            if (from[offset + 1 + i] != words[firstNotFull + i]) {
+        for (int i = 0; i < window0; i++) {
+            if (from[offset + 2 + i] != words[firstNotFull[0] + i]) {
                 return false;
             }
         }
-        for (int i = finiteWords; i < words.length; i++) {
-            if (from[offset + 1 + window + i - finiteWords] != words[i]) {
+        int window1 = windowLength(1);
+        for (int i = 0; i < window1; i++) {
+            if (from[offset + 3 + window0 + i] != words[firstNotFull[1] + i]) {
                 return false;
             }
         }

@@ -246,13 +246,13 @@ final class WglSearch {
     }
 
     /** Checks the events of one key (a valid history, in history order) under the limits. */
-    static KeyResult check(Object key, List<Op> events, long deadlineNanos, long cacheEntriesMax) {
+    static KeyResult check(Object key, List<Op> events, long deadlineNanos, long cacheBytesMax) {
         long started = System.nanoTime();
         WglSearch search = new WglSearch(key, events);
-        return search.run(started, deadlineNanos, cacheEntriesMax);
+        return search.run(started, deadlineNanos, cacheBytesMax);
     }
 
-    private KeyResult run(long started, long deadlineNanos, long cacheEntriesMax) {
+    private KeyResult run(long started, long deadlineNanos, long cacheBytesMax) {
         int count = searched.size();
         LinearizedSet linearized = new LinearizedSet(finiteCount, count - finiteCount);
         ConfigurationCache cache = new ConfigurationCache();
@@ -280,9 +280,9 @@ final class WglSearch {
                 if (after >= 0) {
                     linearized.set(bit[op]);
                     if (cache.add(linearized, after)) {
-                        if (cache.size() > cacheEntriesMax) {
-                            return unknown(started, "the cache limit of " + cacheEntriesMax
-                                    + " configurations was reached");
+                        if (cache.bytes() > cacheBytesMax) {
+                            return unknown(started, "the cache limit of " + (cacheBytesMax >> 20) + " MiB was reached"
+                                    + " after " + cache.size() + " configurations");
                         }
                         stackOperation[depth] = op;
                         stackState[depth] = state;
