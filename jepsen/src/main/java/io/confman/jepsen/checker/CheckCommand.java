@@ -14,9 +14,9 @@ import java.util.List;
  * {@code confman jepsen check FILE.edn [--time-limit-s S] [--html DIR]}: checks a history
  * file, of one register or of many ({@code [key value]} values, recognised by their shape),
  * and prints {@code :valid? true}, {@code :valid? false} with the counterexample of each
- * failing key, or {@code :valid? :unknown} with why, then a one-line summary. With
- * {@code --html DIR} it also writes the timeline of each failing key there; without it,
- * nothing is written.
+ * failing key, or {@code :valid? :unknown} with why, then a one-line summary. When a key
+ * fails it also writes that key's timeline ({@link HtmlTimeline}) into {@code --html DIR},
+ * by default {@code FILE.timeline/} next to the history; a valid history writes nothing.
  *
  * <p>Exit status: 0 linearizable, 1 not linearizable, 2 unknown, or a usage error or a
  * malformed file (one line on stderr).
@@ -81,6 +81,9 @@ public final class CheckCommand {
             return 2;
         }
         CheckResult result = LinearizabilityChecker.check(history, CheckOptions.DEFAULTS.withTimeLimit(timeLimit));
+        if (htmlDir == null) {
+            htmlDir = file.resolveSibling(file.getFileName() + ".timeline");
+        }
         result.report().forEach(out::println);
         if (htmlDir != null && !result.failedKeys().isEmpty()) {
             try {

@@ -90,7 +90,7 @@ class CheckCommandTest {
     }
 
     @Test
-    void aSingleRegisterHistoryWithoutHtml(@TempDir Path dir) throws IOException {
+    void aSingleRegisterHistoryGetsItsTimelineNextToIt(@TempDir Path dir) throws IOException {
         Path file = dir.resolve("history.edn");
         Files.writeString(file, """
                 {:type :invoke, :f :write, :value 1, :process 0, :time 1, :index 0}
@@ -102,6 +102,8 @@ class CheckCommandTest {
         assertEquals(1, run.status());
         assertFalse(run.out().contains(":failed-keys"), run.out());
         assertFalse(run.out().contains(":key"), run.out());
-        assertEquals(1, Files.list(dir).count(), "nothing written");
+        Path timeline = dir.resolve("history.edn.timeline").resolve("history.html");
+        assertTrue(Files.size(timeline) > 0, "the failing register's timeline, by default next to the file");
+        assertTrue(run.out().contains("; timeline: " + timeline), run.out());
     }
 }
