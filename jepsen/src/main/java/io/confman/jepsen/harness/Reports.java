@@ -215,7 +215,7 @@ public final class Reports {
         out.printf(Locale.ROOT, "jepsen: %d nemesis events; %d elections in all, %d with no fault active%n",
                 report.nemesis().size(), report.elections().stream().mapToLong(MetricsWatch.Elections::count).sum(),
                 report.quietElections().size());
-        out.printf(Locale.ROOT, "jepsen: fsync p99 <= %s s (%d syncs), snapshot p99 <= %s s (%d snapshots),"
+        out.printf(Locale.ROOT, "jepsen: fsync p99 %s (%d syncs), snapshot p99 %s (%d snapshots),"
                         + " election timeout %.3f s%n", bound(report.fsyncP99Seconds()), report.fsyncCount(),
                 bound(report.snapshotP99Seconds()), report.snapshotCount(),
                 report.options().node().electionTimeoutMs() / 1000.0);
@@ -241,6 +241,7 @@ public final class Reports {
     }
 
     private static String bound(double seconds) {
-        return Double.isNaN(seconds) ? "n/a" : Double.isInfinite(seconds) ? "+Inf" : Double.toString(seconds);
+        return Double.isNaN(seconds) ? "n/a" : Double.isInfinite(seconds) ? "above the largest bucket"
+                : "<= " + seconds + " s";
     }
 }
