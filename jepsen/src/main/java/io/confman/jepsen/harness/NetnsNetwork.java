@@ -464,7 +464,7 @@ public final class NetnsNetwork implements Network {
                     + " traffic");
         }
         if (!removedLeftovers.isEmpty()) {
-            text.append("; removed leftovers of ended runs: ").append(String.join(" ", removedLeftovers));
+            text.append("; removed what ended runs left: ").append(String.join(", ", removedLeftovers));
         }
         return text.toString();
     }
@@ -541,7 +541,7 @@ public final class NetnsNetwork implements Network {
             for (String link : interfaceNames(run(List.of(ip, "-br", "link", "show")))) {
                 if (select.test(link)) {
                     tryRun(List.of(ip, "link", "del", link), failures);
-                    removed.add(link);
+                    removed.add("link " + link);
                 }
             }
             for (String namespace : namespaceNames(run(List.of(ip, "netns", "list")))) {
@@ -552,7 +552,7 @@ public final class NetnsNetwork implements Network {
                         }
                     }
                     tryRun(List.of(ip, "netns", "del", namespace), failures);
-                    removed.add(namespace);
+                    removed.add("namespace " + namespace);
                 }
             }
         } catch (IOException e) {
@@ -615,12 +615,16 @@ public final class NetnsNetwork implements Network {
         return output;
     }
 
-    /** Why {@code ip netns add} is refused in an unprivileged container. */
-    private static String hint(List<String> command, String output) {
-        boolean netnsAdd = command.size() >= 3 && command.get(1).equals("netns") && command.get(2).equals("add");
-        if (netnsAdd && (output.contains("Operation not permitted") || output.contains("Permission denied"))) {
-            return " (creating a network namespace needs CAP_SYS_ADMIN and CAP_NET_ADMIN, which an unprivileged"
-                    + " container does not grant; use --network proxy there)";
+    /**
+     * Why {@code ip} is refused as root: creating namespaces, links and bridges needs
+     * CAP_SYS_ADMIN and CAP_NET_ADMIN in the root namespace, which an unprivileged container
+     * (root only in a user namespace) does not have.
+     */
+    static String hint(List<String> command, String output) {
+        boolean ip = Path.of(command.get(0)).getFileName().toString().equals("ip");
+        if (ip && (output.contains("Operation not permitted") || output.contains("Permission denied"))) {
+            return " (creating network namespaces, links and bridges needs CAP_SYS_ADMIN and CAP_NET_ADMIN, which an"
+                    + " unprivileged container does not grant; use --network proxy there)";
         }
         return "";
     }

@@ -114,6 +114,20 @@ class NetnsNetworkCommandsTest {
     }
 
     @Test
+    void aRefusalOfIpIsExplainedByThePrivilegesItNeeds() {
+        // What ip says in a user namespace (root there, not in the root namespace).
+        String netnsAdd = NetnsNetwork.hint(List.of("/usr/sbin/ip", "netns", "add", "cmj1-n1"),
+                "mount --make-shared /run/netns failed: Operation not permitted");
+        assertTrue(netnsAdd.contains("CAP_SYS_ADMIN") && netnsAdd.contains("--network proxy"), netnsAdd);
+        String linkAdd = NetnsNetwork.hint(List.of("ip", "link", "add", "cmj1", "type", "bridge"),
+                "RTNETLINK answers: Operation not permitted");
+        assertTrue(linkAdd.contains("unprivileged container"), linkAdd);
+        assertEquals("", NetnsNetwork.hint(List.of("ip", "link", "add", "cmj1", "type", "bridge"),
+                "RTNETLINK answers: File exists"));
+        assertEquals("", NetnsNetwork.hint(List.of("nft", "add", "table", "inet", "x"), "Operation not permitted"));
+    }
+
+    @Test
     void theSubnetAvoidsEveryRouteButTheDefault() {
         String procNetRoute = """
                 Iface\tDestination\tGateway \tFlags\tRefCnt\tUse\tMetric\tMask\t\tMTU\tWindow\tIRTT

@@ -97,6 +97,14 @@ class NetnsNetworkTest {
             assertTrue(connectsFromRoot(peers.get("n2")), what + "the harness still reaches n2");
             network.healAll();
             assertTrue(connects(network, "n1", network.host("n2")), what + "n1 reaches n2 after the heal");
+
+            // Dropping only what n2 sends n1 stops n1's connections to n2 too: n2's answers are lost.
+            network.cut("n2", "n1");
+            assertFalse(connects(network, "n1", network.host("n2")), what + "n1 does not reach n2 when n2 cannot"
+                    + " send to n1");
+            assertTrue(connects(network, "n3", network.host("n2")), what + "n3 still reaches n2");
+            network.healAll();
+            assertTrue(connects(network, "n1", network.host("n2")), what + "n1 reaches n2 after the second heal");
         } finally {
             if (listener != null) {
                 listener.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
