@@ -56,19 +56,21 @@ class NetnsNetworkCommandsTest {
     void nftCutsInTheReceiversNamespaceAndHealFlushesEveryChain() {
         NetnsNetwork network = network(new NetnsNetwork.Nft("/usr/sbin/nft"));
         assertEquals(List.of("ip", "netns", "exec", "cmj4242-n2", "/usr/sbin/nft", "add", "rule", "inet",
-                "confman_jepsen", "input", "ip", "saddr", "10.213.7.11", "drop"), network.cutCommand("10.213.7.11", "n2"));
+                "confman_jepsen", "input", "ip", "saddr", "10.213.7.11", "drop"),
+                network.cutCommand("10.213.7.11", "n2"));
         assertEquals(List.of(
-                List.of("ip", "netns", "exec", "cmj4242-n1", "/usr/sbin/nft", "flush", "chain", "inet", "confman_jepsen",
-                        "input"),
-                List.of("ip", "netns", "exec", "cmj4242-n2", "/usr/sbin/nft", "flush", "chain", "inet", "confman_jepsen",
-                        "input")), network.healCommands());
+                List.of("ip", "netns", "exec", "cmj4242-n1", "/usr/sbin/nft", "flush", "chain", "inet",
+                        "confman_jepsen", "input"),
+                List.of("ip", "netns", "exec", "cmj4242-n2", "/usr/sbin/nft", "flush", "chain", "inet",
+                        "confman_jepsen", "input")), network.healCommands());
     }
 
     @Test
     void iptablesUsesAChainOfItsOwnJumpedToFromInput() {
         NetnsNetwork network = network(new NetnsNetwork.Iptables("iptables"));
         List<List<String>> setup = network.setupCommands();
-        assertTrue(setup.contains(List.of("ip", "netns", "exec", "cmj4242-n2", "iptables", "-w", "-N", "CONFMAN_JEPSEN")));
+        assertTrue(setup.contains(List.of("ip", "netns", "exec", "cmj4242-n2", "iptables", "-w", "-N",
+                "CONFMAN_JEPSEN")));
         assertTrue(setup.contains(List.of("ip", "netns", "exec", "cmj4242-n2", "iptables", "-w", "-I", "INPUT", "-j",
                 "CONFMAN_JEPSEN")));
         assertEquals(List.of("ip", "netns", "exec", "cmj4242-n1", "iptables", "-w", "-A", "CONFMAN_JEPSEN", "-s",
@@ -166,7 +168,8 @@ class NetnsNetworkCommandsTest {
                 cmj77            UP             32:28:94:45:02:61 <BROADCAST,MULTICAST,UP,LOWER_UP>
                 cmj77-n1@if2     UP             e6:e2:ae:f7:07:ff <BROADCAST,MULTICAST,UP,LOWER_UP>
                 """));
-        assertEquals(List.of("cmj77-n2", "cmj77-n1"), NetnsNetwork.namespaceNames("cmj77-n2 (id: 1)\ncmj77-n1 (id: 0)\n"));
+        assertEquals(List.of("cmj77-n2", "cmj77-n1"),
+                NetnsNetwork.namespaceNames("cmj77-n2 (id: 1)\ncmj77-n1 (id: 0)\n"));
         assertEquals(List.of(), NetnsNetwork.namespaceNames(""));
     }
 }

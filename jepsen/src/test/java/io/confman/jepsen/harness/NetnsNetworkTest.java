@@ -49,7 +49,8 @@ class NetnsNetworkTest {
     /** Accepts connections on ADDRESS PORT and closes them, until killed: a peer to probe, run inside a namespace. */
     public static final class Listen {
         public static void main(String[] args) throws IOException {
-            try (ServerSocket server = new ServerSocket(Integer.parseInt(args[1]), 50, InetAddress.getByName(args[0]))) {
+            InetAddress address = InetAddress.getByName(args[0]);
+            try (ServerSocket server = new ServerSocket(Integer.parseInt(args[1]), 50, address)) {
                 while (true) {
                     server.accept().close();
                 }
