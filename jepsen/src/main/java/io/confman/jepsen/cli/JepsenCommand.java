@@ -32,7 +32,7 @@ public final class JepsenCommand {
 
     static final String USAGE = "usage: confman jepsen [--nodes N] [--time SECONDS] [--nemesis partition,kill,pause|none]"
             + " [--seed S] [--out DIR] [--knossos] [--workers-per-node W] [--ops-per-key K] [--ops-max N]"
-            + " [--stale-reads] [--network proxy]\n"
+            + " [--stale-reads] [--network proxy|netns]\n"
             + "       confman jepsen check FILE.edn [--time-limit-s S] [--html DIR]";
 
     private JepsenCommand() {

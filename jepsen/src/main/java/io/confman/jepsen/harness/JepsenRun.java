@@ -36,14 +36,15 @@ public final class JepsenRun {
      * @param node        the nodes' flags
      * @param schedule    the nemesis timing
      * @param recovery    how long the healed cluster may take to be ready again
-     * @param network     how links are cut: {@code proxy} (TCP proxies, no privileges needed)
+     * @param network     how links are cut: {@code proxy} (TCP proxies, no privileges needed) or
+     *                    {@code netns} (a network namespace per node and packet filter rules; root)
      */
     public record Options(int nodes, Duration time, Set<Nemesis.Kind> nemesis, long seed, Path out, boolean knossos,
                           Path projectRoot, Workload.Settings workload, NodeCluster.NodeOptions node,
                           Nemesis.Schedule schedule, Duration recovery, String network) {
 
         /** The network kinds {@link #newNetwork} builds. */
-        public static final Set<String> NETWORKS = Set.of("proxy");
+        public static final Set<String> NETWORKS = Set.of("proxy", "netns");
 
         public Options {
             if (!NETWORKS.contains(network)) {
@@ -55,6 +56,7 @@ public final class JepsenRun {
         Network newNetwork() {
             return switch (network) {
                 case "proxy" -> new ProxyNetwork();
+                case "netns" -> NetnsNetwork.forThisProcess();
                 default -> throw new IllegalStateException("unknown network " + network);
             };
         }
