@@ -23,6 +23,9 @@ public final class JepsenRun {
 
     /** Process ids of the final reads, above any a worker can reach in a run. */
     static final long FINAL_PROCESS_BASE = 1_000_000_000L;
+    static final Duration FINAL_READS_BASE = Duration.ofSeconds(60);
+    static final Duration FINAL_READ_ALLOWANCE = Duration.ofMillis(200);
+    static final int FINAL_NODE_FAILURES_MAX = 3;
 
     /**
      * @param nodes       cluster size
@@ -97,19 +100,25 @@ public final class JepsenRun {
             nemesis = new Nemesis(cluster, options.nemesis(), options.schedule(), recorder, options.seed() * 31 + 7);
             long stopAt = System.nanoTime() + options.time().toNanos();
             log.printf("jepsen: cluster ready; %d workers on %d nodes%n", workload.workers(), options.nodes());
-            workload.start(stopAt);
-            nemesis.start(stopAt);
-            progressUntil(stopAt, recorder, nemesis);
-            nemesis.healAll();
-            if (!workload.await(options.workload().timeout().multipliedBy(3).plusSeconds(10))) {
-                report.error("clients still busy long after the run ended");
+            try {
+                workload.start(stopAt);
+                nemesis.start(stopAt);
+                progressUntil(stopAt, recorder, nemesis);
+                nemesis.healAll();
+                if (!workload.await(options.workload().timeout().multipliedBy(3).plusSeconds(10))) {
+                    report.error("clients still busy long after the run ended");
+                }
+                log.printf("jepsen: healed; waiting up to %d s for every node to be ready%n",
+                        options.recovery().toSeconds());
+                boolean ready = cluster.awaitReady(options.recovery());
+                report.readyAtEnd(ready);
+                finalReads(cluster, recorder, workload.keys(), report);
+            } finally {
+                // Also on the way out of a failure: nothing may act on the cluster once it is closed.
+                workload.stop();
+                nemesis.stop();
+                metrics.stop();
             }
-            log.printf("jepsen: healed; waiting up to %d s for every node to be ready%n",
-                    options.recovery().toSeconds());
-            boolean ready = cluster.awaitReady(options.recovery());
-            report.readyAtEnd(ready);
-            finalReads(cluster, recorder, workload.keys(), report);
-            metrics.stop();
             report.nemesisErrors(nemesis.errors());
         }
         List<Op> history = recorder.ops();
@@ -138,41 +147,53 @@ public final class JepsenRun {
     /**
      * After recovery, reads every key through every node as ordinary history operations (so a
      * lost acknowledged write makes the history non-linearizable), then checks that every
-     * node's local copy converges to the value read.
+     * node's local copy converges to the value read. Bounded: {@link #FINAL_READS_BASE} plus
+     * {@link #FINAL_READ_ALLOWANCE} per read in all, and a node that fails
+     * {@link #FINAL_NODE_FAILURES_MAX} keys in a row is not asked again; every read not
+     * made counts as failed.
      */
     private void finalReads(NodeCluster cluster, Recorder recorder, List<String> keys, RunReport.Builder report)
             throws InterruptedException {
         List<NodeCluster.Node> nodes = cluster.nodes();
+        List<RegisterClient> clients = nodes.stream()
+                .map(node -> new RegisterClient(node.url(), Duration.ofSeconds(10))).toList();
+        long deadline = System.nanoTime() + FINAL_READS_BASE.plus(FINAL_READ_ALLOWANCE
+                .multipliedBy((long) keys.size() * nodes.size())).toNanos();
+        int[] failuresInARow = new int[nodes.size()];
         List<Long> finalValues = new ArrayList<>();
         for (String key : keys) {
             Long agreed = null;
             for (int i = 0; i < nodes.size(); i++) {
-                RegisterClient client = new RegisterClient(nodes.get(i).url(), Duration.ofSeconds(10));
+                if (failuresInARow[i] >= FINAL_NODE_FAILURES_MAX || System.nanoTime() > deadline) {
+                    report.finalRead(false);
+                    continue;
+                }
                 long process = FINAL_PROCESS_BASE + i;
                 RegisterClient.Outcome outcome = null;
-                for (int attempt = 0; attempt < 5; attempt++) {
+                for (int attempt = 0; attempt < 3; attempt++) {
                     recorder.invoke(process, OpFunction.READ, key, null);
-                    outcome = client.read(key, false);
+                    outcome = clients.get(i).read(key, false);
                     OpType type = OpType.ofKeyword(outcome.type());
                     recorder.complete(process, type, OpFunction.READ, key, outcome.value(), outcome.error());
                     if (type == OpType.OK) {
                         break;
                     }
-                    Thread.sleep(500L << attempt);
+                    Thread.sleep(200L << attempt);
                 }
-                if (outcome.type().equals("ok")) {
-                    report.finalRead(true);
+                boolean ok = outcome.type().equals("ok");
+                report.finalRead(ok);
+                failuresInARow[i] = ok ? 0 : failuresInARow[i] + 1;
+                if (ok) {
                     agreed = outcome.value();
-                } else {
-                    report.finalRead(false);
                 }
             }
             finalValues.add(agreed);
         }
         // Convergence: each node's own copy (a stale read) reaches the value read above.
-        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-        for (NodeCluster.Node node : nodes) {
-            RegisterClient client = new RegisterClient(node.url(), Duration.ofSeconds(5));
+        long convergeBy = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        for (int i = 0; i < nodes.size(); i++) {
+            NodeCluster.Node node = nodes.get(i);
+            RegisterClient client = clients.get(i);
             for (int k = 0; k < keys.size(); k++) {
                 Long expected = finalValues.get(k);
                 if (expected == null) {
@@ -183,7 +204,7 @@ public final class JepsenRun {
                     if (local.type().equals("ok") && expected.equals(local.value())) {
                         break;
                     }
-                    if (System.nanoTime() > deadline) {
+                    if (System.nanoTime() > convergeBy) {
                         report.divergent(node.id() + " " + keys.get(k) + ": local " + local.value() + ", agreed "
                                 + expected);
                         break;

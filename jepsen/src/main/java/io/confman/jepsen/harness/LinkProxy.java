@@ -73,7 +73,7 @@ public final class LinkProxy implements Closeable {
     }
 
     /** Drops everything on this link from now on, until {@link #heal()}. */
-    public void cut() {
+    public synchronized void cut() {
         cut = true;
     }
 
@@ -81,14 +81,27 @@ public final class LinkProxy implements Closeable {
         return cut;
     }
 
-    /** Lets bytes through again; connections that lost bytes while cut are closed. */
-    public void heal() {
-        cut = false;
+    /**
+     * Lets bytes through again; connections that lost bytes while cut are closed. Dropping
+     * a chunk and marking its connection happen under the same lock as this, so no
+     * connection can lose bytes unseen and then carry on out of frame.
+     */
+    public synchronized void heal() {
         for (Pipe pipe : pipes) {
             if (pipe.lostBytes) {
                 pipe.close();
             }
         }
+        cut = false;
+    }
+
+    /** True if the chunk must be dropped (the link is cut), marking its connection as having lost bytes. */
+    private synchronized boolean drop(Pipe pipe) {
+        if (cut) {
+            pipe.lostBytes = true;
+            return true;
+        }
+        return false;
     }
 
     /** Holds every chunk this long before passing it on; 0 for none. */
@@ -180,8 +193,7 @@ public final class LinkProxy implements Closeable {
                 try {
                     int read;
                     while ((read = in.read(buffer)) >= 0) {
-                        if (cut) {
-                            lostBytes = true;
+                        if (drop(this)) {
                             continue;
                         }
                         byte[] copy = java.util.Arrays.copyOf(buffer, read);
@@ -204,8 +216,10 @@ public final class LinkProxy implements Closeable {
                         if (wait > 0) {
                             TimeUnit.NANOSECONDS.sleep(wait);
                         }
-                        if (cut) {
-                            lostBytes = true; // Queued before the cut, delivered after it: dropped.
+                        // Queued before the cut, due during it: dropped. Once a connection has
+                        // lost bytes nothing more goes through it (the heal closes it). The write
+                        // itself is outside the lock: it blocks while the receiver is paused.
+                        if (drop(this) || lostBytes) {
                             continue;
                         }
                         out.write(chunk.bytes);

@@ -35,6 +35,8 @@ public final class MetricsWatch {
     /** The last histogram seen from each process (node and pid): a restart starts from zero. */
     private final Map<String, Map<String, TreeMap<Double, Long>>> histograms = new LinkedHashMap<>();
     private final List<Elections> elections = new ArrayList<>();
+    private final Map<String, Long> lastLeaderChanges = new HashMap<>();
+    private long leaderChangesSeen;
     private volatile boolean stopped;
     private Thread thread;
 
@@ -112,13 +114,22 @@ public final class MetricsWatch {
             values.put(name, value);
         }
         histograms.put(node + "/" + pid, buckets);
+        boolean sameProcess = lastPid.containsKey(node) && lastPid.get(node) == pid;
+        Double changes = values.get(LEADER_CHANGES);
+        if (changes != null) {
+            long seen = changes.longValue();
+            Long before = lastLeaderChanges.get(node);
+            // A node's first sample and a restarted process count from zero.
+            leaderChangesSeen += sameProcess && before != null ? Math.max(0, seen - before) : seen;
+            lastLeaderChanges.put(node, seen);
+        }
         Double started = values.get(ELECTIONS);
         if (started == null) {
+            lastPid.put(node, pid);
             return;
         }
         long count = started.longValue();
         Long previous = lastElections.get(node);
-        boolean sameProcess = lastPid.containsKey(node) && lastPid.get(node) == pid;
         if (previous != null && sameProcess && count > previous) {
             elections.add(new Elections(node, lastSampleNanos.get(node), atNanos, count - previous));
         } else if (!sameProcess && previous != null && count > 0) {
@@ -128,6 +139,11 @@ public final class MetricsWatch {
         lastElections.put(node, count);
         lastSampleNanos.put(node, atNanos);
         lastPid.put(node, pid);
+    }
+
+    /** Leader changes every node saw (each node counts its own), over every process of the run. */
+    public synchronized long leaderChangesSeen() {
+        return leaderChangesSeen;
     }
 
     /** Elections seen, each bounded by the two samples between which it started. */

@@ -74,6 +74,7 @@ public final class Nemesis {
     private final List<String> errors = new ArrayList<>();
     private Runnable undo;
     private Thread thread;
+    private volatile boolean stopping;
 
     public Nemesis(NodeCluster cluster, Set<Kind> kinds, Schedule schedule, Recorder clock, long seed) {
         this.cluster = cluster;
@@ -120,14 +121,17 @@ public final class Nemesis {
         return min.toNanos() + random.nextLong(Math.max(1, max.toNanos() - min.toNanos() + 1));
     }
 
-    /** Sleeps until {@code wakeAt} or {@code stopAt}, whichever is first; false when stopAt came first. */
-    private static boolean sleepUntil(long wakeAt, long stopAt) throws InterruptedException {
+    /**
+     * Sleeps until {@code wakeAt} or {@code stopAt}, whichever is first, or until
+     * {@link #healAll()} asks it to stop; false unless {@code wakeAt} came first.
+     */
+    private boolean sleepUntil(long wakeAt, long stopAt) throws InterruptedException {
         long until = Math.min(wakeAt, stopAt);
         long left;
-        while ((left = until - System.nanoTime()) > 0) {
-            Thread.sleep(Math.max(1, left / 1_000_000));
+        while ((left = until - System.nanoTime()) > 0 && !stopping) {
+            Thread.sleep(Math.max(1, Math.min(100, left / 1_000_000)));
         }
-        return wakeAt < stopAt;
+        return wakeAt < stopAt && !stopping;
     }
 
     private void inject(Kind kind, int variant) throws IOException, InterruptedException {
@@ -267,21 +271,40 @@ public final class Nemesis {
      * paused node resumed, every killed node restarted.
      */
     public void healAll() throws InterruptedException, IOException {
+        stopping = true;
         if (thread != null) {
-            thread.interrupt();
-            thread.join(30_000);
+            // No interrupt: a fault being injected (a signal sent, a process reaped) completes
+            // and is recorded, then the thread heals it and ends.
+            thread.join(STOP_WAIT_MS);
+            if (thread.isAlive()) {
+                synchronized (this) {
+                    errors.add("the nemesis did not stop within " + STOP_WAIT_MS + " ms");
+                }
+                thread.interrupt();
+                thread.join(STOP_WAIT_MS);
+            }
         }
         heal();
         cluster.healAll();
         for (NodeCluster.Node node : cluster.nodes()) {
-            if (node.paused()) {
-                cluster.resume(node.id());
-            }
-            if (!node.running()) {
+            if (node.running()) {
+                cluster.resume(node.id()); // SIGCONT to every live node: harmless if it was not stopped.
+            } else {
                 cluster.restart(node.id());
             }
         }
     }
+
+    /** Stops the fault thread without healing (the cluster is about to be closed anyway). */
+    public void stop() throws InterruptedException {
+        stopping = true;
+        if (thread != null) {
+            thread.join(STOP_WAIT_MS);
+        }
+    }
+
+    /** How long {@link #healAll()} waits for the fault thread to finish what it is doing. */
+    static final long STOP_WAIT_MS = 60_000;
 
     public synchronized List<Event> events() {
         return List.copyOf(events);

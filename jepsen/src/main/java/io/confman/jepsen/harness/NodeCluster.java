@@ -102,6 +102,7 @@ public final class NodeCluster implements Closeable {
     private final NodeOptions options;
     private final Map<String, Node> nodes = new LinkedHashMap<>();
     private final Network network;
+    private boolean closed;
     private final Path secretFile;
     private final Path adminTokenFile;
     private final String adminToken;
@@ -217,6 +218,9 @@ public final class NodeCluster implements Closeable {
     }
 
     private synchronized void launch(Node node) throws IOException {
+        if (closed) {
+            throw new IllegalStateException("the cluster is closed; " + node.id + " is not started again");
+        }
         List<String> command = new ArrayList<>(network.commandPrefix(node.id));
         command.addAll(javaCommand(options.heap()));
         command.add("io.confman.cli.Main");
@@ -280,15 +284,15 @@ public final class NodeCluster implements Closeable {
     public void pause(String id) throws IOException, InterruptedException {
         Node node = node(id);
         if (node.running()) {
+            node.paused = true; // Before the signal: whatever happens next, the heal sends SIGCONT.
             signal(node, "STOP");
-            node.paused = true;
         }
     }
 
-    /** {@code SIGCONT}. */
+    /** {@code SIGCONT}, whether or not the node is known to be stopped. */
     public void resume(String id) throws IOException, InterruptedException {
         Node node = node(id);
-        if (node.paused && node.running()) {
+        if (node.running()) {
             signal(node, "CONT");
         }
         node.paused = false;
@@ -397,6 +401,9 @@ public final class NodeCluster implements Closeable {
     /** Kills every node (SIGKILL ends a stopped process too) and tears the network down. */
     @Override
     public void close() {
+        synchronized (this) {
+            closed = true;
+        }
         for (Node node : nodes.values()) {
             Process process = node.process;
             if (process == null) {

@@ -148,6 +148,9 @@ public final class Reports {
         if (verdicts.knossos() != null && verdicts.knossos().equals("invalid")) {
             return "false";
         }
+        if (verdicts.knossos() != null && verdicts.knossos().equals("unknown")) {
+            return "unknown"; // Knossos gave up: inconclusive, never a pass.
+        }
         return verdicts.valid();
     }
 
@@ -212,9 +215,9 @@ public final class Reports {
         report.latencies().forEach((f, row) -> out.printf(Locale.ROOT,
                 "jepsen:   %-5s latency ms p50 %.1f  p99 %.1f  max %.1f%n", f, row.get("p50"), row.get("p99"),
                 row.get("max")));
-        out.printf(Locale.ROOT, "jepsen: %d nemesis events; %d elections in all, %d with no fault active%n",
-                report.nemesis().size(), report.elections().stream().mapToLong(MetricsWatch.Elections::count).sum(),
-                report.quietElections().size());
+        out.printf(Locale.ROOT, "jepsen: %d nemesis events; %d elections in all, %d with no fault active;"
+                        + " %d leader changes seen by the nodes%n", report.nemesis().size(), report.electionCount(),
+                report.quietElectionCount(), report.leaderChangesSeen());
         out.printf(Locale.ROOT, "jepsen: fsync p99 %s (%d syncs), snapshot p99 %s (%d snapshots),"
                         + " election timeout %.3f s%n", bound(report.fsyncP99Seconds()), report.fsyncCount(),
                 bound(report.snapshotP99Seconds()), report.snapshotCount(),

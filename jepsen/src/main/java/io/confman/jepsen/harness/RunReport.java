@@ -20,8 +20,13 @@ import org.HdrHistogram.Histogram;
  */
 public final class RunReport {
 
-    /** Elections closer than this to a fault's start or end are the fault's doing. */
-    static final long FAULT_MARGIN_NANOS = 3_000_000_000L;
+    /**
+     * An election that starts within this time after a fault ends is still the fault's doing
+     * (a restarted node's first heartbeat round, the event's time taken after the heal).
+     * Before a fault there is no margin: the sample window that saw an election already
+     * overlaps the fault if the fault caused it.
+     */
+    static final long AFTER_FAULT_MARGIN_NANOS = 2_000_000_000L;
 
     private final JepsenRun.Options options;
     private final List<Op> history;
@@ -38,6 +43,7 @@ public final class RunReport {
     private final double snapshotP99Seconds;
     private final long fsyncCount;
     private final long snapshotCount;
+    private final long leaderChangesSeen;
 
     private RunReport(Builder builder, List<Op> history, List<Nemesis.Event> nemesis, MetricsWatch metrics,
                       List<String> keys) {
@@ -56,13 +62,28 @@ public final class RunReport {
         this.snapshotP99Seconds = metrics == null ? Double.NaN : metrics.p99Seconds(MetricsWatch.SNAPSHOT);
         this.fsyncCount = metrics == null ? 0 : metrics.count(MetricsWatch.FSYNC);
         this.snapshotCount = metrics == null ? 0 : metrics.count(MetricsWatch.SNAPSHOT);
+        this.leaderChangesSeen = metrics == null ? 0 : metrics.leaderChangesSeen();
     }
 
-    /** Whether an election's sample window touches a fault, widened by {@link #FAULT_MARGIN_NANOS}. */
+    /** Leader changes seen by the nodes in all, each node counting its own. */
+    public long leaderChangesSeen() {
+        return leaderChangesSeen;
+    }
+
+    /** Elections in all, and those with no fault active. */
+    public long electionCount() {
+        return elections.stream().mapToLong(MetricsWatch.Elections::count).sum();
+    }
+
+    public long quietElectionCount() {
+        return quietElections.stream().mapToLong(MetricsWatch.Elections::count).sum();
+    }
+
+    /** Whether an election's sample window touches a fault, or follows its end by less than the margin. */
     static boolean duringFault(MetricsWatch.Elections election, List<Nemesis.Event> faults) {
         for (Nemesis.Event fault : faults) {
-            long end = fault.endNanos() < 0 ? Long.MAX_VALUE : fault.endNanos() + FAULT_MARGIN_NANOS;
-            if (election.byNanos() >= fault.startNanos() - FAULT_MARGIN_NANOS && election.afterNanos() <= end) {
+            long end = fault.endNanos() < 0 ? Long.MAX_VALUE : fault.endNanos() + AFTER_FAULT_MARGIN_NANOS;
+            if (election.byNanos() >= fault.startNanos() && election.afterNanos() <= end) {
                 return true;
             }
         }
@@ -233,7 +254,8 @@ public final class RunReport {
         timing.put(new Keyword("fsync-count"), fsyncCount);
         timing.put(new Keyword("snapshot-p99-s"), snapshotP99Seconds);
         timing.put(new Keyword("snapshot-count"), snapshotCount);
-        timing.put(new Keyword("elections"), elections.stream().mapToLong(MetricsWatch.Elections::count).sum());
+        timing.put(new Keyword("elections"), electionCount());
+        timing.put(new Keyword("leader-changes-seen"), leaderChangesSeen);
         timing.put(new Keyword("elections-with-no-fault"), quietElections.stream()
                 .map(e -> e.node() + " " + String.format(Locale.ROOT, "%.1f-%.1f s", e.afterNanos() / 1e9,
                         e.byNanos() / 1e9)).toList());

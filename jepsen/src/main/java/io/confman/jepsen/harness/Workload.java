@@ -113,6 +113,11 @@ public final class Workload {
         threads.forEach(Thread::start);
     }
 
+    /** Ends the run now: no worker invokes another operation. */
+    public void stop() {
+        stopAtNanos = System.nanoTime();
+    }
+
     /** Waits for every worker to finish its operation in flight. */
     public boolean await(Duration deadline) throws InterruptedException {
         long end = System.nanoTime() + deadline.toNanos();

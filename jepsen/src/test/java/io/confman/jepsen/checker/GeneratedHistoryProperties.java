@@ -43,13 +43,13 @@ class GeneratedHistoryProperties {
         return LinearizabilityChecker.check(ops, CheckOptions.DEFAULTS.withThreads(1));
     }
 
-    @Property(tries = 200)
+    @Property(tries = 200, seed = "20261126")
     void generatedHistoriesAreAccepted(@ForAll long seed, @ForAll("configs") HistoryGenerator.Config config) {
         CheckResult result = check(HistoryGenerator.generate(seed, config));
         assertEquals(Verdict.TRUE, result.verdict(), String.join("\n", result.report()));
     }
 
-    @Property(tries = 100)
+    @Property(tries = 100, seed = "20261126")
     void aReadOfAValueNeverWrittenIsRefused(@ForAll long seed, @ForAll("configs") HistoryGenerator.Config config,
                                             @ForAll @IntRange(min = 0, max = 10_000) int pick) {
         List<Op> ops = new ArrayList<>(HistoryGenerator.generate(seed, config));
@@ -71,7 +71,7 @@ class GeneratedHistoryProperties {
      * A read changed to return v, where v's only writer W completed before another write W2
      * was invoked, and W2 completed before the read was invoked: real time forces W, W2, read.
      */
-    @Property(tries = 100)
+    @Property(tries = 100, seed = "20261126")
     void aReadOfAValueOverwrittenBeforeItIsRefused(@ForAll long seed,
                                                    @ForAll("configs") HistoryGenerator.Config config,
                                                    @ForAll @IntRange(min = 0, max = 10_000) int pick) {
@@ -130,7 +130,7 @@ class GeneratedHistoryProperties {
         return Op.ok(read.index(), read.process(), read.f(), read.key(), value, read.timeNanos());
     }
 
-    @Property(tries = 3)
+    @Property(tries = 3, seed = "20261126")
     void aLargeHistoryIsAcceptedAndOneBadReadIsFound(@ForAll @IntRange(min = 0, max = 1000) int seed) {
         List<Op> ops = new ArrayList<>(HistoryGenerator.generate(seed, HistoryGenerator.Config.of(4, 5_000)));
         assertEquals(Verdict.TRUE, LinearizabilityChecker.check(ops, CheckOptions.DEFAULTS).verdict());

@@ -42,6 +42,16 @@ class MetricsWatchTest {
     }
 
     @Test
+    void leaderChangesAddUpOverNodesAndRestarts() {
+        MetricsWatch watch = new MetricsWatch(null, new Recorder(System.nanoTime()));
+        watch.record("n1", 100, 1_000, "confman_server_leader_changes_seen_total 1.0\n");
+        watch.record("n2", 101, 1_000, "confman_server_leader_changes_seen_total 1.0\n");
+        watch.record("n1", 100, 2_000, "confman_server_leader_changes_seen_total 3.0\n");
+        watch.record("n1", 200, 3_000, "confman_server_leader_changes_seen_total 1.0\n");
+        assertEquals(1 + 1 + 2 + 1, watch.leaderChangesSeen());
+    }
+
+    @Test
     void quantileBoundPicksTheBucketHoldingTheRank() {
         TreeMap<Double, Long> cumulative = new TreeMap<>();
         cumulative.put(0.001, 90L);
@@ -64,6 +74,12 @@ class MetricsWatchTest {
                 faults));
         assertFalse(RunReport.duringFault(new MetricsWatch.Elections("n2", 1_000_000_000L, 2_000_000_000L, 1),
                 faults));
+        // In the quiet gap between two faults, and just before one: no excuse.
+        List<Nemesis.Event> two = List.of(faults.get(0),
+                new Nemesis.Event(21_000_000_000L, 25_000_000_000L, "partition", "halves"));
+        assertFalse(RunReport.duringFault(new MetricsWatch.Elections("n2", 18_000_000_000L, 19_000_000_000L, 1), two));
+        assertFalse(RunReport.duringFault(new MetricsWatch.Elections("n2", 19_500_000_000L, 20_900_000_000L, 1), two));
+        assertTrue(RunReport.duringFault(new MetricsWatch.Elections("n2", 20_500_000_000L, 21_500_000_000L, 1), two));
         assertTrue(RunReport.duringFault(new MetricsWatch.Elections("n2", 20_000_000_000L, 21_000_000_000L, 1),
                 List.of(new Nemesis.Event(19_000_000_000L, -1, "pause", "SIGSTOP n1"))), "a fault still active");
     }

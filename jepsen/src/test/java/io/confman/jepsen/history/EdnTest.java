@@ -57,6 +57,19 @@ class EdnTest {
         assertEquals(List.of(1L, 2L), readAll("1 ; a comment\n,,2"));
     }
 
+    /** Jepsen 0.3 writes each event as a tagged record; it reads as the map inside. */
+    @Test
+    void aTaggedElementReadsAsItsForm() throws Exception {
+        assertEquals(readAll("{:type :ok, :f :read, :value 3}"),
+                readAll("#jepsen.history.Op{:type :ok, :f :read, :value 3}"));
+        List<io.confman.jepsen.history.Op> ops = History.parse(new java.io.StringReader("""
+                #jepsen.history.Op{:index 0, :time 1, :type :invoke, :process 0, :f :write, :value 1}
+                #jepsen.history.Op{:index 1, :time 2, :type :ok, :process 0, :f :write, :value 1}
+                """));
+        assertEquals(2, ops.size());
+        assertEquals(1L, ops.get(1).value());
+    }
+
     @Test
     void keywordsStringsAndSymbolsAreDifferentValues() throws IOException {
         assertFalse(read(":a").equals(read("\"a\"")));
@@ -81,7 +94,8 @@ class EdnTest {
         assertError("unmatched", "[1 2]]");
         assertError("key without a value", "{:a}");
         assertError("twice", "{:a 1 :a 2}");
-        assertError("tagged literals", "#inst \"2020\"");
+        assertError("sets", "#{1 2}");
+        assertError("a tag with no element", "#jepsen.history.Op");
         assertError("bad number", "12abc");
     }
 
