@@ -116,8 +116,11 @@ public final class JepsenRun {
             } finally {
                 // Also on the way out of a failure: nothing may act on the cluster once it is closed.
                 workload.stop();
-                nemesis.stop();
-                metrics.stop();
+                try {
+                    nemesis.stop();
+                } finally {
+                    metrics.stop();
+                }
             }
             report.nemesisErrors(nemesis.errors());
         }
@@ -189,24 +192,33 @@ public final class JepsenRun {
             }
             finalValues.add(agreed);
         }
-        // Convergence: each node's own copy (a stale read) reaches the value read above.
+        // Convergence: each node's own copy (a stale read) reaches the value read above. A node
+        // the reads above gave up on is reported once; past the deadline the rest are reported
+        // unread, so this phase too ends in bounded time.
         long convergeBy = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        RegisterClient.Outcome notRead = new RegisterClient.Outcome("fail", null, "not-read");
         for (int i = 0; i < nodes.size(); i++) {
             NodeCluster.Node node = nodes.get(i);
-            RegisterClient client = clients.get(i);
+            if (failuresInARow[i] >= FINAL_NODE_FAILURES_MAX) {
+                report.divergent(node.id() + ": not checked, it failed " + FINAL_NODE_FAILURES_MAX
+                        + " final reads in a row");
+                continue;
+            }
+            RegisterClient client = new RegisterClient(node.url(), Duration.ofSeconds(2));
             for (int k = 0; k < keys.size(); k++) {
                 Long expected = finalValues.get(k);
                 if (expected == null) {
                     continue;
                 }
                 while (true) {
-                    RegisterClient.Outcome local = client.read(keys.get(k), true);
+                    RegisterClient.Outcome local = System.nanoTime() > convergeBy ? notRead
+                            : client.read(keys.get(k), true);
                     if (local.type().equals("ok") && expected.equals(local.value())) {
                         break;
                     }
                     if (System.nanoTime() > convergeBy) {
-                        report.divergent(node.id() + " " + keys.get(k) + ": local " + local.value() + ", agreed "
-                                + expected);
+                        report.divergent(node.id() + " " + keys.get(k) + ": local " + local.value() + " ("
+                                + (local.error() == null ? "ok" : local.error()) + "), agreed " + expected);
                         break;
                     }
                     Thread.sleep(100);

@@ -119,8 +119,11 @@ public final class MetricsWatch {
         if (changes != null) {
             long seen = changes.longValue();
             Long before = lastLeaderChanges.get(node);
-            // A node's first sample and a restarted process count from zero.
-            leaderChangesSeen += sameProcess && before != null ? Math.max(0, seen - before) : seen;
+            // A node's first sample is the baseline (the cluster's first leader, seen before the
+            // clients started); a restarted process counts from zero.
+            if (before != null) {
+                leaderChangesSeen += sameProcess ? Math.max(0, seen - before) : seen;
+            }
             lastLeaderChanges.put(node, seen);
         }
         Double started = values.get(ELECTIONS);

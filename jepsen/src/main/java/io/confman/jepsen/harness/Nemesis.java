@@ -134,19 +134,26 @@ public final class Nemesis {
         return wakeAt < stopAt && !stopping;
     }
 
+    /**
+     * Injects one fault. Its start time is taken before the first signal or cut, and a
+     * partition is recorded (with its healer) before its first link is cut, so an election
+     * the fault causes always falls inside the fault's recorded period.
+     */
     private void inject(Kind kind, int variant) throws IOException, InterruptedException {
         List<String> ids = new ArrayList<>(cluster.ids());
         switch (kind) {
             case PARTITION -> partition(ids, variant);
             case KILL -> {
                 String victim = victim(ids, variant);
+                long start = clock.now();
                 cluster.kill(victim);
-                begin("kill", "kill -9 " + victim, () -> restart(victim));
+                begin(start, "kill", "kill -9 " + victim, () -> restart(victim));
             }
             case PAUSE -> {
                 String victim = victim(ids, variant);
+                long start = clock.now();
                 cluster.pause(victim);
-                begin("pause", "SIGSTOP " + victim, () -> resume(victim));
+                begin(start, "pause", "SIGSTOP " + victim, () -> resume(victim));
             }
         }
     }
@@ -166,30 +173,30 @@ public final class Nemesis {
         shuffle(ids, variant);
         int n = ids.size();
         int shape = (variant >>> 8) % (n >= 5 ? 4 : 3);
+        List<String[]> cuts = new ArrayList<>();
+        String description;
         switch (shape) {
             case 0 -> {
                 List<String> minority = ids.subList(0, n / 2);
                 for (String a : ids) {
                     for (String b : ids) {
                         if (!a.equals(b) && minority.contains(a) != minority.contains(b)) {
-                            cluster.cut(a, b);
+                            cuts.add(new String[] {a, b});
                         }
                     }
                 }
-                begin("partition", "halves " + minority + " | " + ids.subList(n / 2, n), cluster::healAll);
+                description = "halves " + minority + " | " + ids.subList(n / 2, n);
             }
             case 1 -> {
                 String leader = cluster.leader();
                 String isolated = leader != null ? leader : ids.get(0);
-                isolate(isolated, true, true);
-                begin("partition", "isolate " + (isolated.equals(leader) ? "leader " : "") + isolated,
-                        cluster::healAll);
+                isolate(cuts, isolated, true, true);
+                description = "isolate " + (isolated.equals(leader) ? "leader " : "") + isolated;
             }
             case 2 -> {
                 boolean mute = ((variant >>> 12) & 1) == 0;
-                isolate(ids.get(0), mute, !mute);
-                begin("partition", "one-way " + ids.get(0) + (mute ? " cannot send" : " cannot receive"),
-                        cluster::healAll);
+                isolate(cuts, ids.get(0), mute, !mute);
+                description = "one-way " + ids.get(0) + (mute ? " cannot send" : " cannot receive");
             }
             default -> {
                 // A ring in the shuffled order: each node reaches the nodes within distance d,
@@ -199,23 +206,27 @@ public final class Nemesis {
                     for (int j = 0; j < n; j++) {
                         int distance = Math.min(Math.abs(i - j), n - Math.abs(i - j));
                         if (i != j && distance > d) {
-                            cluster.cut(ids.get(i), ids.get(j));
+                            cuts.add(new String[] {ids.get(i), ids.get(j)});
                         }
                     }
                 }
-                begin("partition", "majority ring " + ids, cluster::healAll);
+                description = "majority ring " + ids;
             }
+        }
+        begin(clock.now(), "partition", description, cluster::healAll);
+        for (String[] cut : cuts) {
+            cluster.cut(cut[0], cut[1]);
         }
     }
 
-    private void isolate(String node, boolean outbound, boolean inbound) {
+    private void isolate(List<String[]> cuts, String node, boolean outbound, boolean inbound) {
         for (String other : cluster.ids()) {
             if (!other.equals(node)) {
                 if (outbound) {
-                    cluster.cut(node, other);
+                    cuts.add(new String[] {node, other});
                 }
                 if (inbound) {
-                    cluster.cut(other, node);
+                    cuts.add(new String[] {other, node});
                 }
             }
         }
@@ -249,8 +260,8 @@ public final class Nemesis {
         }
     }
 
-    private synchronized void begin(String kind, String description, Runnable healer) {
-        events.add(new Event(clock.now(), -1, kind, description));
+    private synchronized void begin(long startNanos, String kind, String description, Runnable healer) {
+        events.add(new Event(startNanos, -1, kind, description));
         undo = healer;
     }
 
@@ -261,38 +272,53 @@ public final class Nemesis {
         }
         Runnable healer = undo;
         undo = null;
-        healer.run();
-        Event last = events.remove(events.size() - 1);
-        events.add(new Event(last.startNanos(), clock.now(), last.kind(), last.description()));
+        try {
+            healer.run();
+        } finally {
+            // Ended even when healing failed (that failure is the run's error), so that the
+            // fault does not excuse every later election.
+            Event last = events.remove(events.size() - 1);
+            events.add(new Event(last.startNanos(), clock.now(), last.kind(), last.description()));
+        }
     }
 
     /**
      * Stops the fault thread and ends everything: the active fault, every cut link, every
      * paused node resumed, every killed node restarted.
      */
-    public void healAll() throws InterruptedException, IOException {
+    public void healAll() throws InterruptedException {
         stopping = true;
         if (thread != null) {
             // No interrupt: a fault being injected (a signal sent, a process reaped) completes
             // and is recorded, then the thread heals it and ends.
             thread.join(STOP_WAIT_MS);
             if (thread.isAlive()) {
-                synchronized (this) {
-                    errors.add("the nemesis did not stop within " + STOP_WAIT_MS + " ms");
-                }
+                error("the nemesis did not stop within " + STOP_WAIT_MS + " ms");
                 thread.interrupt();
                 thread.join(STOP_WAIT_MS);
             }
         }
-        heal();
+        try {
+            heal();
+        } catch (RuntimeException e) {
+            error("healing the last fault: " + e.getMessage());
+        }
         cluster.healAll();
         for (NodeCluster.Node node : cluster.nodes()) {
-            if (node.running()) {
-                cluster.resume(node.id()); // SIGCONT to every live node: harmless if it was not stopped.
-            } else {
-                cluster.restart(node.id());
+            try {
+                if (node.running()) {
+                    cluster.resume(node.id()); // SIGCONT to every live node: harmless if it was not stopped.
+                } else {
+                    cluster.restart(node.id());
+                }
+            } catch (IOException | RuntimeException e) {
+                error("bringing " + node.id() + " back: " + e.getMessage());
             }
         }
+    }
+
+    private synchronized void error(String message) {
+        errors.add(message);
     }
 
     /** Stops the fault thread without healing (the cluster is about to be closed anyway). */

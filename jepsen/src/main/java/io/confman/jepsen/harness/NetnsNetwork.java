@@ -595,21 +595,33 @@ public final class NetnsNetwork implements Network {
 
     /** Runs a command to its end and returns its output; a non-zero exit or a time-out is an IOException. */
     static String run(List<String> command) throws IOException {
-        Process process = new ProcessBuilder(command).redirectErrorStream(true)
-                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).start();
-        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        // The output goes to a file, not a pipe read before waiting: a command that hangs
+        // must not hang its caller past the time-out.
+        Path outputFile = Files.createTempFile("confman-netns-", ".out");
+        String output;
+        int exit;
         try {
-            if (!process.waitFor(COMMAND_TIMEOUT_MS, TimeUnit.MILLISECONDS)) {
+            Process process = new ProcessBuilder(command).redirectErrorStream(true)
+                    .redirectOutput(outputFile.toFile())
+                    .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).start();
+            try {
+                if (!process.waitFor(COMMAND_TIMEOUT_MS, TimeUnit.MILLISECONDS)) {
+                    process.destroyForcibly();
+                    throw new IOException(String.join(" ", command) + " did not end within " + COMMAND_TIMEOUT_MS
+                            + " ms");
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
                 process.destroyForcibly();
-                throw new IOException(String.join(" ", command) + " did not end within " + COMMAND_TIMEOUT_MS + " ms");
+                throw new IOException(String.join(" ", command) + " was interrupted", e);
             }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            process.destroyForcibly();
-            throw new IOException(String.join(" ", command) + " was interrupted", e);
+            output = Files.readString(outputFile, StandardCharsets.UTF_8);
+            exit = process.exitValue();
+        } finally {
+            Files.deleteIfExists(outputFile);
         }
-        if (process.exitValue() != 0) {
-            throw new IOException(String.join(" ", command) + " failed (exit " + process.exitValue() + "): "
+        if (exit != 0) {
+            throw new IOException(String.join(" ", command) + " failed (exit " + exit + "): "
                     + output.strip() + hint(command, output));
         }
         return output;

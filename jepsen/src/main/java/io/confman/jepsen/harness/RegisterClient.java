@@ -32,6 +32,13 @@ public final class RegisterClient {
 
     /** An operation's outcome: {@code type} is ok, fail or info; {@code value} what a read saw. */
     public record Outcome(String type, Long value, String error) {
+
+        public Outcome {
+            if (!type.equals("ok") && !type.equals("fail") && !type.equals("info")) {
+                throw new IllegalArgumentException("an outcome is ok, fail or info, not " + type);
+            }
+        }
+
         /** The node did not accept the connection: it is down, and the call certainly did nothing. */
         public boolean unreachable() {
             return "connection-refused".equals(error) || "connect-timeout".equals(error);

@@ -115,7 +115,7 @@ public final class Workload {
 
     /** Ends the run now: no worker invokes another operation. */
     public void stop() {
-        stopAtNanos = System.nanoTime();
+        stopAtNanos = Long.MIN_VALUE; // Compared directly, never subtracted: before any nanoTime.
     }
 
     /** Waits for every worker to finish its operation in flight. */

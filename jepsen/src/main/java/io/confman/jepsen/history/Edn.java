@@ -118,8 +118,9 @@ public final class Edn {
                     // A tagged element reads as its form: Jepsen 0.3 writes each event as
                     // #jepsen.history.Op{...}, which is the map of the older format.
                     read();
-                    if (peek() == '{' || peek() == '_') {
-                        throw error("sets (#{...}) and discarded forms (#_) are not supported in a history");
+                    if (peek() == '{' || peek() == '_' || peek() == '#') {
+                        throw error("sets (#{...}), discarded forms (#_) and symbolic values (##Inf) are not"
+                                + " supported in a history");
                     }
                     readToken("tag");
                     skipWhitespace();

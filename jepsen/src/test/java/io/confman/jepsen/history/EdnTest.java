@@ -95,6 +95,7 @@ class EdnTest {
         assertError("key without a value", "{:a}");
         assertError("twice", "{:a 1 :a 2}");
         assertError("sets", "#{1 2}");
+        assertError("symbolic values", "[##Inf 1]");
         assertError("a tag with no element", "#jepsen.history.Op");
         assertError("bad number", "12abc");
     }
