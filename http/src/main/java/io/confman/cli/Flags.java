@@ -10,8 +10,9 @@ import java.util.Set;
  * A small parser for {@code --name value}, {@code --name=value} and boolean {@code --name}
  * flags mixed with positional arguments. It knows every flag a command accepts, so an
  * unknown flag, a missing value or a repeated flag is refused with a line that names it.
+ * Public for the commands of other modules ({@code confman jepsen}).
  */
-final class Flags {
+public final class Flags {
 
     private final Map<String, String> values = new LinkedHashMap<>();
     private final List<String> positionals = new ArrayList<>();
@@ -23,7 +24,7 @@ final class Flags {
      * @param valued   flags that take a value, without the leading dashes
      * @param booleans flags that take none
      */
-    static Flags parse(String command, String[] args, Set<String> valued, Set<String> booleans)
+    public static Flags parse(String command, String[] args, Set<String> valued, Set<String> booleans)
             throws UsageException {
         Flags flags = new Flags();
         boolean onlyPositionals = false;
@@ -69,15 +70,15 @@ final class Flags {
         return flags;
     }
 
-    String get(String name) {
+    public String get(String name) {
         return values.get(name);
     }
 
-    boolean has(String name) {
+    public boolean has(String name) {
         return values.containsKey(name);
     }
 
-    String require(String command, String name) throws UsageException {
+    public String require(String command, String name) throws UsageException {
         String value = values.get(name);
         if (value == null) {
             throw new UsageException(command + ": flag --" + name + " is required");
@@ -86,7 +87,7 @@ final class Flags {
     }
 
     /** A whole number in {@code [min, max]}, or {@code fallback} when the flag is absent. */
-    long longValue(String command, String name, long fallback, long min, long max) throws UsageException {
+    public long longValue(String command, String name, long fallback, long min, long max) throws UsageException {
         String value = values.get(name);
         if (value == null) {
             return fallback;
@@ -104,7 +105,7 @@ final class Flags {
         return parsed;
     }
 
-    List<String> positionals() {
+    public List<String> positionals() {
         return List.copyOf(positionals);
     }
 }

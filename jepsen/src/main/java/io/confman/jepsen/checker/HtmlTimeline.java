@@ -3,6 +3,7 @@ package io.confman.jepsen.checker;
 import io.confman.jepsen.history.Edn;
 import io.confman.jepsen.history.Op;
 import io.confman.jepsen.history.OpType;
+import io.confman.jepsen.report.Markup;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -85,7 +86,7 @@ public final class HtmlTimeline {
 
         StringBuilder html = new StringBuilder(64 * 1024);
         String title = "Timeline of " + (key.key() == null ? "the register" : "key " + Edn.write(key.key()));
-        html.append("<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>").append(escape(title))
+        html.append("<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>").append(Markup.escape(title))
                 .append("</title>\n<style>\n")
                 .append("body{font-family:sans-serif;margin:16px;color:#222}\n")
                 .append(".scroll{overflow-x:auto;border:1px solid #ccc}\n")
@@ -96,8 +97,8 @@ public final class HtmlTimeline {
                 .append(".grey{fill:#999}.lane{stroke:#eee}.legend span{display:inline-block;padding:2px 8px;"
                         + "margin-right:6px;border:1px solid #999}\n")
                 .append("pre{background:#f6f6f6;padding:8px;overflow-x:auto}\n")
-                .append("</style></head><body>\n<h1>").append(escape(title)).append("</h1>\n<p>Verdict: <b>")
-                .append(escape(key.verdict().edn())).append("</b>; ").append(key.operationCount())
+                .append("</style></head><body>\n<h1>").append(Markup.escape(title)).append("</h1>\n<p>Verdict: <b>")
+                .append(Markup.escape(key.verdict().edn())).append("</b>; ").append(key.operationCount())
                 .append(" operations. Showing events ").append(window[0]).append(" to ").append(window[1] - 1)
                 .append(" of ").append(events.size())
                 .append(" (position in this key's history; one column per event).</p>\n")
@@ -108,7 +109,7 @@ public final class HtmlTimeline {
                 .append("<span style=\"border:2px solid #e68a00\">concurrent with it</span>")
                 .append("<span>#n: place in the longest linearizable prefix</span></p>\n");
         if (counterexample != null) {
-            html.append("<pre>").append(escape(counterexample.text())).append("</pre>\n");
+            html.append("<pre>").append(Markup.escape(counterexample.text())).append("</pre>\n");
         }
         html.append("<div class=\"scroll\"><svg xmlns=\"http://www.w3.org/2000/svg\" width=\"").append(width)
                 .append("\" height=\"").append(height).append("\">\n");
@@ -159,28 +160,13 @@ public final class HtmlTimeline {
         int y = TOP_PX + lane * LANE_PX;
         String kind = open ? "info" : op.outcome() == OpType.FAIL ? "fail" : "ok";
         String highlight = failed ? " failed" : concurrent ? " concurrent" : "";
-        html.append("<g><title>").append(escape(op.describe())).append("</title>")
+        html.append("<g><title>").append(Markup.escape(op.describe())).append("</title>")
                 .append("<rect class=\"").append(kind).append(highlight).append("\" x=\"").append(x).append("\" y=\"")
                 .append(y).append("\" width=\"").append(w).append("\" height=\"").append(BAR_PX)
                 .append("\" rx=\"3\"/>");
         String label = op.label() + (op.outcome() == null ? " (never completed)" : " :" + op.outcome().keyword())
                 + (prefixPlace == null ? "" : " #" + prefixPlace);
         html.append("<text").append(kind.equals("fail") ? " class=\"grey\"" : "").append(" x=\"").append(x + 3)
-                .append("\" y=\"").append(y + 15).append("\">").append(escape(label)).append("</text></g>\n");
-    }
-
-    private static String escape(String text) {
-        StringBuilder out = new StringBuilder(text.length());
-        for (int i = 0; i < text.length(); i++) {
-            char c = text.charAt(i);
-            switch (c) {
-                case '<' -> out.append("&lt;");
-                case '>' -> out.append("&gt;");
-                case '&' -> out.append("&amp;");
-                case '"' -> out.append("&quot;");
-                default -> out.append(c);
-            }
-        }
-        return out.toString();
+                .append("\" y=\"").append(y + 15).append("\">").append(Markup.escape(label)).append("</text></g>\n");
     }
 }

@@ -1,5 +1,7 @@
 package io.confman.jepsen.cli;
 
+import io.confman.cli.Flags;
+import io.confman.cli.UsageException;
 import io.confman.jepsen.checker.CheckCommand;
 import io.confman.jepsen.harness.JepsenRun;
 import io.confman.jepsen.harness.Nemesis;
@@ -13,8 +15,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
-import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
 
@@ -49,8 +49,8 @@ public final class JepsenCommand {
         JepsenRun.Options options;
         try {
             options = parse(args);
-        } catch (IllegalArgumentException e) {
-            err.println("confman jepsen: " + e.getMessage());
+        } catch (UsageException e) {
+            err.println(e.getMessage());
             err.println(USAGE);
             return 2;
         }
@@ -67,81 +67,49 @@ public final class JepsenCommand {
         }
     }
 
-    static JepsenRun.Options parse(String[] args) {
-        Map<String, String> flags = new LinkedHashMap<>();
-        Set<String> switches = Set.of("knossos", "stale-reads");
-        Set<String> valued = Set.of("nodes", "time", "nemesis", "seed", "out", "workers-per-node", "ops-per-key",
-                "ops-max", "network");
-        for (int i = 0; i < args.length; i++) {
-            String arg = args[i];
-            if (!arg.startsWith("--")) {
-                throw new IllegalArgumentException("unexpected argument '" + arg + "'");
-            }
-            String name = arg.substring(2);
-            String value = null;
-            int equals = name.indexOf('=');
-            if (equals >= 0) {
-                value = name.substring(equals + 1);
-                name = name.substring(0, equals);
-            }
-            if (switches.contains(name) && value == null) {
-                flags.put(name, "true");
-            } else if (valued.contains(name)) {
-                if (value == null) {
-                    if (i + 1 >= args.length) {
-                        throw new IllegalArgumentException("--" + name + " needs a value");
-                    }
-                    value = args[++i];
-                }
-                if (flags.put(name, value) != null) {
-                    throw new IllegalArgumentException("--" + name + " given twice");
-                }
-            } else {
-                throw new IllegalArgumentException("unknown flag --" + name);
-            }
+    static final String COMMAND = "confman jepsen";
+    private static final Set<String> VALUED = Set.of("nodes", "time", "nemesis", "seed", "out", "workers-per-node",
+            "ops-per-key", "ops-max", "network");
+    private static final Set<String> SWITCHES = Set.of("knossos", "stale-reads");
+
+    static JepsenRun.Options parse(String[] args) throws UsageException {
+        Flags flags = Flags.parse(COMMAND, args, VALUED, SWITCHES);
+        if (!flags.positionals().isEmpty()) {
+            throw new UsageException(COMMAND + ": unexpected argument '" + flags.positionals().get(0) + "'");
         }
-        int nodes = intFlag(flags, "nodes", 3, 1, 9);
-        int seconds = intFlag(flags, "time", 60, 1, 24 * 3600);
-        Set<Nemesis.Kind> nemesis = Nemesis.Kind.parse(flags.getOrDefault("nemesis", "partition,kill,pause"));
-        long seed = flags.containsKey("seed") ? longFlag(flags.get("seed"), "seed")
-                : ThreadLocalRandom.current().nextLong(1, 1L << 48);
-        Path out = Path.of(flags.getOrDefault("out", "jepsen-runs/run-" + seed));
+        int nodes = (int) flags.longValue(COMMAND, "nodes", 3, 1, 9);
+        long seconds = flags.longValue(COMMAND, "time", 60, 1, 24 * 3600);
+        Set<Nemesis.Kind> nemesis;
+        try {
+            nemesis = Nemesis.Kind.parse(flags.has("nemesis") ? flags.get("nemesis") : "partition,kill,pause");
+        } catch (IllegalArgumentException e) {
+            throw new UsageException(COMMAND + ": " + e.getMessage());
+        }
+        long seed = flags.longValue(COMMAND, "seed", ThreadLocalRandom.current().nextLong(1, 1L << 48), Long.MIN_VALUE,
+                Long.MAX_VALUE);
+        Path out = Path.of(flags.has("out") ? flags.get("out") : "jepsen-runs/run-" + seed);
         if (Files.exists(out.resolve("history.edn"))) {
-            throw new IllegalArgumentException(out + " already holds a run (history.edn); choose another --out");
+            throw new UsageException(COMMAND + ": " + out + " already holds a run (history.edn); choose another --out");
         }
         Workload.Settings defaults = Workload.Settings.DEFAULTS;
         Workload.Settings workload = new Workload.Settings(
-                intFlag(flags, "workers-per-node", defaults.workersPerNode(), 1, 16), defaults.workersPerKey(),
-                intFlag(flags, "ops-per-key", defaults.opsPerKey(), 2, 100_000), defaults.thinkMillisMax(),
-                defaults.timeout(), flags.containsKey("stale-reads"),
-                intFlag(flags, "ops-max", (int) defaults.opsMax(), 1, Integer.MAX_VALUE));
-        return new JepsenRun.Options(nodes, Duration.ofSeconds(seconds), nemesis, seed, out,
-                flags.containsKey("knossos"), projectRoot(), workload, NodeCluster.NodeOptions.DEFAULTS,
-                Nemesis.Schedule.DEFAULTS, Duration.ofSeconds(120), flags.getOrDefault("network", "proxy"));
+                (int) flags.longValue(COMMAND, "workers-per-node", defaults.workersPerNode(), 1, 16),
+                defaults.workersPerKey(),
+                (int) flags.longValue(COMMAND, "ops-per-key", defaults.opsPerKey(), 2, 100_000),
+                defaults.thinkMillisMax(), defaults.timeout(), flags.has("stale-reads"),
+                flags.longValue(COMMAND, "ops-max", defaults.opsMax(), 1, Long.MAX_VALUE));
+        try {
+            return new JepsenRun.Options(nodes, Duration.ofSeconds(seconds), nemesis, seed, out, flags.has("knossos"),
+                    projectRoot(), workload, NodeCluster.NodeOptions.DEFAULTS, Nemesis.Schedule.DEFAULTS,
+                    Duration.ofSeconds(120), flags.has("network") ? flags.get("network") : "proxy");
+        } catch (IllegalArgumentException e) {
+            throw new UsageException(COMMAND + ": " + e.getMessage());
+        }
     }
 
     /** The project root when running from its built jars ({@code bin/confman} sets it), or null. */
     private static Path projectRoot() {
         String root = System.getenv("CONFMAN_ROOT");
         return root == null || root.isBlank() ? null : Path.of(root);
-    }
-
-    private static int intFlag(Map<String, String> flags, String name, int fallback, int min, int max) {
-        if (!flags.containsKey(name)) {
-            return fallback;
-        }
-        long value = longFlag(flags.get(name), name);
-        if (value < min || value > max) {
-            throw new IllegalArgumentException("--" + name + " must be " + min + ".." + max + ", was " + value);
-        }
-        return (int) value;
-    }
-
-    private static long longFlag(String text, String name) {
-        try {
-            return Long.parseLong(text.strip());
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("--" + name + " '" + text + "' is not a number");
-        }
     }
 }

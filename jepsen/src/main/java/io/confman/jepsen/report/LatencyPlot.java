@@ -192,7 +192,7 @@ public final class LatencyPlot {
 
     private static void appendTitle(StringBuilder svg, String title, int pointCount, int drawnCount) {
         svg.append("<text x=\"").append(WIDTH / 2).append("\" y=\"20\" text-anchor=\"middle\" font-size=\"15\">")
-                .append(escape(title)).append("</text>\n");
+                .append(Markup.escape(title)).append("</text>\n");
         if (drawnCount < pointCount) {
             svg.append("<text x=\"").append(WIDTH / 2)
                     .append("\" y=\"36\" text-anchor=\"middle\" fill=\"#555\">showing ").append(drawnCount)
@@ -220,7 +220,7 @@ public final class LatencyPlot {
             svg.append("<rect class=\"period\" x=\"").append(fmt(x1)).append("\" y=\"").append(PLOT_TOP)
                     .append("\" width=\"").append(fmt(width)).append("\" height=\"").append(PLOT_BOTTOM - PLOT_TOP)
                     .append("\" fill=\"").append(colour).append("\" fill-opacity=\"0.15\"><title>")
-                    .append(escape(period.label())).append("</title></rect>\n");
+                    .append(Markup.escape(period.label())).append("</title></rect>\n");
             int row = i % LABEL_ROWS;
             for (int r = 0; r < LABEL_ROWS; r++) {
                 if (rowEnds[r] < x1) {
@@ -234,7 +234,7 @@ public final class LatencyPlot {
                     .append(fmt(x1)).append("\" y2=\"").append(PLOT_TOP).append("\" stroke=\"").append(colour)
                     .append("\" stroke-opacity=\"0.6\"/>");
             svg.append("<text class=\"period-label\" x=\"").append(fmt(x1 + 2)).append("\" y=\"").append(y)
-                    .append("\" fill=\"").append(colour).append("\">").append(escape(period.label()))
+                    .append("\" fill=\"").append(colour).append("\">").append(Markup.escape(period.label()))
                     .append("</text>\n");
         }
         svg.append("</g>\n");
@@ -297,7 +297,7 @@ public final class LatencyPlot {
         for (String[] s : series) {
             svg.append("<use xlink:href=\"#").append(markerId(s[0], s[1])).append("\" x=\"").append(x + 5)
                     .append("\" y=\"").append(y - 4).append("\"/><text x=\"").append(x + 16).append("\" y=\"")
-                    .append(y).append("\">").append(escape(s[0] + " " + s[1])).append("</text>\n");
+                    .append(y).append("\">").append(Markup.escape(s[0] + " " + s[1])).append("</text>\n");
             y += 18;
         }
         if (hasPeriods) {
@@ -396,20 +396,5 @@ public final class LatencyPlot {
         long tenth = Math.abs(tenths % 10);
         String sign = tenths < 0 && whole == 0 ? "-" : "";
         return tenth == 0 ? sign + whole : sign + whole + "." + tenth;
-    }
-
-    static String escape(String text) {
-        StringBuilder out = new StringBuilder(text.length());
-        for (int i = 0; i < text.length(); i++) {
-            char c = text.charAt(i);
-            switch (c) {
-                case '<' -> out.append("&lt;");
-                case '>' -> out.append("&gt;");
-                case '&' -> out.append("&amp;");
-                case '"' -> out.append("&quot;");
-                default -> out.append(c < 0x20 && c != '\t' ? ' ' : c);
-            }
-        }
-        return out.toString();
     }
 }

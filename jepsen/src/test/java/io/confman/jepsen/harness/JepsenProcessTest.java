@@ -42,20 +42,17 @@ class JepsenProcessTest {
                 new Nemesis.Schedule(Duration.ofSeconds(4), Duration.ofSeconds(3), Duration.ofSeconds(6),
                         Duration.ofSeconds(2), Duration.ofSeconds(4)),
                 Duration.ofSeconds(150), "proxy");
-        ByteArrayOutputStream log = new ByteArrayOutputStream();
-        PrintStream out = new PrintStream(log, true, StandardCharsets.UTF_8);
-        RunReport report = new JepsenRun(options, out).run();
-        int status = Reports.finish(report, out);
-        String text = log.toString(StandardCharsets.UTF_8);
-        System.out.println(text);
-        assertEquals(0, status, text);
+        Finished run = run(options);
+        RunReport report = run.report();
+        String text = run.text();
+        assertEquals(0, run.status(), text);
         assertTrue(text.contains(":valid? true"), text);
 
-        Path run = dir.resolve("run");
+        Path out = dir.resolve("run");
         for (String file : List.of("history.edn", "results.edn", "results.json", "latency.svg")) {
-            assertTrue(Files.size(run.resolve(file)) > 0, file);
+            assertTrue(Files.size(out.resolve(file)) > 0, file);
         }
-        List<Op> history = History.read(run.resolve("history.edn"));
+        List<Op> history = History.read(out.resolve("history.edn"));
         assertEquals(report.history().size(), history.size(), "history.edn holds every event");
         assertFalse(report.nemesis().isEmpty(), "the nemesis injected faults");
         assertTrue(report.nemesis().stream().allMatch(e -> e.endNanos() > e.startNanos()), "every fault healed");
@@ -64,7 +61,7 @@ class JepsenProcessTest {
         assertTrue(types.getOrDefault(OpType.OK, 0) > 100, "operations succeeded: " + types);
         assertEquals(3 * report.keys().size(), report.finalReadsOk(), "every key read through every node at the end");
 
-        Map<String, String> json = topLevel(run.resolve("results.json"));
+        Map<String, String> json = topLevel(out.resolve("results.json"));
         assertEquals("true", json.get("valid"));
         assertEquals("true", json.get("linearizable"));
     }
@@ -79,17 +76,28 @@ class JepsenProcessTest {
         JepsenRun.Options options = new JepsenRun.Options(3, Duration.ofSeconds(25), EnumSet.of(Nemesis.Kind.PARTITION),
                 7L, dir.resolve("stale"), false, null, Workload.Settings.DEFAULTS.withStaleReads(true),
                 NodeCluster.NodeOptions.DEFAULTS, Nemesis.Schedule.DEFAULTS, Duration.ofSeconds(150), "proxy");
+        Finished run = run(options);
+        RunReport report = run.report();
+        String text = run.text();
+        assertEquals(1, run.status(), text);
+        assertTrue(text.contains("linearizable false"), text);
+        assertEquals(List.of(), report.problems(), "only the reads were wrong: " + text);
+        assertTrue(Files.list(dir.resolve("stale").resolve("timeline")).findAny().isPresent(),
+                "a timeline of a failing key");
+    }
+
+    private record Finished(RunReport report, int status, String text) {
+    }
+
+    /** Runs, checks and reports, printing the summary for the test log. */
+    private static Finished run(JepsenRun.Options options) throws Exception {
         ByteArrayOutputStream log = new ByteArrayOutputStream();
         PrintStream out = new PrintStream(log, true, StandardCharsets.UTF_8);
         RunReport report = new JepsenRun(options, out).run();
         int status = Reports.finish(report, out);
         String text = log.toString(StandardCharsets.UTF_8);
         System.out.println(text);
-        assertEquals(1, status, text);
-        assertTrue(text.contains("linearizable false"), text);
-        assertEquals(List.of(), report.problems(), "only the reads were wrong: " + text);
-        assertTrue(Files.list(dir.resolve("stale").resolve("timeline")).findAny().isPresent(),
-                "a timeline of a failing key");
+        return new Finished(report, status, text);
     }
 
     /** The top-level scalar fields of the JSON report. */
