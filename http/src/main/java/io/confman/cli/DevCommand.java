@@ -248,8 +248,7 @@ final class DevCommand {
     /** The same java binary, JVM flags and classpath as this process, so that children behave alike. */
     static List<String> javaCommand() {
         List<String> command = new ArrayList<>();
-        command.add(ProcessHandle.current().info().command()
-                .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+        command.add(NodeJvm.javaBinary());
         for (String flag : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
             // A debugger agent listens on a fixed port: a second JVM with it would not start.
             if (!flag.startsWith("-agentlib:jdwp") && !flag.startsWith("-Xrunjdwp")) {

@@ -21,6 +21,6 @@ class NodeJvmFlagsTest {
                 .filter(line -> line.startsWith("node_gc_flags=")).toList();
         assertEquals(1, lines.size(), "one node_gc_flags line in " + launcher);
         String value = lines.get(0).substring("node_gc_flags=".length()).replace("\"", "");
-        assertEquals(ProcessCluster.NODE_GC_FLAGS, List.of(value.split(" ")));
+        assertEquals(io.confman.cli.NodeJvm.GC_FLAGS, List.of(value.split(" ")));
     }
 }

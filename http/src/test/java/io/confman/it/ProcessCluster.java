@@ -1,9 +1,9 @@
 package io.confman.it;
 
 import io.confman.cli.FreePorts;
+import io.confman.cli.NodeJvm;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.lang.management.ManagementFactory;
 import java.net.InetAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -50,7 +50,6 @@ final class ProcessCluster implements AutoCloseable {
      * processes tested are the ones shipped. {@code -Dit.nodeGc=...} replaces them for an
      * experiment.
      */
-    static final List<String> NODE_GC_FLAGS = List.of("-XX:+UseSerialGC", "-Xmn24m", "-XX:MaxTenuringThreshold=1");
 
     /** Every process any harness in this JVM started and has not seen exit. */
     private static final Set<Process> STARTED = ConcurrentHashMap.newKeySet();
@@ -407,24 +406,11 @@ final class ProcessCluster implements AutoCloseable {
 
     /** As {@link #javaCommand()}, with {@code heap} (e.g. {@code -Xmx128m}) as the heap flag. */
     static List<String> javaCommand(String heap) {
-        List<String> command = new ArrayList<>();
-        command.add(ProcessHandle.current().info().command()
-                .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
-        for (String flag : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
-            if (flag.startsWith("--add-opens") || flag.startsWith("--add-exports")) {
-                command.add(flag);
-            }
-        }
-        command.add(heap);
         String gc = System.getProperty("it.nodeGc", "").strip();
-        command.addAll(gc.isEmpty() ? NODE_GC_FLAGS : List.of(gc.split("\\s+")));
         // Extra flags for every node, e.g. a flight recording when profiling a test run.
         String extra = System.getProperty("it.nodeJvmOptions", "").strip();
-        if (!extra.isEmpty()) {
-            command.addAll(List.of(extra.split("\\s+")));
-        }
-        command.addAll(List.of("-cp", System.getProperty("java.class.path")));
-        return command;
+        return NodeJvm.command(heap, gc.isEmpty() ? NodeJvm.GC_FLAGS : List.of(gc.split("\\s+")),
+                extra.isEmpty() ? List.of() : List.of(extra.split("\\s+")));
     }
 
     String tail(String id) {

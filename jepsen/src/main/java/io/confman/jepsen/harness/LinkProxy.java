@@ -29,6 +29,8 @@ import java.util.concurrent.TimeUnit;
 public final class LinkProxy implements Closeable {
 
     private static final int CHUNK_BYTES = 64 * 1024;
+    /** Chunks queued per direction of a connection: at most 16 MiB held by the harness. */
+    static final int QUEUED_CHUNKS_MAX = 256;
 
     private final String from;
     private final String to;
@@ -187,7 +189,9 @@ public final class LinkProxy implements Closeable {
         private void direction(Socket source, Socket sink, String name) throws IOException {
             InputStream in = source.getInputStream();
             OutputStream out = sink.getOutputStream();
-            LinkedBlockingQueue<Chunk> queue = new LinkedBlockingQueue<>();
+            // Bounded: a slow or delayed link holds back its sender (TCP's own flow control)
+            // instead of buffering without limit in the harness.
+            LinkedBlockingQueue<Chunk> queue = new LinkedBlockingQueue<>(QUEUED_CHUNKS_MAX);
             Thread reader = new Thread(() -> {
                 byte[] buffer = new byte[CHUNK_BYTES];
                 try {
@@ -197,18 +201,30 @@ public final class LinkProxy implements Closeable {
                             continue;
                         }
                         byte[] copy = java.util.Arrays.copyOf(buffer, read);
-                        queue.put(new Chunk(System.nanoTime() + delayNanos, copy));
+                        if (!enqueue(queue, new Chunk(System.nanoTime() + delayNanos, copy))) {
+                            return;
+                        }
                     }
                 } catch (IOException | InterruptedException e) {
                     // Closed.
                 } finally {
-                    queue.offer(Chunk.END);
+                    try {
+                        enqueue(queue, Chunk.END);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
                 }
             }, "proxy-" + from + "-" + to + "-" + name + "-read");
             Thread writer = new Thread(() -> {
                 try {
                     while (true) {
-                        Chunk chunk = queue.take();
+                        Chunk chunk = queue.poll(100, TimeUnit.MILLISECONDS);
+                        if (chunk == null) {
+                            if (done) {
+                                break;
+                            }
+                            continue;
+                        }
                         if (chunk == Chunk.END) {
                             break;
                         }
@@ -234,6 +250,16 @@ public final class LinkProxy implements Closeable {
             writer.setDaemon(true);
             reader.start();
             writer.start();
+        }
+
+        /** Queues a chunk, waiting while the queue is full; false once the connection is closed. */
+        private boolean enqueue(LinkedBlockingQueue<Chunk> queue, Chunk chunk) throws InterruptedException {
+            while (!done) {
+                if (queue.offer(chunk, 100, TimeUnit.MILLISECONDS)) {
+                    return true;
+                }
+            }
+            return false;
         }
 
         void close() {

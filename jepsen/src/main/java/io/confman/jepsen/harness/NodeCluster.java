@@ -1,10 +1,10 @@
 package io.confman.jepsen.harness;
 
 import io.confman.cli.FreePorts;
+import io.confman.cli.NodeJvm;
 import java.io.Closeable;
 import java.io.File;
 import java.io.IOException;
-import java.lang.management.ManagementFactory;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -33,8 +33,6 @@ import java.util.concurrent.TimeUnit;
  */
 public final class NodeCluster implements Closeable {
 
-    /** The node collector settings of {@code bin/confman} (NODE.md, "JVM settings"). */
-    static final List<String> NODE_GC_FLAGS = List.of("-XX:+UseSerialGC", "-Xmn24m", "-XX:MaxTenuringThreshold=1");
     private static final Set<Process> STARTED = ConcurrentHashMap.newKeySet();
     private static final long STOP_GRACE_MS = 10_000;
 
@@ -241,18 +239,7 @@ public final class NodeCluster implements Closeable {
 
     /** This JVM's java and module flags (Chronicle's), the node heap and collector, this classpath. */
     static List<String> javaCommand(String heap) {
-        List<String> command = new ArrayList<>();
-        command.add(ProcessHandle.current().info().command()
-                .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
-        for (String flag : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
-            if (flag.startsWith("--add-opens") || flag.startsWith("--add-exports")) {
-                command.add(flag);
-            }
-        }
-        command.add(heap);
-        command.addAll(NODE_GC_FLAGS);
-        command.addAll(List.of("-cp", System.getProperty("java.class.path")));
-        return command;
+        return NodeJvm.command(heap, NodeJvm.GC_FLAGS, List.of());
     }
 
     /** {@code kill -9}: a crash, nothing flushed that was not synced. */

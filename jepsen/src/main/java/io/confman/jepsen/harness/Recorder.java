@@ -12,6 +12,8 @@ import java.util.List;
  * appended in the order they happened, with a time in nanoseconds since the run began.
  * One lock orders the appends and takes the time, so the list is in real-time order and
  * its times never decrease: an operation completed before another was invoked comes first.
+ * The whole history stays in memory until the check: its size is bounded by the workload's
+ * {@code opsMax} (two events an operation) plus the final reads.
  */
 public final class Recorder {
 
