@@ -4,6 +4,7 @@ import io.confman.cli.Main;
 import io.confman.cli.UsageException;
 import java.io.PrintStream;
 import java.time.Duration;
+import java.util.List;
 import java.util.Locale;
 
 /**
@@ -14,8 +15,9 @@ import java.util.Locale;
  * (a fixed rate, latency from each request's due time, so a stall is not hidden; see
  * {@link Schedule}). A progress line goes to stderr about once a second.
  *
- * <p>Exit status: 0 when the run finished, even with some errors; 1 when every operation
- * failed or the keys to read could not be written; 2 for a usage error (one line on stderr).
+ * <p>Exit status: 0 when the run finished, even with some errors; 1 when no node answered,
+ * every operation failed, or the keys to read could not be written; 2 for a usage error (one
+ * line on stderr).
  */
 public final class BenchCommand {
 
@@ -49,6 +51,12 @@ public final class BenchCommand {
     static int run(LoadOptions options, PrintStream out, PrintStream err) throws InterruptedException {
         KvClient client = new KvClient(options.urls(), options.namespace(), Duration.ofMillis(options.timeoutMs()));
         Workloads workloads = new Workloads(options, client);
+        List<String> unreachable = client.unreachable();
+        if (!unreachable.isEmpty()) {
+            err.println(LoadOptions.COMMAND + ": no node answered: " + String.join(", ", unreachable)
+                    .replaceAll("\\s*[\\r\\n]+\\s*", " "));
+            return Main.EXIT_FAILURE;
+        }
         if (options.workload().loadsKeys()) {
             err.println(LoadOptions.COMMAND + ": loading " + options.keys() + " keys of " + options.valueBytes()
                     + " bytes");

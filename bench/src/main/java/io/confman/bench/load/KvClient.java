@@ -10,6 +10,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -72,6 +73,27 @@ final class KvClient {
     Answer get(int worker, String key, boolean stale) throws InterruptedException {
         String query = stale ? "?consistency=stale" : "";
         return send(worker, builder(key, query).GET(), key, query);
+    }
+
+    /**
+     * Asks each URL's {@code /livez} in turn until one answers, with any status: before a run,
+     * so that a cluster that is not there is reported once, not as an error per operation.
+     * Returns the reasons the URLs asked gave, empty when one answered.
+     */
+    List<String> unreachable() throws InterruptedException {
+        List<String> failures = new ArrayList<>();
+        for (URI base : urls) {
+            try {
+                client.send(HttpRequest.newBuilder(base.resolve("/livez")).timeout(requestTimeout).build(),
+                        HttpResponse.BodyHandlers.discarding());
+                return List.of();
+            } catch (IOException e) {
+                // java.net.http's ConnectException often has no message: name the kind then.
+                failures.add(base + " (" + (e.getMessage() != null ? e.getMessage()
+                        : e.getClass().getSimpleName()) + ")");
+            }
+        }
+        return failures;
     }
 
     /** Answers by status ({@code "200"}, {@code "412"}, ...) and requests without one. */
