@@ -33,6 +33,8 @@ import java.util.concurrent.atomic.LongAdder;
 final class KvClient {
 
     static final long CONNECT_TIMEOUT_MS = 5_000;
+    /** A node that does not answer {@code /livez} this fast is not taken as up. */
+    static final long LIVEZ_TIMEOUT_MS = 5_000;
     /** A status tally key for a request that got no answer. */
     static final String NO_ANSWER = "io_error";
 
@@ -61,8 +63,8 @@ final class KvClient {
 
     /** {@code PUT} of a generated value; {@code ifMatch} is an ETag or null. */
     Answer put(int worker, String key, GeneratedValue value, String ifMatch) throws InterruptedException {
-        HttpRequest.Builder request = builder(key, "").header("Content-Type", "application/octet-stream")
-                .PUT(value.publisher());
+        HttpRequest.Builder request = HttpRequest.newBuilder().timeout(requestTimeout)
+                .header("Content-Type", "application/octet-stream").PUT(value.publisher());
         if (ifMatch != null) {
             request.header("If-Match", ifMatch);
         }
@@ -72,7 +74,7 @@ final class KvClient {
     /** {@code GET}, linearizable or stale; the body is read and dropped, however large. */
     Answer get(int worker, String key, boolean stale) throws InterruptedException {
         String query = stale ? "?consistency=stale" : "";
-        return send(worker, builder(key, query).GET(), key, query);
+        return send(worker, HttpRequest.newBuilder().timeout(requestTimeout).GET(), key, query);
     }
 
     /**
@@ -84,7 +86,8 @@ final class KvClient {
         List<String> failures = new ArrayList<>();
         for (URI base : urls) {
             try {
-                client.send(HttpRequest.newBuilder(base.resolve("/livez")).timeout(requestTimeout).build(),
+                client.send(HttpRequest.newBuilder(base.resolve("/livez")).timeout(Duration.ofMillis(LIVEZ_TIMEOUT_MS))
+                        .build(),
                         HttpResponse.BodyHandlers.discarding());
                 return List.of();
             } catch (IOException e) {
@@ -108,11 +111,7 @@ final class KvClient {
         return refusedConnections.sum();
     }
 
-    private HttpRequest.Builder builder(String key, String query) {
-        return HttpRequest.newBuilder(urls.get(0).resolve(namespacePath + encode(key) + query))
-                .timeout(requestTimeout);
-    }
-
+    /** Sends the request, without its URI, to the worker's node, or the next ones that accept a connection. */
     private Answer send(int worker, HttpRequest.Builder request, String key, String query)
             throws InterruptedException {
         for (int attempt = 0; attempt < urls.size(); attempt++) {

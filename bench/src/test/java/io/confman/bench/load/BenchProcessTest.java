@@ -125,9 +125,13 @@ class BenchProcessTest {
 
     /** Runs the workload and checks the summary every successful run must have. */
     private static Map<String, Double> runClean(long operations, String... flags) throws IOException {
-        List<String> args = new ArrayList<>(List.of("--url", url, "--ops", Long.toString(operations)));
+        List<String> args = new ArrayList<>(List.of("--ops", Long.toString(operations)));
         args.addAll(List.of(flags));
+        if (!args.contains("--url")) {
+            args.addAll(List.of("--url", url));
+        }
         Run run = bench(args.toArray(String[]::new));
+        System.out.println(String.join(" ", args) + "\n" + run.err() + run.out()); // Kept in the test's report.
         assertEquals(0, run.status(), run.err());
         Map<String, Double> summary = run.summary();
         for (String field : List.of("ops", "seconds", "ops_per_s", "p50_ms", "p99_ms", "p999_ms", "errors")) {
