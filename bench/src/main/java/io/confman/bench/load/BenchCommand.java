@@ -49,7 +49,16 @@ public final class BenchCommand {
     }
 
     static int run(LoadOptions options, PrintStream out, PrintStream err) throws InterruptedException {
-        KvClient client = new KvClient(options.urls(), options.namespace(), Duration.ofMillis(options.timeoutMs()));
+        try (KvClient client = new KvClient(options.urls(), options.api(), options.namespace(),
+                Duration.ofMillis(options.timeoutMs()));
+             KvClient measuredClient = new KvClient(options.urls(), options.api(), options.namespace(),
+                     Duration.ofMillis(options.timeoutMs()))) {
+            return run(options, client, measuredClient, out, err);
+        }
+    }
+
+    private static int run(LoadOptions options, KvClient client, KvClient measuredClient, PrintStream out,
+                           PrintStream err) throws InterruptedException {
         Workloads workloads = new Workloads(options, client);
         List<String> unreachable = client.unreachable();
         if (!unreachable.isEmpty()) {
@@ -69,10 +78,10 @@ public final class BenchCommand {
                 return Main.EXIT_FAILURE;
             }
         }
-        KvClient measuredClient = new KvClient(options.urls(), options.namespace(),
-                Duration.ofMillis(options.timeoutMs()));
+        client.close();
         Workloads measured = new Workloads(options, measuredClient);
-        LoadRunner.Result result = new LoadRunner(Clock.SYSTEM, options.schedule(), options.concurrency())
+        LoadRunner.Result result = new LoadRunner(Clock.SYSTEM, options.schedule(), options.concurrency(),
+                options.intervalS() * 1_000_000_000L)
                 .run(options.operations(), measured.measured(), progress(err, options.workload().flagName(),
                         options.operations()), PROGRESS_INTERVAL_MS);
         err.println(progressLine(options.workload().flagName(), result.operations(), options.operations(),

@@ -1,7 +1,8 @@
 package io.confman.bench.load;
 
+import java.io.IOException;
 import java.io.InputStream;
-import java.net.http.HttpRequest;
+import java.io.OutputStream;
 import java.util.Objects;
 import java.util.SplittableRandom;
 
@@ -15,6 +16,8 @@ import java.util.SplittableRandom;
 record GeneratedValue(long seed, long sizeBytes) {
 
     static final int BLOCK_BYTES = 64 * 1024;
+    /** The largest value {@link #bytes()} holds whole. */
+    static final int HELD_BYTES_MAX = 1024 * 1024;
 
     GeneratedValue {
         if (sizeBytes < 0) {
@@ -22,24 +25,41 @@ record GeneratedValue(long seed, long sizeBytes) {
         }
     }
 
-    /** A request body of exactly {@link #sizeBytes()} bytes, with its Content-Length. */
-    HttpRequest.BodyPublisher publisher() {
+    /**
+     * A request body of exactly {@link #sizeBytes()} bytes, sent with its Content-Length (so
+     * the node can refuse an oversized value before any of it is sent); over one block it is
+     * written block by block as it is generated.
+     */
+    HttpConnection.Body body() {
         if (sizeBytes <= BLOCK_BYTES) {
-            return HttpRequest.BodyPublishers.ofByteArray(bytes());
+            return HttpConnection.Body.of(bytes());
         }
-        // ofInputStream alone would send it chunked; fromPublisher adds the length, so the
-        // node can refuse an oversized value before any of it is sent.
-        return HttpRequest.BodyPublishers.fromPublisher(HttpRequest.BodyPublishers.ofInputStream(this::stream),
-                sizeBytes);
+        return new HttpConnection.Body() {
+            @Override
+            public long length() {
+                return sizeBytes;
+            }
+
+            @Override
+            public void writeTo(OutputStream out) throws IOException {
+                stream().transferTo(out);
+            }
+        };
     }
 
-    /** The whole value, for sizes that fit one block (small values, tests). */
+    /**
+     * The whole value, for sizes up to {@link #HELD_BYTES_MAX}: small values, the etcd API
+     * (whose JSON needs the value in base64, and which takes at most about 1 MiB), tests.
+     */
     byte[] bytes() {
-        if (sizeBytes > BLOCK_BYTES) {
+        if (sizeBytes > HELD_BYTES_MAX) {
             throw new IllegalStateException("a value of " + sizeBytes + " bytes is streamed, not held");
         }
         byte[] bytes = new byte[(int) sizeBytes];
-        fill(0, bytes, 0, bytes.length);
+        for (int block = 0; (long) block * BLOCK_BYTES < sizeBytes; block++) {
+            int offset = block * BLOCK_BYTES;
+            fill(block, bytes, offset, Math.min(BLOCK_BYTES, bytes.length - offset));
+        }
         return bytes;
     }
 

@@ -1,13 +1,8 @@
 package io.confman.bench.load;
 
 import java.io.IOException;
-import java.net.ConnectException;
 import java.net.URI;
 import java.net.URLEncoder;
-import java.net.http.HttpClient;
-import java.net.http.HttpConnectTimeoutException;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -18,11 +13,10 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
- * The key-value calls of the HTTP API the driver makes, over one shared
- * {@link HttpClient} speaking HTTP/1.1. The client keeps one connection per request in
- * flight (at most one per worker), so a shared client is enough; its selector thread and
- * the hand-off of each answer to its executor are part of every latency measured: small
- * beside a replicated write's fsync, a larger share of a stale read answered from memory.
+ * The key-value calls the driver makes, over Confman's HTTP API or etcd's v3 JSON gateway
+ * ({@link Api}). Each worker thread keeps its own keep-alive {@link HttpConnection} to each
+ * node, so C workers use at most C connections per node and a request costs the driver a
+ * write and a read, nothing shared between workers.
  *
  * <p>Worker w starts at URL w mod n, spreading the workers round-robin over the nodes. A
  * node that refuses the connection (or does not accept it in time) is skipped for the next
@@ -30,13 +24,17 @@ import java.util.concurrent.atomic.LongAdder;
  * error, and every HTTP status, is the operation's outcome; nothing is retried, so the
  * error count shows what a client without retries would see.
  */
-final class KvClient {
+final class KvClient implements AutoCloseable {
 
-    static final long CONNECT_TIMEOUT_MS = 5_000;
+    static final int CONNECT_TIMEOUT_MS = 5_000;
     /** A node that does not answer {@code /livez} this fast is not taken as up. */
-    static final long LIVEZ_TIMEOUT_MS = 5_000;
+    static final int LIVEZ_TIMEOUT_MS = 5_000;
     /** A status tally key for a request that got no answer. */
     static final String NO_ANSWER = "io_error";
+
+    private static final String[] NO_HEADERS = {};
+    private static final String[] OCTETS = {"Content-Type: application/octet-stream"};
+    private static final String[] JSON = {"Content-Type: application/json"};
 
     /** The answer to one request: its status and, for a read, the ETag. */
     record Answer(int status, String etag) {
@@ -45,53 +43,63 @@ final class KvClient {
         }
     }
 
-    private final HttpClient client;
     private final List<URI> urls;
+    private final Api api;
+    private final String namespace;
     private final String namespacePath;
-    private final Duration requestTimeout;
+    private final int requestTimeoutMs;
+    private final ThreadLocal<HttpConnection[]> connections;
+    private final List<HttpConnection> opened = new ArrayList<>();
     private final Map<String, LongAdder> statusCounts = new ConcurrentHashMap<>();
     private final LongAdder refusedConnections = new LongAdder();
 
     KvClient(List<URI> urls, String namespace, Duration requestTimeout) {
-        this.client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-                .connectTimeout(Duration.ofMillis(CONNECT_TIMEOUT_MS)).followRedirects(HttpClient.Redirect.NEVER)
-                .build();
-        this.urls = List.copyOf(urls);
-        this.namespacePath = "/v1/kv/" + encode(namespace) + "/";
-        this.requestTimeout = requestTimeout;
+        this(urls, Api.CONFMAN, namespace, requestTimeout);
     }
 
-    /** {@code PUT} of a generated value; {@code ifMatch} is an ETag or null. */
+    KvClient(List<URI> urls, Api api, String namespace, Duration requestTimeout) {
+        this.urls = List.copyOf(urls);
+        this.api = api;
+        this.namespace = namespace;
+        this.namespacePath = "/v1/kv/" + encode(namespace) + "/";
+        this.requestTimeoutMs = (int) Math.min(Integer.MAX_VALUE, requestTimeout.toMillis());
+        this.connections = ThreadLocal.withInitial(() -> new HttpConnection[this.urls.size()]);
+    }
+
+    /** {@code PUT} of a generated value; {@code ifMatch} is an ETag (etcd: a mod_revision) or null. */
     Answer put(int worker, String key, GeneratedValue value, String ifMatch) throws InterruptedException {
-        HttpRequest.Builder request = HttpRequest.newBuilder().timeout(requestTimeout)
-                .header("Content-Type", "application/octet-stream").PUT(value.publisher());
-        if (ifMatch != null) {
-            request.header("If-Match", ifMatch);
+        if (api == Api.ETCD) {
+            String body = ifMatch == null ? EtcdJson.put(etcdKey(key), value.bytes())
+                    : EtcdJson.putIfModRevision(etcdKey(key), value.bytes(), ifMatch);
+            return sendEtcd(worker, ifMatch == null ? "/v3/kv/put" : "/v3/kv/txn", body);
         }
-        return send(worker, request, key, "");
+        String[] headers = ifMatch == null ? OCTETS : new String[] {OCTETS[0], "If-Match: " + ifMatch};
+        return send(worker, "PUT", namespacePath + encode(key), headers, value.body(), false);
     }
 
     /** {@code GET}, linearizable or stale; the body is read and dropped, however large. */
     Answer get(int worker, String key, boolean stale) throws InterruptedException {
-        String query = stale ? "?consistency=stale" : "";
-        return send(worker, HttpRequest.newBuilder().timeout(requestTimeout).GET(), key, query);
+        if (api == Api.ETCD) {
+            return sendEtcd(worker, "/v3/kv/range", EtcdJson.range(etcdKey(key), stale));
+        }
+        String target = namespacePath + encode(key) + (stale ? "?consistency=stale" : "");
+        return send(worker, "GET", target, NO_HEADERS, null, false);
     }
 
     /**
-     * Asks each URL's {@code /livez} in turn until one answers, with any status: before a run,
-     * so that a cluster that is not there is reported once, not as an error per operation.
-     * Returns the reasons the URLs asked gave, empty when one answered.
+     * Asks each URL's liveness endpoint ({@code /livez}, etcd's {@code /health}) in turn
+     * until one answers, with any status: before a run, so that a cluster that is not there
+     * is reported once, not as an error per operation. Returns the reasons the URLs asked
+     * gave, empty when one answered.
      */
-    List<String> unreachable() throws InterruptedException {
+    List<String> unreachable() {
+        String probe = api == Api.ETCD ? "/health" : "/livez";
         List<String> failures = new ArrayList<>();
         for (URI base : urls) {
-            try {
-                client.send(HttpRequest.newBuilder(base.resolve("/livez")).timeout(Duration.ofMillis(LIVEZ_TIMEOUT_MS))
-                        .build(),
-                        HttpResponse.BodyHandlers.discarding());
+            try (HttpConnection connection = HttpConnection.open(base, LIVEZ_TIMEOUT_MS, LIVEZ_TIMEOUT_MS)) {
+                connection.exchange("GET", probe, NO_HEADERS, null, false);
                 return List.of();
             } catch (IOException e) {
-                // java.net.http's ConnectException often has no message: name the kind then.
                 failures.add(base + " (" + (e.getMessage() != null ? e.getMessage()
                         : e.getClass().getSimpleName()) + ")");
             }
@@ -111,18 +119,55 @@ final class KvClient {
         return refusedConnections.sum();
     }
 
-    /** Sends the request, without its URI, to the worker's node, or the next ones that accept a connection. */
-    private Answer send(int worker, HttpRequest.Builder request, String key, String query)
-            throws InterruptedException {
+    /** Closes every connection the workers opened. */
+    @Override
+    public void close() {
+        synchronized (opened) {
+            opened.forEach(HttpConnection::close);
+            opened.clear();
+        }
+    }
+
+    /**
+     * Sends one etcd gateway call, reads its small JSON answer, and gives it Confman's shape: a
+     * transaction whose comparison failed is a 412, a range that found nothing a 404, and the
+     * key's {@code mod_revision} is the ETag.
+     */
+    private Answer sendEtcd(int worker, String path, String body) throws InterruptedException {
+        return send(worker, "POST", path, JSON, HttpConnection.Body.of(body.getBytes(StandardCharsets.US_ASCII)),
+                true);
+    }
+
+    /** Sends the request to the worker's node, or the next ones that accept a connection. */
+    private Answer send(int worker, String method, String target, String[] headers, HttpConnection.Body body,
+                        boolean etcdAnswer) throws InterruptedException {
+        if (Thread.interrupted()) {
+            throw new InterruptedException();
+        }
+        HttpConnection[] mine = connections.get();
         for (int attempt = 0; attempt < urls.size(); attempt++) {
-            URI base = urls.get(Math.floorMod(worker + attempt, urls.size()));
-            request.uri(base.resolve(namespacePath + encode(key) + query));
+            int node = Math.floorMod(worker + attempt, urls.size());
+            HttpConnection connection = mine[node];
+            if (connection == null || !connection.isOpen()) {
+                try {
+                    connection = HttpConnection.open(urls.get(node), CONNECT_TIMEOUT_MS, requestTimeoutMs);
+                } catch (IOException refused) {
+                    // Refused, not accepted in time, or no route: nothing was sent.
+                    refusedConnections.increment();
+                    continue;
+                }
+                mine[node] = connection;
+                synchronized (opened) {
+                    opened.add(connection);
+                }
+            }
             try {
-                HttpResponse<Void> response = client.send(request.build(), HttpResponse.BodyHandlers.discarding());
-                count(Integer.toString(response.statusCode()));
-                return new Answer(response.statusCode(), response.headers().firstValue("ETag").orElse(null));
-            } catch (ConnectException | HttpConnectTimeoutException refused) {
-                refusedConnections.increment();
+                HttpConnection.Response response = connection.exchange(method, target, headers, body, etcdAnswer);
+                Answer answer = !etcdAnswer ? new Answer(response.status(), response.etag())
+                        : response.status() == 200 ? EtcdJson.answer(target, response.body())
+                        : new Answer(response.status(), null);
+                count(answer.status() == 0 ? NO_ANSWER : Integer.toString(answer.status()));
+                return answer;
             } catch (IOException noAnswer) {
                 count(NO_ANSWER);
                 return new Answer(0, null);
@@ -130,6 +175,11 @@ final class KvClient {
         }
         count(NO_ANSWER);
         return new Answer(0, null);
+    }
+
+    /** The etcd key of a driver key: the namespace as a prefix, as Confman's path has it. */
+    private String etcdKey(String key) {
+        return namespace + "/" + key;
     }
 
     private void count(String status) {

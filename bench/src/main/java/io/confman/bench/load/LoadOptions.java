@@ -24,15 +24,18 @@ import java.util.Set;
  * @param stale         {@code --stale}: reads answered by the node asked, not linearizable
  * @param namespace     {@code --namespace} the keys are written under
  * @param timeoutMs     {@code --timeout-ms} of each request
+ * @param api           {@code --api}: Confman's HTTP API or etcd's v3 JSON gateway
+ * @param intervalS     {@code --interval-s}: the summary also gives the latencies of each such
+ *                      interval of the run, to show whether they grow over a long run
  */
 record LoadOptions(List<URI> urls, Workload workload, long operations, int concurrency, long rate,
                    long valueBytes, long keys, long seed, double readFraction, boolean stale, String namespace,
-                   long timeoutMs) {
+                   long timeoutMs, Api api, long intervalS) {
 
     static final String COMMAND = "confman bench";
     static final String USAGE = "usage: confman bench --url URL[,URL...] --workload put|get|mixed|cas --ops N"
             + " --concurrency C --value-size BYTES [--keys K] [--rate OPS_PER_S] [--seed S] [--read-fraction F]"
-            + " [--stale] [--namespace NS] [--timeout-ms MS]";
+            + " [--stale] [--namespace NS] [--timeout-ms MS] [--api confman|etcd] [--interval-s S]";
     static final String URL_DEFAULT = "http://127.0.0.1:8080";
     static final long OPERATIONS_MAX = 1_000_000_000L;
     static final int CONCURRENCY_DEFAULT = 16;
@@ -49,9 +52,10 @@ record LoadOptions(List<URI> urls, Workload workload, long operations, int concu
     static final double READ_FRACTION_DEFAULT = 0.9;
     static final long TIMEOUT_MS_DEFAULT = 60_000;
     static final long TIMEOUT_MS_MAX = 600_000;
+    static final long INTERVAL_S_DEFAULT = 60;
 
     private static final Set<String> VALUED = Set.of("url", "workload", "ops", "concurrency", "rate", "value-size",
-            "keys", "seed", "read-fraction", "namespace", "timeout-ms");
+            "keys", "seed", "read-fraction", "namespace", "timeout-ms", "api", "interval-s");
     private static final Set<String> BOOLEANS = Set.of("stale");
 
     LoadOptions {
@@ -99,8 +103,24 @@ record LoadOptions(List<URI> urls, Workload workload, long operations, int concu
             throw new UsageException(COMMAND + ": --namespace '" + namespace + "' is reserved (it starts with '.')");
         }
         long timeoutMs = flags.longValue(COMMAND, "timeout-ms", TIMEOUT_MS_DEFAULT, 1, TIMEOUT_MS_MAX);
+        Api api = api(flags.has("api") ? flags.get("api") : Api.CONFMAN.flagName());
+        if (api == Api.ETCD && valueBytes > Api.ETCD_VALUE_BYTES_MAX) {
+            throw new UsageException(COMMAND + ": --api etcd takes values of at most " + Api.ETCD_VALUE_BYTES_MAX
+                    + " bytes (etcd refuses requests over 1.5 MiB and its gateway sends values in base64), not "
+                    + valueBytes);
+        }
+        long intervalS = flags.longValue(COMMAND, "interval-s", INTERVAL_S_DEFAULT, 1, 86_400);
         return new LoadOptions(urls, workload, operations, concurrency, rate, valueBytes, keys, seed, readFraction,
-                stale, namespace, timeoutMs);
+                stale, namespace, timeoutMs, api, intervalS);
+    }
+
+    private static Api api(String name) throws UsageException {
+        for (Api api : Api.values()) {
+            if (api.flagName().equals(name.toLowerCase(Locale.ROOT))) {
+                return api;
+            }
+        }
+        throw new UsageException(COMMAND + ": --api must be confman or etcd, got '" + name + "'");
     }
 
     private static Workload workload(String name) throws UsageException {

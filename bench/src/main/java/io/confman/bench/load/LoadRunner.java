@@ -24,9 +24,17 @@ final class LoadRunner {
     /** An operation sent more than this after its intended start is late (open loop only). */
     static final long LATE_TOLERANCE_NANOS = 1_000_000;
 
-    /** What a run measured; {@code latencies} in microseconds, one value per operation. */
-    record Result(Histogram latencies, long operations, long errors, long conflicts, long late,
-                  long elapsedNanos) {
+    /**
+     * What a run measured; {@code latencies} in microseconds, one value per operation;
+     * {@code intervals} the same latencies split by the interval of the run in which each
+     * operation finished (one histogram per interval, the last one possibly shorter), so that
+     * a long run shows whether its latency grew.
+     */
+    record Result(Histogram latencies, List<Histogram> intervals, long operations, long errors, long conflicts,
+                  long late, long elapsedNanos) {
+        Result {
+            intervals = List.copyOf(intervals);
+        }
     }
 
     /** Called on the thread that started the run, about once per progress interval. */
@@ -38,14 +46,29 @@ final class LoadRunner {
     private final Clock clock;
     private final Schedule schedule;
     private final int concurrency;
+    private final long intervalNanos;
 
+    /** A runner whose result has one interval, the whole run. */
     LoadRunner(Clock clock, Schedule schedule, int concurrency) {
+        this(clock, schedule, concurrency, Long.MAX_VALUE);
+    }
+
+    /**
+     * A runner that also splits its latencies by intervals of {@code intervalNanos}. The split
+     * happens when the progress loop wakes, so an interval's edge is exact to within the
+     * progress interval.
+     */
+    LoadRunner(Clock clock, Schedule schedule, int concurrency, long intervalNanos) {
         if (concurrency < 1) {
             throw new IllegalArgumentException("at least one worker, not " + concurrency);
+        }
+        if (intervalNanos <= 0) {
+            throw new IllegalArgumentException("an interval must be positive, not " + intervalNanos);
         }
         this.clock = clock;
         this.schedule = schedule;
         this.concurrency = concurrency;
+        this.intervalNanos = intervalNanos;
     }
 
     Result run(long operations, Operation operation, Progress progress, long progressIntervalMs)
@@ -95,10 +118,18 @@ final class LoadRunner {
             worker.setDaemon(true);
             workers.add(worker);
         }
+        List<Histogram> intervals = new ArrayList<>();
+        Histogram interval = new Histogram(LATENCY_MICROS_MAX, SIGNIFICANT_DIGITS);
         workers.forEach(Thread::start);
         try {
             while (!finished.await(progressIntervalMs, TimeUnit.MILLISECONDS)) {
-                total.add(recorder.getIntervalHistogram());
+                Histogram recent = recorder.getIntervalHistogram();
+                total.add(recent);
+                interval.add(recent);
+                if (clock.nanoTime() - startNanos >= (intervals.size() + 1) * (double) intervalNanos) {
+                    intervals.add(interval);
+                    interval = new Histogram(LATENCY_MICROS_MAX, SIGNIFICANT_DIGITS);
+                }
                 if (progress != null) {
                     progress.report(done.get(), errors.get(), total, clock.nanoTime() - startNanos);
                 }
@@ -107,7 +138,12 @@ final class LoadRunner {
             workers.forEach(Thread::interrupt);
         }
         long elapsed = clock.nanoTime() - startNanos;
-        total.add(recorder.getIntervalHistogram());
+        Histogram last = recorder.getIntervalHistogram();
+        total.add(last);
+        interval.add(last);
+        if (interval.getTotalCount() > 0 || intervals.isEmpty()) {
+            intervals.add(interval);
+        }
         if (failure.get() != null) {
             throw new IllegalStateException("a worker failed after " + done.get() + " operations: "
                     + failure.get(), failure.get());
@@ -117,6 +153,6 @@ final class LoadRunner {
             throw new IllegalStateException("recorded " + total.getTotalCount() + " latencies for " + done.get()
                     + " of " + operations + " operations");
         }
-        return new Result(total, operations, errors.get(), conflicts.get(), late.get(), elapsed);
+        return new Result(total, intervals, operations, errors.get(), conflicts.get(), late.get(), elapsed);
     }
 }

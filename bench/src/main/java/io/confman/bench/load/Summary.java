@@ -51,6 +51,18 @@ final class Summary {
             json.writeBooleanField("stale", options.stale());
             json.writeNumberField("nodes", options.urls().size());
             json.writeNumberField("refused_connections", refusedConnections);
+            json.writeStringField("api", options.api().flagName());
+            json.writeNumberField("interval_s", options.intervalS());
+            json.writeArrayFieldStart("intervals");
+            for (Histogram interval : result.intervals()) {
+                json.writeStartObject();
+                json.writeNumberField("ops", interval.getTotalCount());
+                json.writeNumberField("p50_ms", millis(interval.getValueAtPercentile(50)));
+                json.writeNumberField("p99_ms", millis(interval.getValueAtPercentile(99)));
+                json.writeNumberField("max_ms", millis(interval.getMaxValue()));
+                json.writeEndObject();
+            }
+            json.writeEndArray();
             json.writeObjectFieldStart("status");
             for (Map.Entry<String, Long> entry : statusCounts.entrySet()) {
                 json.writeNumberField(entry.getKey(), entry.getValue());

@@ -41,9 +41,9 @@ class GeneratedValueTest {
     void aLargeValueIsStreamedWithItsLength() {
         long size = 100L * 1024 * 1024;
         GeneratedValue large = new GeneratedValue(1, size);
-        assertEquals(size, large.publisher().contentLength());
+        assertEquals(size, large.body().length());
         assertThrows(IllegalStateException.class, large::bytes);
-        assertEquals(100, new GeneratedValue(1, 100).publisher().contentLength());
+        assertEquals(100, new GeneratedValue(1, 100).body().length());
     }
 
     private static byte[] readAll(InputStream in, int chunk) throws IOException {

@@ -49,6 +49,10 @@ class LoadOptionsTest {
         assertEquals(new Schedule.OpenLoop(500), parse("--workload put --ops 300 --rate 500").schedule());
         assertEquals(100L * 1024 * 1024, parse("--workload put --ops 3 --value-size 104857600").valueBytes());
         assertEquals(List.of(URI.create(LoadOptions.URL_DEFAULT)), parse("--workload put --ops 1").urls());
+        assertEquals(Api.CONFMAN, parse("--workload put --ops 1").api());
+        assertEquals(Api.ETCD, parse("--workload put --ops 1 --api etcd --value-size 1048576").api());
+        assertEquals(60, parse("--workload put --ops 1").intervalS());
+        assertEquals(5, parse("--workload put --ops 1 --interval-s 5").intervalS());
         assertEquals(List.of(URI.create("http://10.0.0.1:9000")),
                 LoadOptions.parse(new String[]{"--workload", "put", "--ops", "1"}, "http://10.0.0.1:9000").urls());
     }
@@ -78,6 +82,9 @@ class LoadOptionsTest {
         "--workload put --ops 10 --ops 20",
         "--workload put --ops 10 --verbose",
         "--workload put --ops 10 extra",
+        "--workload put --ops 10 --api consul",
+        "--workload put --ops 10 --api etcd --value-size 1048577",
+        "--workload put --ops 10 --interval-s 0",
     })
     void refusedWithExitTwoAndOneLine(String line) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();

@@ -115,4 +115,20 @@ class LoadRunnerTest {
                 }, null, 1_000));
         assertTrue(failure.getMessage().contains("a bug"), failure.getMessage());
     }
+
+    @Test
+    void latenciesAreAlsoSplitByInterval() throws InterruptedException {
+        // 1 worker, 2 ms an operation for 200 operations: about 400 ms, split every 100 ms.
+        LoadRunner.Result result = new LoadRunner(Clock.SYSTEM, new Schedule.ClosedLoop(), 1, 100_000_000L)
+                .run(200, (worker, index) -> {
+                    Thread.sleep(2);
+                    return Outcome.OK;
+                }, null, 10);
+        assertTrue(result.intervals().size() >= 3, "at least 400 ms in intervals of 100 ms: "
+                + result.intervals().size());
+        long counted = result.intervals().stream().mapToLong(org.HdrHistogram.Histogram::getTotalCount).sum();
+        assertEquals(200, counted, "each operation in exactly one interval");
+        assertEquals(1, new LoadRunner(Clock.SYSTEM, new Schedule.ClosedLoop(), 1).run(5,
+                (worker, index) -> Outcome.OK, null, 10).intervals().size(), "without intervals, one: the whole run");
+    }
 }

@@ -1,0 +1,90 @@
+#!/usr/bin/env bash
+# A three-node Confman cluster on loopback with default settings, started the same way as
+# bench/peers/etcd.sh starts etcd, so that bench/compare.sh treats both alike.
+#
+#   bench/peers/confman.sh start DIR   start the nodes with data in DIR; prints the client URLs
+#   bench/peers/confman.sh stop DIR    stop exactly the processes start recorded in DIR/pids
+#   bench/peers/confman.sh urls DIR    print the client URLs again
+#   bench/peers/confman.sh pids DIR    print the nodes' process ids, one per line
+#
+# Each node is `bin/confman server` with only the flags it requires (README.md, "Running a
+# node"): every default, fsync on, the node's own JVM settings. Ports are chosen free at start.
+set -euo pipefail
+
+nodes=3
+root=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/../.." && pwd)
+usage() { echo "usage: confman.sh start|stop|urls|pids DIR" >&2; exit 2; }
+[ $# -eq 2 ] || usage
+action=$1
+dir=$2
+
+free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
+}
+
+stop_all() {
+  [ -f "$dir/pids" ] || return 0
+  local pid
+  while read -r pid; do
+    # Only a process that is still a Confman node started here: a recycled pid is left alone.
+    if [ -n "$pid" ] && grep -q io.confman.cli.Main "/proc/$pid/cmdline" 2>/dev/null; then
+      kill -TERM "$pid" 2>/dev/null || true
+    fi
+  done < "$dir/pids"
+  local deadline=$((SECONDS + 20))
+  while read -r pid; do
+    while [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null && grep -q io.confman.cli.Main "/proc/$pid/cmdline" 2>/dev/null; do
+      if [ $SECONDS -ge $deadline ]; then kill -KILL "$pid" 2>/dev/null || true; break; fi
+      sleep 0.2
+    done
+  done < "$dir/pids"
+  rm -f "$dir/pids"
+}
+
+case "$action" in
+  start)
+    if [ -f "$dir/pids" ]; then
+      echo "confman.sh: $dir/pids exists: a cluster started there is still recorded; stop it first" >&2
+      exit 1
+    fi
+    mkdir -p "$dir"
+    head -c 32 /dev/urandom | base64 > "$dir/secret"
+    chmod 600 "$dir/secret"
+    peers=""
+    urls=""
+    declare -a http peer
+    for i in $(seq 1 $nodes); do
+      http[$i]=$(free_port)
+      peer[$i]=$(free_port)
+      peers="${peers:+$peers,}n$i=127.0.0.1:${peer[$i]}"
+      urls="${urls:+$urls,}http://127.0.0.1:${http[$i]}"
+    done
+    : > "$dir/pids"
+    trap 'stop_all' ERR
+    for i in $(seq 1 $nodes); do
+      rm -rf "$dir/n$i"
+      "$root/bin/confman" server --id "n$i" --peers "$peers" --http "127.0.0.1:${http[$i]}" \
+        --data "$dir/n$i" --cluster-secret-file "$dir/secret" >"$dir/n$i.log" 2>&1 &
+      echo $! >> "$dir/pids"
+    done
+    echo "$urls" > "$dir/urls"
+    # Ready when every node answers /readyz (it knows a leader and has applied its log).
+    deadline=$((SECONDS + 90))
+    for url in ${urls//,/ }; do
+      until curl -sf -m 2 -o /dev/null "$url/readyz"; do
+        if [ $SECONDS -ge $deadline ]; then
+          echo "confman.sh: $url not ready within 90 s (logs: $dir/n*.log)" >&2
+          stop_all
+          exit 1
+        fi
+        sleep 0.2
+      done
+    done
+    trap - ERR
+    echo "$urls"
+    ;;
+  stop) stop_all ;;
+  urls) cat "$dir/urls" ;;
+  pids) cat "$dir/pids" ;;
+  *) usage ;;
+esac

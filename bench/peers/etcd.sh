@@ -1,0 +1,108 @@
+#!/usr/bin/env bash
+# A three-member etcd cluster on loopback, as a peer to measure Confman against
+# (bench/RESULTS.md). etcd comes from Debian's packages (etcd-server, etcd-client), installed
+# when missing; each member keeps etcd's default durability: every write is fsynced to its
+# WAL before it is acknowledged.
+#
+#   bench/peers/etcd.sh start DIR   start the members with data in DIR; prints the client URLs
+#   bench/peers/etcd.sh stop DIR    stop exactly the processes start recorded in DIR/pids
+#   bench/peers/etcd.sh urls DIR    print the client URLs again
+#   bench/peers/etcd.sh pids DIR    print the members' process ids, one per line
+#
+# The load driver speaks etcd's v3 JSON gateway (`bin/confman bench --api etcd`), served on
+# each member's client URL. Ports are chosen free at start and kept in DIR.
+set -euo pipefail
+
+members=3
+usage() { echo "usage: etcd.sh start|stop|urls|pids DIR" >&2; exit 2; }
+[ $# -eq 2 ] || usage
+action=$1
+dir=$2
+
+free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
+}
+
+install_etcd() {
+  command -v etcd >/dev/null && return
+  echo "etcd.sh: installing etcd-server and etcd-client from Debian's packages" >&2
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "etcd.sh: etcd is not installed and installing it needs root (apt-get install etcd-server etcd-client)" >&2
+    exit 1
+  fi
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q etcd-server etcd-client >/dev/null \
+    || { apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q etcd-server etcd-client >/dev/null; }
+}
+
+stop_all() {
+  [ -f "$dir/pids" ] || return 0
+  local pid
+  while read -r pid; do
+    # Only a process that is still an etcd started here: a recycled pid is left alone.
+    if [ -n "$pid" ] && grep -q etcd "/proc/$pid/cmdline" 2>/dev/null; then
+      kill -TERM "$pid" 2>/dev/null || true
+    fi
+  done < "$dir/pids"
+  local deadline=$((SECONDS + 20))
+  while read -r pid; do
+    while [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null && grep -q etcd "/proc/$pid/cmdline" 2>/dev/null; do
+      if [ $SECONDS -ge $deadline ]; then kill -KILL "$pid" 2>/dev/null || true; break; fi
+      sleep 0.2
+    done
+  done < "$dir/pids"
+  rm -f "$dir/pids"
+}
+
+case "$action" in
+  start)
+    install_etcd
+    if [ -f "$dir/pids" ]; then
+      echo "etcd.sh: $dir/pids exists: a cluster started there is still recorded; stop it first" >&2
+      exit 1
+    fi
+    mkdir -p "$dir"
+    initial=""
+    urls=""
+    declare -a client peer
+    for i in $(seq 1 $members); do
+      client[$i]=$(free_port)
+      peer[$i]=$(free_port)
+      initial="${initial:+$initial,}e$i=http://127.0.0.1:${peer[$i]}"
+      urls="${urls:+$urls,}http://127.0.0.1:${client[$i]}"
+    done
+    : > "$dir/pids"
+    trap 'stop_all' ERR
+    for i in $(seq 1 $members); do
+      rm -rf "$dir/e$i"
+      # The defaults etcd ships with, apart from names, addresses and the data directory.
+      etcd --name "e$i" --data-dir "$dir/e$i" \
+        --listen-client-urls "http://127.0.0.1:${client[$i]}" \
+        --advertise-client-urls "http://127.0.0.1:${client[$i]}" \
+        --listen-peer-urls "http://127.0.0.1:${peer[$i]}" \
+        --initial-advertise-peer-urls "http://127.0.0.1:${peer[$i]}" \
+        --initial-cluster "$initial" --initial-cluster-state new \
+        --initial-cluster-token "confman-bench-$$" \
+        >"$dir/e$i.log" 2>&1 &
+      echo $! >> "$dir/pids"
+    done
+    echo "$urls" > "$dir/urls"
+    # Ready when every member answers /health with a leader elected.
+    deadline=$((SECONDS + 60))
+    for url in ${urls//,/ }; do
+      until curl -sf -m 2 "$url/health" 2>/dev/null | grep -q '"health":"true"'; do
+        if [ $SECONDS -ge $deadline ]; then
+          echo "etcd.sh: $url not healthy within 60 s (logs: $dir/e*.log)" >&2
+          stop_all
+          exit 1
+        fi
+        sleep 0.2
+      done
+    done
+    trap - ERR
+    echo "$urls"
+    ;;
+  stop) stop_all ;;
+  urls) cat "$dir/urls" ;;
+  pids) cat "$dir/pids" ;;
+  *) usage ;;
+esac
