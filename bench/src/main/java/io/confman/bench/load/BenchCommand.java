@@ -80,19 +80,38 @@ public final class BenchCommand {
         }
         client.close();
         Workloads measured = new Workloads(options, measuredClient);
+        ProcessCpu serverCpu = new ProcessCpu(options.cpuPids());
+        long cpuBefore = serverCpuMillis(serverCpu, err);
         LoadRunner.Result result = new LoadRunner(Clock.SYSTEM, options.schedule(), options.concurrency(),
                 options.intervalS() * 1_000_000_000L)
                 .run(options.operations(), measured.measured(), progress(err, options.workload().flagName(),
                         options.operations()), PROGRESS_INTERVAL_MS);
+        long cpuAfter = serverCpuMillis(serverCpu, err);
+        long serverCpuMillis = cpuBefore < 0 || cpuAfter < 0 ? -1 : cpuAfter - cpuBefore;
         err.println(progressLine(options.workload().flagName(), result.operations(), options.operations(),
                 result.errors(), result.latencies(), result.elapsedNanos()));
-        out.println(Summary.json(options, result, measuredClient.statusCounts(), measuredClient.refusedConnections()));
+        out.println(Summary.json(options, result, measuredClient.statusCounts(), measuredClient.refusedConnections(),
+                serverCpuMillis));
         if (result.errors() == result.operations()) {
             err.println(LoadOptions.COMMAND + ": every operation failed (answers " + measuredClient.statusCounts()
                     + ")");
             return Main.EXIT_FAILURE;
         }
         return Main.EXIT_OK;
+    }
+
+    /** The servers' CPU time so far, or -1 without {@code --cpu-pids} or when a process went away. */
+    private static long serverCpuMillis(ProcessCpu cpu, PrintStream err) {
+        if (!cpu.enabled()) {
+            return -1;
+        }
+        try {
+            return cpu.totalMillis();
+        } catch (java.io.IOException | RuntimeException e) {
+            err.println(LoadOptions.COMMAND + ": cannot read a server's CPU time (" + e.getMessage()
+                    + "); the summary leaves it out");
+            return -1;
+        }
     }
 
     private static LoadRunner.Progress progress(PrintStream err, String phase, long operations) {

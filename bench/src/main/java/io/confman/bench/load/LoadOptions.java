@@ -27,15 +27,18 @@ import java.util.Set;
  * @param api           {@code --api}: Confman's HTTP API or etcd's v3 JSON gateway
  * @param intervalS     {@code --interval-s}: the summary also gives the latencies of each such
  *                      interval of the run, to show whether they grow over a long run
+ * @param cpuPids       {@code --cpu-pids}: server processes whose CPU time the measured
+ *                      operations used is reported (Linux's {@code /proc})
  */
 record LoadOptions(List<URI> urls, Workload workload, long operations, int concurrency, long rate,
                    long valueBytes, long keys, long seed, double readFraction, boolean stale, String namespace,
-                   long timeoutMs, Api api, long intervalS) {
+                   long timeoutMs, Api api, long intervalS, List<Long> cpuPids) {
 
     static final String COMMAND = "confman bench";
     static final String USAGE = "usage: confman bench --url URL[,URL...] --workload put|get|mixed|cas --ops N"
             + " --concurrency C --value-size BYTES [--keys K] [--rate OPS_PER_S] [--seed S] [--read-fraction F]"
-            + " [--stale] [--namespace NS] [--timeout-ms MS] [--api confman|etcd] [--interval-s S]";
+            + " [--stale] [--namespace NS] [--timeout-ms MS] [--api confman|etcd] [--interval-s S]"
+            + " [--cpu-pids PID,...]";
     static final String URL_DEFAULT = "http://127.0.0.1:8080";
     static final long OPERATIONS_MAX = 1_000_000_000L;
     static final int CONCURRENCY_DEFAULT = 16;
@@ -55,11 +58,13 @@ record LoadOptions(List<URI> urls, Workload workload, long operations, int concu
     static final long INTERVAL_S_DEFAULT = 60;
 
     private static final Set<String> VALUED = Set.of("url", "workload", "ops", "concurrency", "rate", "value-size",
-            "keys", "seed", "read-fraction", "namespace", "timeout-ms", "api", "interval-s");
+            "keys", "seed", "read-fraction", "namespace", "timeout-ms", "api", "interval-s",
+            "cpu-pids");
     private static final Set<String> BOOLEANS = Set.of("stale");
 
     LoadOptions {
         urls = List.copyOf(urls);
+        cpuPids = List.copyOf(cpuPids);
     }
 
     /** Closed or open loop, as {@code --rate} says. */
@@ -110,8 +115,28 @@ record LoadOptions(List<URI> urls, Workload workload, long operations, int concu
                     + valueBytes);
         }
         long intervalS = flags.longValue(COMMAND, "interval-s", INTERVAL_S_DEFAULT, 1, 86_400);
+        List<Long> cpuPids = flags.has("cpu-pids") ? pids(flags.get("cpu-pids")) : List.of();
         return new LoadOptions(urls, workload, operations, concurrency, rate, valueBytes, keys, seed, readFraction,
-                stale, namespace, timeoutMs, api, intervalS);
+                stale, namespace, timeoutMs, api, intervalS, cpuPids);
+    }
+
+    private static List<Long> pids(String list) throws UsageException {
+        List<Long> pids = new ArrayList<>();
+        for (String item : list.split(",", -1)) {
+            long pid;
+            try {
+                pid = Long.parseLong(item.strip());
+            } catch (NumberFormatException notANumber) {
+                throw new UsageException(COMMAND + ": --cpu-pids takes process ids, got '" + item + "'");
+            }
+            if (pid <= 0 || !java.nio.file.Files.isReadable(java.nio.file.Path.of("/proc", Long.toString(pid),
+                    "stat"))) {
+                throw new UsageException(COMMAND + ": --cpu-pids: no process " + item.strip()
+                        + " (its /proc/PID/stat is not readable)");
+            }
+            pids.add(pid);
+        }
+        return pids;
     }
 
     private static Api api(String name) throws UsageException {

@@ -20,7 +20,7 @@ final class Summary {
     }
 
     static String json(LoadOptions options, LoadRunner.Result result, Map<String, Long> statusCounts,
-                       long refusedConnections) {
+                       long refusedConnections, long serverCpuMillis) {
         Histogram latencies = result.latencies();
         double seconds = result.elapsedNanos() / 1e9;
         StringWriter text = new StringWriter();
@@ -63,6 +63,11 @@ final class Summary {
                 json.writeEndObject();
             }
             json.writeEndArray();
+            if (serverCpuMillis >= 0) {
+                json.writeNumberField("server_cpu_ms", serverCpuMillis);
+                json.writeNumberField("server_cpu_ms_per_op", round((double) serverCpuMillis / result.operations(),
+                        4));
+            }
             json.writeObjectFieldStart("status");
             for (Map.Entry<String, Long> entry : statusCounts.entrySet()) {
                 json.writeNumberField(entry.getKey(), entry.getValue());

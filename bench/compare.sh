@@ -1,0 +1,161 @@
+#!/usr/bin/env bash
+# Confman and etcd side by side on this machine: the same workloads, through the same load
+# driver (`bin/confman bench`; `--api etcd` speaks etcd's v3 JSON gateway), against a fresh
+# three-member cluster of each with default settings, alternating which system goes first,
+# for several rounds. Prints a table of medians with the Confman/etcd ratio per workload and
+# writes the raw lines, the table and a latency plot. bench/RESULTS.md holds a run of it.
+#
+#   bench/compare.sh [--rounds N] [--out DIR] [--workloads NAME,...] [--quick]
+#
+#   --rounds N      rounds (default 3); round r runs Confman first when r is odd
+#   --out DIR       where everything goes (default bench/runs/compare-<UTC time>)
+#   --workloads L   only these workloads (names as in the table below)
+#   --quick         a tenth of the operations (a check of the script, not a measurement)
+#
+# Before each measured run the script waits until the machine is idle (at most 120 s; a
+# round that started on a busy machine is marked in its line). Each system gets one
+# unmeasured warm-up run after its start (10,000 puts at concurrency 16), so that a JVM's
+# compilation is not counted against it. The server CPU time per request is the user and
+# system time of the three server processes during the measured operations (/proc).
+set -euo pipefail
+
+root=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)
+rounds=3
+out=""
+only=""
+scale=1
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --rounds) rounds=$2; shift 2 ;;
+    --out) out=$2; shift 2 ;;
+    --workloads) only=$2; shift 2 ;;
+    --quick) scale=10; shift ;;
+    *) echo "usage: compare.sh [--rounds N] [--out DIR] [--workloads NAME,...] [--quick]" >&2; exit 2 ;;
+  esac
+done
+[[ "$rounds" =~ ^[1-9][0-9]*$ ]] || { echo "compare.sh: --rounds must be a positive number" >&2; exit 2; }
+out=${out:-$root/bench/runs/compare-$(date -u +%Y%m%dT%H%M%SZ)}
+mkdir -p "$out"
+out=$(cd "$out" && pwd)
+
+# name | driver flags (ops before scaling) | systems
+workloads=(
+  "put-c1|--workload put --ops 10000 --concurrency 1 --value-size 100|confman etcd"
+  "put-c16|--workload put --ops 10000 --concurrency 16 --value-size 100|confman etcd"
+  "put-c64|--workload put --ops 10000 --concurrency 64 --value-size 100|confman etcd"
+  "get-c16|--workload get --ops 10000 --concurrency 16 --value-size 100 --keys 1000|confman etcd"
+  "get-stale-c16|--workload get --ops 10000 --concurrency 16 --value-size 100 --keys 1000 --stale|confman etcd"
+  "mixed-90-10-c16|--workload mixed --ops 10000 --concurrency 16 --value-size 100 --keys 1000|confman etcd"
+  "cas-8keys-c16|--workload cas --ops 2000 --concurrency 16 --value-size 100 --keys 8|confman etcd"
+  "put-1MiB-c4|--workload put --ops 100 --concurrency 4 --value-size 1048576|confman etcd"
+  "put-100MiB-c1|--workload put --ops 5 --concurrency 1 --value-size 104857600|confman"
+)
+
+log() { echo "compare.sh: $*" >&2; }
+
+# Waits until both cores were at least 90 % idle over a second, for at most 120 s.
+# Prints the idle percentage it saw last.
+wait_idle() {
+  local deadline=$((SECONDS + 120)) idle=0
+  while :; do
+    read -r _ u1 n1 s1 i1 w1 q1 sq1 st1 _ < /proc/stat
+    sleep 1
+    read -r _ u2 n2 s2 i2 w2 q2 sq2 st2 _ < /proc/stat
+    local busy=$(( (u2-u1) + (n2-n1) + (s2-s1) + (q2-q1) + (sq2-sq1) + (st2-st1) ))
+    local quiet=$(( (i2-i1) + (w2-w1) ))
+    idle=$(( 100 * quiet / (busy + quiet > 0 ? busy + quiet : 1) ))
+    if [ "$idle" -ge 90 ] || [ $SECONDS -ge $deadline ]; then
+      echo "$idle"
+      return
+    fi
+  done
+}
+
+classpath() {
+  ls "$root"/{raft,storage,http,jepsen,bench}/target/confman-*.jar "$root"/{storage,http,jepsen,bench}/target/lib/*.jar \
+    2>/dev/null | tr '\n' ':'
+}
+
+cleanup() {
+  "$root/bench/peers/confman.sh" stop "$out/cluster-confman" 2>/dev/null || true
+  "$root/bench/peers/etcd.sh" stop "$out/cluster-etcd" 2>/dev/null || true
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# Builds the jars when they are older than the sources (the command then refuses its empty line).
+"$root/bin/confman" bench >/dev/null 2>&1 || true
+cp=$(classpath)
+java_opts=(--add-opens=java.base/java.lang.reflect=ALL-UNNAMED --add-exports=java.base/sun.nio.ch=ALL-UNNAMED
+           --add-exports=java.base/jdk.internal.ref=ALL-UNNAMED)
+
+{
+  echo "date: $(date -u +%Y-%m-%dT%H:%M:%SZ)"
+  echo "machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(awk '/MemTotal/ {printf "%.1f GiB", $2/1048576}' /proc/meminfo) RAM"
+  echo "kernel: $(uname -r); java: $(java -version 2>&1 | head -1); etcd: $(etcd --version 2>/dev/null | head -1 || echo 'not installed yet')"
+  echo "filesystem of $out: $(df -T "$out" | awk 'NR==2 {print $2}')"
+} > "$out/machine.txt"
+
+log "physical limits"
+mkdir -p "$out/probe"
+wait_idle >/dev/null
+java "${java_opts[@]}" -cp "$cp" io.confman.bench.wal.DiskProbe "$out/probe" --seconds 3 --sequential-mib 256 \
+  | tee "$out/limits.txt" >&2
+java -cp "$cp" io.confman.bench.compare.LoopbackProbe | tee -a "$out/limits.txt" >&2
+rm -rf "$out/probe"
+
+results="$out/results.jsonl"
+: > "$results"
+wanted() { [ -z "$only" ] || [[ ",$only," == *",$1,"* ]]; }
+
+run_system() {
+  local system=$1 round=$2 dir="$out/cluster-$1" api=() urls pids
+  rm -rf "$dir"
+  urls=$("$root/bench/peers/$system.sh" start "$dir")
+  pids=$("$root/bench/peers/$system.sh" pids "$dir" | paste -sd,)
+  [ "$system" = etcd ] && api=(--api etcd)
+  log "round $round, $system: warm-up"
+  "$root/bin/confman" bench "${api[@]}" --url "$urls" --workload put --ops $((10000 / scale)) --concurrency 16 \
+    --value-size 100 --namespace "warmup" >/dev/null 2>"$out/r$round-$system-warmup.err" || true
+  local entry name flags systems
+  for entry in "${workloads[@]}"; do
+    IFS='|' read -r name flags systems <<< "$entry"
+    wanted "$name" || continue
+    [[ " $systems " == *" $system "* ]] || continue
+    # shellcheck disable=SC2206 # a list of flags, split on purpose
+    local args=($flags)
+    local i
+    for i in "${!args[@]}"; do
+      if [ "${args[$i]}" = --ops ]; then
+        args[i+1]=$(( (args[i+1] + scale - 1) / scale ))
+      fi
+    done
+    local idle
+    idle=$(wait_idle)
+    log "round $round, $system: $name (idle ${idle}% before)"
+    local line status=0
+    line=$("$root/bin/confman" bench "${api[@]}" --url "$urls" "${args[@]}" --namespace "r$round-$name" \
+      --cpu-pids "$pids" 2>"$out/r$round-$system-$name.err" | tail -1) || status=$?
+    if [ $status -ne 0 ] || [[ "$line" != "{"* ]]; then
+      log "round $round, $system: $name failed (exit $status; $out/r$round-$system-$name.err)"
+      line=null
+    fi
+    printf '{"system":"%s","round":%d,"workload":"%s","idle_before_pct":%d,"result":%s}\n' \
+      "$system" "$round" "$name" "$idle" "$line" >> "$results"
+  done
+  "$root/bench/peers/$system.sh" stop "$dir"
+  du -sh "$dir" 2>/dev/null | awk '{print "data after the round: " $1}' > "$out/r$round-$system-disk.txt" || true
+  rm -rf "$dir"
+}
+
+for round in $(seq 1 "$rounds"); do
+  if [ $((round % 2)) -eq 1 ]; then order=(confman etcd); else order=(etcd confman); fi
+  for system in "${order[@]}"; do
+    run_system "$system" "$round"
+  done
+done
+
+java -cp "$cp" io.confman.bench.compare.CompareReport "$results" "$out"
+echo
+cat "$out/limits.txt"
+echo "raw lines: $results; table: $out/summary.md; plot: $out/latency.svg"
