@@ -13,9 +13,10 @@
 #   --quick         a tenth of the operations (a check of the script, not a measurement)
 #
 # Before each measured run the script waits until the machine is idle (at most 120 s; a
-# round that started on a busy machine is marked in its line). Each system gets one
-# unmeasured warm-up run after its start (10,000 puts at concurrency 16), so that a JVM's
-# compilation is not counted against it. The server CPU time per request is the user and
+# round that started on a busy machine is marked in its line). Each system gets the same
+# unmeasured warm-up runs after its start (about 170,000 requests of every kind), so that a
+# JVM's compilation is not counted against it: a JVM's optimising compiler keeps working
+# through the first hundred thousand requests or so, on the cores the servers share. The server CPU time per request is the user and
 # system time of the three server processes during the measured operations (/proc).
 set -euo pipefail
 
@@ -49,6 +50,20 @@ workloads=(
   "cas-8keys-c16|--workload cas --ops 2000 --concurrency 16 --value-size 100 --keys 8|confman etcd"
   "put-1MiB-c4|--workload put --ops 100 --concurrency 4 --value-size 1048576|confman etcd"
   "put-100MiB-c1|--workload put --ops 5 --concurrency 1 --value-size 104857600|confman"
+)
+
+# Unmeasured runs after each start, the same for both systems: a JVM compiles its hot paths
+# during its first hundred thousand requests or so (a long-running server has done so long
+# ago); etcd, compiled ahead of time, needs that less but gets them too.
+warmups=(
+  "--workload put --ops $((60000 / scale)) --concurrency 64 --value-size 100"
+  "--workload put --ops $((2000 / scale)) --concurrency 1 --value-size 100"
+  "--workload mixed --ops $((30000 / scale)) --concurrency 16 --value-size 100 --keys 1000"
+  "--workload get --ops $((10000 / scale)) --concurrency 16 --value-size 100 --keys 1000 --stale"
+  "--workload cas --ops $((2000 / scale)) --concurrency 16 --value-size 100 --keys 8"
+  "--workload put --ops $((20 / scale + 1)) --concurrency 4 --value-size 1048576"
+  "--workload put --ops $((60000 / scale)) --concurrency 64 --value-size 100"
+  "--workload put --ops $((2000 / scale)) --concurrency 1 --value-size 100"
 )
 
 log() { echo "compare.sh: $*" >&2; }
@@ -115,8 +130,13 @@ run_system() {
   pids=$("$root/bench/peers/$system.sh" pids "$dir" | paste -sd,)
   [ "$system" = etcd ] && api=(--api etcd)
   log "round $round, $system: warm-up"
-  "$root/bin/confman" bench "${api[@]}" --url "$urls" --workload put --ops $((10000 / scale)) --concurrency 16 \
-    --value-size 100 --namespace "warmup" >/dev/null 2>"$out/r$round-$system-warmup.err" || true
+  local warm
+  for warm in "${warmups[@]}"; do
+    # shellcheck disable=SC2206 # a list of flags, split on purpose
+    local warm_args=($warm)
+    "$root/bin/confman" bench "${api[@]}" --url "$urls" "${warm_args[@]}" --namespace warmup \
+      >/dev/null 2>>"$out/r$round-$system-warmup.err" || log "round $round, $system: a warm-up run failed ($warm)"
+  done
   local entry name flags systems
   for entry in "${workloads[@]}"; do
     IFS='|' read -r name flags systems <<< "$entry"

@@ -134,7 +134,10 @@ class WriteForwarderTest {
         CompletableFuture<ApplyResult> early = new CompletableFuture<>();
         writes.add(new WriteForwarder.PendingWrite(put("a"), early, 0, 100), 0);
         add(put("b"), 0);
+        assertFalse(writes.anyExpired(100), "the deadline itself is not past");
+        assertTrue(writes.anyExpired(101), "the node's loop expires only when this says so");
         writes.expire(101, TIMED_OUT);
+        assertFalse(writes.anyExpired(101), "b's deadline is later");
         assertEquals(TIMED_OUT, failure(early), "a copy was proposed, so the outcome is unknown");
         assertEquals(2, writes.firstOutstanding());
         writes.checkInvariantsFully();
