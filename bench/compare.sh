@@ -12,29 +12,40 @@
 #   --workloads L   only these workloads (names as in the table below)
 #   --quick         a tenth of the operations (a check of the script, not a measurement)
 #
-# Before each measured run the script waits until the machine is idle (at most 120 s; a
-# round that started on a busy machine is marked in its line). Each system gets the same
-# unmeasured warm-up runs after its start (about 170,000 requests of every kind), so that a
-# JVM's compilation is not counted against it: a JVM's optimising compiler keeps working
-# through the first hundred thousand requests or so, on the cores the servers share. The server CPU time per request is the user and
-# system time of the three server processes during the measured operations (/proc).
+# Before each measured run the script waits until the machine is idle (both cores at least
+# 90 % idle over a second, I/O wait counted as busy; at most 120 s, and a run that started on
+# a busy machine is flagged under the table). Each system gets the same unmeasured warm-up
+# runs after its start (about 170,000 requests of every kind), so that a JVM's compilation
+# is not counted against it: a JVM's optimising compiler keeps working through the first
+# hundred thousand requests or so, on the cores the servers share. The driver lists the
+# leader's URL first for both systems, so the lone worker of a concurrency-1 run writes to
+# the leader (other workers spread round-robin over the three). The server CPU time per
+# operation is the user and system time of the three server processes during the measured
+# operations (/proc), divided by the operations (a cas operation is two requests).
 set -euo pipefail
 
 root=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)
+# The launcher and the classpath of the probes; the tests point them at their own build.
+confman=${CONFMAN_CMD:-$root/bin/confman}
 rounds=3
 out=""
 only=""
 scale=1
+usage() { echo "usage: compare.sh [--rounds N] [--out DIR] [--workloads NAME,...] [--quick]" >&2; exit 2; }
 while [ $# -gt 0 ]; do
+  case "$1" in
+    --rounds|--out|--workloads) [ $# -ge 2 ] || usage ;;
+  esac
   case "$1" in
     --rounds) rounds=$2; shift 2 ;;
     --out) out=$2; shift 2 ;;
     --workloads) only=$2; shift 2 ;;
     --quick) scale=10; shift ;;
-    *) echo "usage: compare.sh [--rounds N] [--out DIR] [--workloads NAME,...] [--quick]" >&2; exit 2 ;;
+    *) usage ;;
   esac
 done
 [[ "$rounds" =~ ^[1-9][0-9]*$ ]] || { echo "compare.sh: --rounds must be a positive number" >&2; exit 2; }
+[ "$rounds" -ge 3 ] || echo "compare.sh: fewer than 3 rounds: medians of so few say little" >&2
 out=${out:-$root/bench/runs/compare-$(date -u +%Y%m%dT%H%M%SZ)}
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
@@ -68,6 +79,13 @@ warmups=(
 
 log() { echo "compare.sh: $*" >&2; }
 
+if [ -n "$only" ]; then
+  known=" $(for entry in "${workloads[@]}"; do printf '%s ' "${entry%%|*}"; done)"
+  for name in ${only//,/ }; do
+    [[ "$known" == *" $name "* ]] || { echo "compare.sh: no workload '$name'; there are:$known" >&2; exit 2; }
+  done
+fi
+
 # Waits until both cores were at least 90 % idle over a second, for at most 120 s.
 # Prints the idle percentage it saw last.
 wait_idle() {
@@ -76,8 +94,9 @@ wait_idle() {
     read -r _ u1 n1 s1 i1 w1 q1 sq1 st1 _ < /proc/stat
     sleep 1
     read -r _ u2 n2 s2 i2 w2 q2 sq2 st2 _ < /proc/stat
-    local busy=$(( (u2-u1) + (n2-n1) + (s2-s1) + (q2-q1) + (sq2-sq1) + (st2-st1) ))
-    local quiet=$(( (i2-i1) + (w2-w1) ))
+    # Waiting for the disk is busy here: writeback competes with the fsyncs measured.
+    local busy=$(( (u2-u1) + (n2-n1) + (s2-s1) + (w2-w1) + (q2-q1) + (sq2-sq1) + (st2-st1) ))
+    local quiet=$(( i2-i1 ))
     idle=$(( 100 * quiet / (busy + quiet > 0 ? busy + quiet : 1) ))
     if [ "$idle" -ge 90 ] || [ $SECONDS -ge $deadline ]; then
       echo "$idle"
@@ -91,7 +110,9 @@ classpath() {
     2>/dev/null | tr '\n' ':'
 }
 
+driver=""
 cleanup() {
+  [ -n "$driver" ] && kill "$driver" 2>/dev/null || true
   "$root/bench/peers/confman.sh" stop "$out/cluster-confman" 2>/dev/null || true
   "$root/bench/peers/etcd.sh" stop "$out/cluster-etcd" 2>/dev/null || true
 }
@@ -99,8 +120,8 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 # Builds the jars when they are older than the sources (the command then refuses its empty line).
-"$root/bin/confman" bench >/dev/null 2>&1 || true
-cp=$(classpath)
+"$confman" bench >/dev/null 2>&1 || true
+cp=${CONFMAN_CLASSPATH:-$(classpath)}
 java_opts=(--add-opens=java.base/java.lang.reflect=ALL-UNNAMED --add-exports=java.base/sun.nio.ch=ALL-UNNAMED
            --add-exports=java.base/jdk.internal.ref=ALL-UNNAMED)
 
@@ -114,7 +135,9 @@ java_opts=(--add-opens=java.base/java.lang.reflect=ALL-UNNAMED --add-exports=jav
 log "physical limits"
 mkdir -p "$out/probe"
 wait_idle >/dev/null
-java "${java_opts[@]}" -cp "$cp" io.confman.bench.wal.DiskProbe "$out/probe" --seconds 3 --sequential-mib 256 \
+probe_args=(--seconds 3 --sequential-mib 256)
+[ "$scale" -gt 1 ] && probe_args=(--seconds 1 --sequential-mib 32)
+java "${java_opts[@]}" -cp "$cp" io.confman.bench.wal.DiskProbe "$out/probe" "${probe_args[@]}" \
   | tee "$out/limits.txt" >&2
 java -cp "$cp" io.confman.bench.compare.LoopbackProbe | tee -a "$out/limits.txt" >&2
 rm -rf "$out/probe"
@@ -123,19 +146,31 @@ results="$out/results.jsonl"
 : > "$results"
 wanted() { [ -z "$only" ] || [[ ",$only," == *",$1,"* ]]; }
 
+# The URLs with the leader's first.
+leader_first() {
+  local system=$1 dir=$2 urls=$3 leads rest
+  leads=$("$root/bench/peers/$system.sh" leader "$dir") || { echo "$urls"; return; }
+  rest=$(tr ',' '\n' <<< "$urls" | grep -vxF "$leads" | paste -sd,)
+  echo "$leads${rest:+,$rest}"
+}
+
 run_system() {
   local system=$1 round=$2 dir="$out/cluster-$1" api=() urls pids
   rm -rf "$dir"
   urls=$("$root/bench/peers/$system.sh" start "$dir")
   pids=$("$root/bench/peers/$system.sh" pids "$dir" | paste -sd,)
+  urls=$(leader_first "$system" "$dir" "$urls")
   [ "$system" = etcd ] && api=(--api etcd)
   log "round $round, $system: warm-up"
   local warm
   for warm in "${warmups[@]}"; do
     # shellcheck disable=SC2206 # a list of flags, split on purpose
     local warm_args=($warm)
-    "$root/bin/confman" bench "${api[@]}" --url "$urls" "${warm_args[@]}" --namespace warmup \
-      >/dev/null 2>>"$out/r$round-$system-warmup.err" || log "round $round, $system: a warm-up run failed ($warm)"
+    "$confman" bench "${api[@]}" --url "$urls" "${warm_args[@]}" --namespace warmup \
+      >/dev/null 2>>"$out/r$round-$system-warmup.err" &
+    driver=$!
+    wait "$driver" || log "round $round, $system: a warm-up run failed ($warm)"
+    driver=""
   done
   local entry name flags systems
   for entry in "${workloads[@]}"; do
@@ -153,15 +188,23 @@ run_system() {
     local idle
     idle=$(wait_idle)
     log "round $round, $system: $name (idle ${idle}% before)"
-    local line status=0
-    line=$("$root/bin/confman" bench "${api[@]}" --url "$urls" "${args[@]}" --namespace "r$round-$name" \
-      --cpu-pids "$pids" 2>"$out/r$round-$system-$name.err" | tail -1) || status=$?
+    # The leader may have changed since the start (it should not have): say who led.
+    local leads line status=0
+    leads=$("$root/bench/peers/$system.sh" leader "$dir" || echo none)
+    # In the background, so that a signal stops the run at once (see cleanup).
+    "$confman" bench "${api[@]}" --url "$urls" "${args[@]}" --namespace "r$round-$name" \
+      --cpu-pids "$pids" >"$out/r$round-$system-$name.out" 2>"$out/r$round-$system-$name.err" &
+    driver=$!
+    wait "$driver" || status=$?
+    driver=""
+    line=$(tail -1 "$out/r$round-$system-$name.out")
     if [ $status -ne 0 ] || [[ "$line" != "{"* ]]; then
       log "round $round, $system: $name failed (exit $status; $out/r$round-$system-$name.err)"
       line=null
     fi
-    printf '{"system":"%s","round":%d,"workload":"%s","idle_before_pct":%d,"result":%s}\n' \
-      "$system" "$round" "$name" "$idle" "$line" >> "$results"
+    printf '{"system":"%s","round":%d,"workload":"%s","idle_before_pct":%d,"leader_first":%s,"result":%s}\n' \
+      "$system" "$round" "$name" "$idle" "$([ "$leads" = "${urls%%,*}" ] && echo true || echo false)" "$line" \
+      >> "$results"
   done
   "$root/bench/peers/$system.sh" stop "$dir"
   du -sh "$dir" 2>/dev/null | awk '{print "data after the round: " $1}' > "$out/r$round-$system-disk.txt" || true

@@ -7,22 +7,26 @@
 #   bench/soak.sh [--system confman|etcd] [--seconds S] [--rate R] [--out DIR]
 #
 # Defaults: confman, 600 s, 1,000 puts a second of 100-byte values over 100,000 keys (so
-# keys are overwritten and the store stays the same size), concurrency bound 64, after an
+# keys are overwritten and Confman's store stays the same size; etcd keeps every revision
+# until it is compacted, which its defaults never do), concurrency bound 64, after an
 # unmeasured warm-up of 122,000 puts.
 set -euo pipefail
 
 root=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)
+confman=${CONFMAN_CMD:-$root/bin/confman}
 system=confman
 seconds=600
 rate=1000
 out=""
+usage() { echo "usage: soak.sh [--system confman|etcd] [--seconds S] [--rate R] [--out DIR]" >&2; exit 2; }
 while [ $# -gt 0 ]; do
+  [ $# -ge 2 ] || usage
   case "$1" in
     --system) system=$2; shift 2 ;;
     --seconds) seconds=$2; shift 2 ;;
     --rate) rate=$2; shift 2 ;;
     --out) out=$2; shift 2 ;;
-    *) echo "usage: soak.sh [--system confman|etcd] [--seconds S] [--rate R] [--out DIR]" >&2; exit 2 ;;
+    *) usage ;;
   esac
 done
 case "$system" in confman|etcd) ;; *) echo "soak.sh: --system must be confman or etcd" >&2; exit 2 ;; esac
@@ -34,14 +38,19 @@ out=$(cd "$out" && pwd)
 cluster="$out/cluster"
 
 sampler=""
+driver=""
 cleanup() {
-  [ -n "$sampler" ] && kill "$sampler" 2>/dev/null || true
+  [ -n "$driver" ] && kill "$driver" 2>/dev/null || true
+  if [ -n "$sampler" ]; then
+    pkill -P "$sampler" 2>/dev/null || true # its sleep
+    kill "$sampler" 2>/dev/null || true
+  fi
   "$root/bench/peers/$system.sh" stop "$cluster" 2>/dev/null || true
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-"$root/bin/confman" bench >/dev/null 2>&1 || true # builds the jars when they are stale
+"$confman" bench >/dev/null 2>&1 || true # builds the jars when they are stale
 urls=$("$root/bench/peers/$system.sh" start "$cluster")
 pids=$("$root/bench/peers/$system.sh" pids "$cluster" | paste -sd,)
 api=()
@@ -51,7 +60,7 @@ api=()
 # servers and not a JVM's compiler.
 for warm in "--ops 60000 --concurrency 64" "--ops 2000 --concurrency 1" "--ops 60000 --concurrency 64"; do
   # shellcheck disable=SC2086 # a list of flags, split on purpose
-  "$root/bin/confman" bench "${api[@]}" --url "$urls" --workload put $warm --value-size 100 --namespace warmup \
+  "$confman" bench "${api[@]}" --url "$urls" --workload put $warm --value-size 100 --namespace warmup \
     >/dev/null 2>>"$out/warmup.err" || echo "soak.sh: a warm-up run failed ($warm)" >&2
 done
 
@@ -66,9 +75,14 @@ done
 ) > "$out/disk.txt" 2>/dev/null &
 sampler=$!
 
-"$root/bin/confman" bench "${api[@]}" --url "$urls" --workload put --ops $((seconds * rate)) --rate "$rate" \
+# In the background, so that a signal stops the run at once (see cleanup).
+"$confman" bench "${api[@]}" --url "$urls" --workload put --ops $((seconds * rate)) --rate "$rate" \
   --concurrency 64 --value-size 100 --keys 100000 --namespace soak --interval-s 60 --cpu-pids "$pids" \
-  2>"$out/progress.txt" | tail -1 > "$out/summary.json"
+  >"$out/driver.out" 2>"$out/progress.txt" &
+driver=$!
+wait "$driver"
+driver=""
+tail -1 "$out/driver.out" > "$out/summary.json"
 
 python3 - "$out/summary.json" <<'PY'
 import json, sys

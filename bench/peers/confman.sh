@@ -6,6 +6,7 @@
 #   bench/peers/confman.sh stop DIR    stop exactly the processes start recorded in DIR/pids
 #   bench/peers/confman.sh urls DIR    print the client URLs again
 #   bench/peers/confman.sh pids DIR    print the nodes' process ids, one per line
+#   bench/peers/confman.sh leader DIR  print the client URL of the node that leads now
 #
 # Each node is `bin/confman server` with only the flags it requires (README.md, "Running a
 # node"): every default, fsync on, the node's own JVM settings. Ports are chosen free at start.
@@ -13,13 +14,35 @@ set -euo pipefail
 
 nodes=3
 root=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/../.." && pwd)
-usage() { echo "usage: confman.sh start|stop|urls|pids DIR" >&2; exit 2; }
+# The launcher; the tests point it at their own build.
+confman=${CONFMAN_CMD:-$root/bin/confman}
+usage() { echo "usage: confman.sh start|stop|urls|pids|leader DIR" >&2; exit 2; }
 [ $# -eq 2 ] || usage
 action=$1
 dir=$2
 
-free_port() {
-  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
+# N free ports at once: every socket is held until all are chosen, so none repeats.
+free_ports() {
+  python3 -c 'import socket,sys
+socks=[socket.socket() for _ in range(int(sys.argv[1]))]
+for s in socks: s.bind(("127.0.0.1", 0))
+print(" ".join(str(s.getsockname()[1]) for s in socks))' "$1"
+}
+
+# The node that the first node answering /v1/status names as leader (nodes are n1..nN, in
+# the order of the URLs).
+leader() {
+  local url id
+  for url in $(tr ',' ' ' < "$dir/urls"); do
+    id=$(curl -sf -m 5 "$url/v1/status" 2>/dev/null | python3 -c 'import json,sys
+print(json.load(sys.stdin).get("leader") or "")' 2>/dev/null) || continue
+    if [[ "$id" =~ ^n([0-9]+)$ ]]; then
+      cut -d, -f"${BASH_REMATCH[1]}" < "$dir/urls"
+      return 0
+    fi
+  done
+  echo "confman.sh: no node knows a leader" >&2
+  return 1
 }
 
 stop_all() {
@@ -48,14 +71,18 @@ case "$action" in
       exit 1
     fi
     mkdir -p "$dir"
+    # Build now when the jars are stale (the driver refuses its empty line afterwards), so that
+    # every recorded pid is a node's JVM by the time it is waited for, not a launcher building.
+    "$confman" bench >/dev/null 2>&1 || true
     head -c 32 /dev/urandom | base64 > "$dir/secret"
     chmod 600 "$dir/secret"
     peers=""
     urls=""
+    read -r -a ports <<< "$(free_ports $((2 * nodes)))"
     declare -a http peer
     for i in $(seq 1 $nodes); do
-      http[$i]=$(free_port)
-      peer[$i]=$(free_port)
+      http[$i]=${ports[$((2 * i - 2))]}
+      peer[$i]=${ports[$((2 * i - 1))]}
       peers="${peers:+$peers,}n$i=127.0.0.1:${peer[$i]}"
       urls="${urls:+$urls,}http://127.0.0.1:${http[$i]}"
     done
@@ -63,7 +90,7 @@ case "$action" in
     trap 'stop_all' ERR
     for i in $(seq 1 $nodes); do
       rm -rf "$dir/n$i"
-      "$root/bin/confman" server --id "n$i" --peers "$peers" --http "127.0.0.1:${http[$i]}" \
+      "$confman" server --id "n$i" --peers "$peers" --http "127.0.0.1:${http[$i]}" \
         --data "$dir/n$i" --cluster-secret-file "$dir/secret" >"$dir/n$i.log" 2>&1 &
       echo $! >> "$dir/pids"
     done
@@ -85,6 +112,7 @@ case "$action" in
     ;;
   stop) stop_all ;;
   urls) cat "$dir/urls" ;;
+  leader) leader ;;
   pids) cat "$dir/pids" ;;
   *) usage ;;
 esac

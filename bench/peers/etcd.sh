@@ -8,19 +8,24 @@
 #   bench/peers/etcd.sh stop DIR    stop exactly the processes start recorded in DIR/pids
 #   bench/peers/etcd.sh urls DIR    print the client URLs again
 #   bench/peers/etcd.sh pids DIR    print the members' process ids, one per line
+#   bench/peers/etcd.sh leader DIR  print the client URL of the member that leads now
 #
 # The load driver speaks etcd's v3 JSON gateway (`bin/confman bench --api etcd`), served on
 # each member's client URL. Ports are chosen free at start and kept in DIR.
 set -euo pipefail
 
 members=3
-usage() { echo "usage: etcd.sh start|stop|urls|pids DIR" >&2; exit 2; }
+usage() { echo "usage: etcd.sh start|stop|urls|pids|leader DIR" >&2; exit 2; }
 [ $# -eq 2 ] || usage
 action=$1
 dir=$2
 
-free_port() {
-  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
+# N free ports at once: every socket is held until all are chosen, so none repeats.
+free_ports() {
+  python3 -c 'import socket,sys
+socks=[socket.socket() for _ in range(int(sys.argv[1]))]
+for s in socks: s.bind(("127.0.0.1", 0))
+print(" ".join(str(s.getsockname()[1]) for s in socks))' "$1"
 }
 
 install_etcd() {
@@ -32,6 +37,20 @@ install_etcd() {
   fi
   DEBIAN_FRONTEND=noninteractive apt-get install -y -q etcd-server etcd-client >/dev/null \
     || { apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q etcd-server etcd-client >/dev/null; }
+}
+
+# The member whose own id is the leader id it reports (maintenance status, v3 JSON gateway).
+leader() {
+  local url
+  for url in $(tr ',' ' ' < "$dir/urls"); do
+    if curl -sf -m 5 -X POST "$url/v3/maintenance/status" -d '{}' 2>/dev/null | python3 -c 'import json,sys
+s=json.load(sys.stdin); sys.exit(0 if s.get("leader") and s["leader"]==s["header"]["member_id"] else 1)'; then
+      echo "$url"
+      return 0
+    fi
+  done
+  echo "etcd.sh: no member says it leads" >&2
+  return 1
 }
 
 stop_all() {
@@ -63,10 +82,11 @@ case "$action" in
     mkdir -p "$dir"
     initial=""
     urls=""
+    read -r -a ports <<< "$(free_ports $((2 * members)))"
     declare -a client peer
     for i in $(seq 1 $members); do
-      client[$i]=$(free_port)
-      peer[$i]=$(free_port)
+      client[$i]=${ports[$((2 * i - 2))]}
+      peer[$i]=${ports[$((2 * i - 1))]}
       initial="${initial:+$initial,}e$i=http://127.0.0.1:${peer[$i]}"
       urls="${urls:+$urls,}http://127.0.0.1:${client[$i]}"
     done
@@ -103,6 +123,7 @@ case "$action" in
     ;;
   stop) stop_all ;;
   urls) cat "$dir/urls" ;;
+  leader) leader ;;
   pids) cat "$dir/pids" ;;
   *) usage ;;
 esac

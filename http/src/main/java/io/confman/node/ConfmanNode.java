@@ -1242,13 +1242,13 @@ public final class ConfmanNode implements AutoCloseable {
 
     /**
      * Logs a warning when a timing warning appears and an info line when it clears, once each.
-     * At most once per tick: a p99 sorts the recorders' windows, and under load a new fsync
-     * sample arrives on almost every turn of the loop, which must not pay for that each time.
+     * At most ten times a second: a p99 sorts the recorders' windows, and under load a new
+     * fsync sample arrives on almost every turn of the loop, which must not pay for that each
+     * time (once a tick, it was a visible share of a busy loop); a p99 over a window of recent
+     * samples moves slowly anyway.
      */
     private void checkTimingWarnings(long nowNanos) {
         long samples = persistDurations.count() + snapshotDurations.count();
-        // A p99 over a window of recent samples moves slowly: a check a tenth of a second is
-        // plenty, where one each tick sorted the window a hundred times a second under load.
         if (samples == timingSamplesSeen || nowNanos - lastTimingCheckNanos < TIMING_CHECK_INTERVAL_NANOS) {
             return;
         }

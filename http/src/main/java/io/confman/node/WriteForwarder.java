@@ -277,15 +277,18 @@ final class WriteForwarder {
     }
 
     /**
-     * Fails the writes past their deadline: with {@code timeout} (outcome unknown) when a copy
-     * may still commit, otherwise with the certain failure (the last refusal, or no leader).
+     * Whether {@link #expire} would fail a write now: the oldest one is past its deadline
+     * (writes are pending in the order the loop took them, which is their deadlines' order).
      */
-    /** Whether {@link #expire} would fail a write now: the oldest one is past its deadline. */
     boolean anyExpired(long nowNanos) {
         Iterator<PendingWrite> writes = pending.values().iterator();
         return writes.hasNext() && nowNanos - writes.next().deadlineNanos > 0;
     }
 
+    /**
+     * Fails the writes past their deadline: with {@code timeout} (outcome unknown) when a copy
+     * may still commit, otherwise with the certain failure (the last refusal, or no leader).
+     */
     void expire(long nowNanos, RuntimeException timeout) {
         Iterator<PendingWrite> writes = pending.values().iterator();
         while (writes.hasNext()) {

@@ -26,10 +26,20 @@ public final class CompareReport {
 
     static final String CONFMAN = "confman";
     static final String ETCD = "etcd";
+    /** compare.sh waits for this much idle CPU before a run. */
+    static final int IDLE_PCT_MIN = 90;
     private static final JsonFactory JSON = new JsonFactory();
 
-    /** One run of the driver. */
-    record Run(String system, int round, String workload, Map<String, Object> result) {
+    /**
+     * One run of the driver, with the idle share of the CPUs just before it and whether the
+     * leader was the first URL (the lone worker of a concurrency-1 run writes to it).
+     */
+    record Run(String system, int round, String workload, int idleBeforePct, boolean leaderFirst,
+               Map<String, Object> result) {
+        Run(String system, int round, String workload, Map<String, Object> result) {
+            this(system, round, workload, 100, true, result);
+        }
+
         double number(String field) {
             Object value = result.get(field);
             return value instanceof Number n ? n.doubleValue() : Double.NaN;
@@ -56,7 +66,7 @@ public final class CompareReport {
         Path out = Path.of(args[1]);
         Files.createDirectories(out);
         Map<String, Map<String, Medians>> medians = medians(runs);
-        String table = table(medians);
+        String table = table(medians) + caveats(runs);
         Files.writeString(out.resolve("summary.md"), table, StandardCharsets.UTF_8);
         Files.writeString(out.resolve("latency.svg"), svg(medians), StandardCharsets.UTF_8);
         System.out.print(table);
@@ -75,8 +85,10 @@ public final class CompareReport {
             }
             @SuppressWarnings("unchecked")
             Map<String, Object> summary = (Map<String, Object>) result;
+            Object idle = record.get("idle_before_pct");
             runs.add(new Run((String) record.get("system"), ((Number) record.get("round")).intValue(),
-                    (String) record.get("workload"), summary));
+                    (String) record.get("workload"), idle instanceof Number n ? n.intValue() : 100,
+                    !Boolean.FALSE.equals(record.get("leader_first")), summary));
         }
         return runs;
     }
@@ -131,6 +143,23 @@ public final class CompareReport {
                     .append(etcd == null ? 0 : etcd.errors()).append(" |\n");
         });
         return text.toString();
+    }
+
+    /** Lines under the table naming the runs that started on a busy machine or away from the leader. */
+    static String caveats(List<Run> runs) {
+        StringBuilder text = new StringBuilder();
+        for (Run run : runs) {
+            if (run.idleBeforePct() < IDLE_PCT_MIN) {
+                text.append("\nround ").append(run.round()).append(", ").append(run.system()).append(", ")
+                        .append(run.workload()).append(": started with the CPUs ").append(run.idleBeforePct())
+                        .append(" % idle");
+            }
+            if (!run.leaderFirst()) {
+                text.append("\nround ").append(run.round()).append(", ").append(run.system()).append(", ")
+                        .append(run.workload()).append(": the first URL was not the leader's");
+            }
+        }
+        return text.isEmpty() ? "" : text.append('\n').toString();
     }
 
     private interface Figure {

@@ -62,6 +62,7 @@ final class HttpConnection implements Closeable {
     private final String host;
     private final byte[] discard = new byte[BUFFER_BYTES];
     private boolean open = true;
+    private long lastUsedNanos = System.nanoTime();
 
     private HttpConnection(Socket socket, String host) throws IOException {
         this.socket = socket;
@@ -92,6 +93,11 @@ final class HttpConnection implements Closeable {
         return open;
     }
 
+    /** Nanoseconds since the last answer was read (or since the connection was made). */
+    long idleNanos() {
+        return System.nanoTime() - lastUsedNanos;
+    }
+
     /**
      * Sends one request and reads its answer whole. {@code extraHeaders} are complete header
      * lines without the line end. On any I/O error the connection is closed and the error
@@ -114,7 +120,9 @@ final class HttpConnection implements Closeable {
                 body.writeTo(out);
             }
             out.flush();
-            return readResponse(keepBody);
+            Response response = readResponse(keepBody);
+            lastUsedNanos = System.nanoTime();
+            return response;
         } catch (IOException | RuntimeException e) {
             close();
             throw e;
@@ -123,16 +131,19 @@ final class HttpConnection implements Closeable {
 
     private Response readResponse(boolean keepBody) throws IOException {
         int status;
-        String etag = null;
-        long contentLength = -1;
-        boolean chunked = false;
-        boolean closeAfter = false;
-        do {
+        String etag;
+        long contentLength;
+        boolean chunked;
+        boolean closeAfter;
+        do { // an interim (1xx) answer is skipped whole; the real one follows
+            etag = null;
+            contentLength = -1;
+            chunked = false;
             String statusLine = readLine();
             if (!statusLine.startsWith("HTTP/1.") || statusLine.length() < 12) {
                 throw new IOException("not an HTTP/1.x status line: '" + statusLine + "'");
             }
-            status = Integer.parseInt(statusLine.substring(9, 12));
+            status = (int) number(statusLine.substring(9, 12), "status");
             closeAfter = statusLine.startsWith("HTTP/1.0");
             for (String line = readLine(); !line.isEmpty(); line = readLine()) {
                 int colon = line.indexOf(':');
@@ -142,16 +153,18 @@ final class HttpConnection implements Closeable {
                 String name = line.substring(0, colon).trim().toLowerCase(Locale.ROOT);
                 String value = line.substring(colon + 1).trim();
                 switch (name) {
-                    case "content-length" -> contentLength = Long.parseLong(value);
+                    case "content-length" -> contentLength = number(value, "Content-Length");
                     case "transfer-encoding" -> chunked = value.toLowerCase(Locale.ROOT).contains("chunked");
                     case "etag" -> etag = value;
                     case "connection" -> closeAfter = value.equalsIgnoreCase("close");
                     default -> { }
                 }
             }
-        } while (status >= 100 && status < 200); // an interim answer; the real one follows
+        } while (status >= 100 && status < 200);
         ByteArrayOutputStream kept = keepBody ? new ByteArrayOutputStream() : null;
-        if (chunked) {
+        if (status == 204 || status == 304) {
+            // No body, whatever the headers say (RFC 9112 section 6.3).
+        } else if (chunked) {
             for (long size = chunkSize(); size > 0; size = chunkSize()) {
                 copy(size, kept);
                 if (!readLine().isEmpty()) {
@@ -172,6 +185,18 @@ final class HttpConnection implements Closeable {
             close();
         }
         return new Response(status, etag, kept == null ? null : kept.toByteArray());
+    }
+
+    private static long number(String text, String what) throws IOException {
+        try {
+            long value = Long.parseLong(text.trim());
+            if (value < 0) {
+                throw new NumberFormatException("negative");
+            }
+            return value;
+        } catch (NumberFormatException e) {
+            throw new IOException("a malformed " + what + ": '" + text + "'");
+        }
     }
 
     private long chunkSize() throws IOException {

@@ -9,7 +9,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.Queue;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
@@ -31,6 +33,8 @@ final class KvClient implements AutoCloseable {
     static final int LIVEZ_TIMEOUT_MS = 5_000;
     /** A status tally key for a request that got no answer. */
     static final String NO_ANSWER = "io_error";
+    /** A connection idle this long is replaced before use, well within any server's idle timeout. */
+    static final long IDLE_REOPEN_NANOS = 20_000_000_000L;
 
     private static final String[] NO_HEADERS = {};
     private static final String[] OCTETS = {"Content-Type: application/octet-stream"};
@@ -49,7 +53,8 @@ final class KvClient implements AutoCloseable {
     private final String namespacePath;
     private final int requestTimeoutMs;
     private final ThreadLocal<HttpConnection[]> connections;
-    private final List<HttpConnection> opened = new ArrayList<>();
+    /** Every worker thread's connections, to close them all at the end. */
+    private final Queue<HttpConnection[]> allConnections = new ConcurrentLinkedQueue<>();
     private final Map<String, LongAdder> statusCounts = new ConcurrentHashMap<>();
     private final LongAdder refusedConnections = new LongAdder();
 
@@ -63,7 +68,11 @@ final class KvClient implements AutoCloseable {
         this.namespace = namespace;
         this.namespacePath = "/v1/kv/" + encode(namespace) + "/";
         this.requestTimeoutMs = (int) Math.min(Integer.MAX_VALUE, requestTimeout.toMillis());
-        this.connections = ThreadLocal.withInitial(() -> new HttpConnection[this.urls.size()]);
+        this.connections = ThreadLocal.withInitial(() -> {
+            HttpConnection[] mine = new HttpConnection[this.urls.size()];
+            allConnections.add(mine);
+            return mine;
+        });
     }
 
     /** {@code PUT} of a generated value; {@code ifMatch} is an ETag (etcd: a mod_revision) or null. */
@@ -122,9 +131,12 @@ final class KvClient implements AutoCloseable {
     /** Closes every connection the workers opened. */
     @Override
     public void close() {
-        synchronized (opened) {
-            opened.forEach(HttpConnection::close);
-            opened.clear();
+        for (HttpConnection[] mine : allConnections) {
+            for (HttpConnection connection : mine) {
+                if (connection != null) {
+                    connection.close();
+                }
+            }
         }
     }
 
@@ -148,6 +160,11 @@ final class KvClient implements AutoCloseable {
         for (int attempt = 0; attempt < urls.size(); attempt++) {
             int node = Math.floorMod(worker + attempt, urls.size());
             HttpConnection connection = mine[node];
+            if (connection != null && connection.isOpen() && connection.idleNanos() > IDLE_REOPEN_NANOS) {
+                // A server may close a connection idle for long (Confman after 60 s): a request
+                // sent on it would be lost in the close, so start afresh instead.
+                connection.close();
+            }
             if (connection == null || !connection.isOpen()) {
                 try {
                     connection = HttpConnection.open(urls.get(node), CONNECT_TIMEOUT_MS, requestTimeoutMs);
@@ -157,9 +174,6 @@ final class KvClient implements AutoCloseable {
                     continue;
                 }
                 mine[node] = connection;
-                synchronized (opened) {
-                    opened.add(connection);
-                }
             }
             try {
                 HttpConnection.Response response = connection.exchange(method, target, headers, body, etcdAnswer);

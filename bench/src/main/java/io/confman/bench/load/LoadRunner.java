@@ -120,10 +120,11 @@ final class LoadRunner {
         }
         List<Histogram> intervals = new ArrayList<>();
         Histogram interval = new Histogram(LATENCY_MICROS_MAX, SIGNIFICANT_DIGITS);
+        Histogram recent = null;
         workers.forEach(Thread::start);
         try {
             while (!finished.await(progressIntervalMs, TimeUnit.MILLISECONDS)) {
-                Histogram recent = recorder.getIntervalHistogram();
+                recent = recorder.getIntervalHistogram(recent); // recycled: no new histogram a second
                 total.add(recent);
                 interval.add(recent);
                 if (clock.nanoTime() - startNanos >= (intervals.size() + 1) * (double) intervalNanos) {

@@ -149,7 +149,10 @@ class BenchProcessTest {
 
     @Test
     void closedLoopWorkloads() throws IOException {
-        runClean(300, "--workload", "put", "--concurrency", "8", "--value-size", "100");
+        Map<String, Double> put = runClean(300, "--workload", "put", "--concurrency", "8", "--value-size", "100",
+                "--cpu-pids", Long.toString(node.pid()));
+        assertTrue(put.get("server_cpu_ms") > 0, "the node's CPU time during the run: " + put);
+        assertEquals(put.get("server_cpu_ms") / 300, put.get("server_cpu_ms_per_op"), 1e-3);
         runClean(300, "--workload", "get", "--concurrency", "8", "--value-size", "100");
         runClean(300, "--workload", "get", "--concurrency", "8", "--value-size", "100", "--stale");
         Map<String, Double> mixed = runClean(300, "--workload", "mixed", "--concurrency", "8", "--value-size", "100",
@@ -177,6 +180,13 @@ class BenchProcessTest {
         Map<String, Double> large = runClean(4, "--url", deadNode + "," + url, "--workload", "put",
                 "--concurrency", "2", "--value-size", Long.toString(1024 * 1024));
         assertTrue(large.get("refused_connections") > 0, "worker 0 starts at the node that is down: " + large);
+        long blobsOfOneMebibyte;
+        try (var files = Files.walk(dir.resolve("data"))) {
+            blobsOfOneMebibyte = files.filter(Files::isRegularFile).filter(f -> f.toString().contains("blobs"))
+                    .filter(f -> f.toFile().length() == 1024 * 1024).count();
+        }
+        assertTrue(blobsOfOneMebibyte >= 4, "each value over the inline maximum is a file of the blob store, found "
+                + blobsOfOneMebibyte);
     }
 
     @Test

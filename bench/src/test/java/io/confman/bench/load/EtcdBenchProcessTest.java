@@ -48,8 +48,8 @@ class EtcdBenchProcessTest {
 
     @AfterAll
     static void stopEtcd() throws IOException, InterruptedException {
-        if (urls == null) {
-            return;
+        if (!Files.exists(dir.resolve("etcd/pids"))) {
+            return; // nothing was started (or a stop already ran)
         }
         Script stop = script("stop");
         assertEquals(0, stop.status(), stop.output());
@@ -78,12 +78,16 @@ class EtcdBenchProcessTest {
     }
 
     private static Script script(String action) throws IOException, InterruptedException {
+        Path log = dir.resolve("etcd-" + action + ".log");
         Process process = new ProcessBuilder("bash", "peers/etcd.sh", action, dir.resolve("etcd").toString())
-                .redirectErrorStream(true).start();
+                .redirectErrorStream(true).redirectOutput(log.toFile()).start();
         process.getOutputStream().close();
-        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        if (!process.waitFor(SCRIPT_DEADLINE_S, TimeUnit.SECONDS)) {
-            process.destroyForcibly();
+        boolean finished = process.waitFor(SCRIPT_DEADLINE_S, TimeUnit.SECONDS);
+        if (!finished) {
+            process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+        }
+        String output = Files.readString(log, StandardCharsets.UTF_8);
+        if (!finished) {
             throw new IllegalStateException("etcd.sh " + action + " did not finish: " + output);
         }
         return new Script(process.exitValue(), output);

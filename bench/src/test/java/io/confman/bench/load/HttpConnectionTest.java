@@ -126,6 +126,36 @@ class HttpConnectionTest {
     }
 
     @Test
+    void answersWithoutABodyAndHeadersOfAnInterimAnswerDoNotLeak() throws IOException {
+        URI base = serve(
+                "HTTP/1.1 304 Not Modified\r\nETag: \"9\"\r\n\r\n",
+                "HTTP/1.1 100 Continue\r\nContent-Length: 50\r\nETag: \"1\"\r\n\r\n"
+                        + "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nhi",
+                "HTTP/1.1 204 No Content\r\n\r\n");
+        try (HttpConnection connection = HttpConnection.open(base, 5_000, 10_000)) {
+            HttpConnection.Response notModified = connection.exchange("GET", "/a", new String[0], null, true);
+            assertEquals(304, notModified.status(), "no body and no length: not read to the end of the stream");
+            assertEquals(0, notModified.body().length);
+            HttpConnection.Response ok = connection.exchange("GET", "/b", new String[0], null, true);
+            assertArrayEquals("hi".getBytes(), ok.body(), "the interim answer's length is not the final one's");
+            assertNull(ok.etag(), "nor its ETag");
+            assertEquals(204, connection.exchange("GET", "/c", new String[0], null, true).status());
+            assertTrue(connection.isOpen());
+        }
+    }
+
+    @Test
+    void aMalformedLengthIsAnIoErrorNotACrash() throws IOException {
+        URI base = serve("HTTP/1.1 200 OK\r\nContent-Length: lots\r\n\r\n");
+        try (HttpConnection connection = HttpConnection.open(base, 5_000, 10_000)) {
+            IOException error = assertThrows(IOException.class,
+                    () -> connection.exchange("GET", "/", new String[0], null, false));
+            assertTrue(error.getMessage().contains("Content-Length"), error.getMessage());
+            assertFalse(connection.isOpen());
+        }
+    }
+
+    @Test
     void aStreamedBodyIsSentWhole() throws IOException {
         URI base = serve("HTTP/1.1 204 No Content\r\nContent-Length: 0\r\n\r\n");
         GeneratedValue value = new GeneratedValue(3, 3 * GeneratedValue.BLOCK_BYTES + 17);

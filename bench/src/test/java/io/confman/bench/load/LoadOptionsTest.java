@@ -85,6 +85,10 @@ class LoadOptionsTest {
         "--workload put --ops 10 --api consul",
         "--workload put --ops 10 --api etcd --value-size 1048577",
         "--workload put --ops 10 --interval-s 0",
+        "--workload put --ops 10 --cpu-pids abc",
+        "--workload put --ops 10 --cpu-pids 0",
+        "--workload put --ops 10 --cpu-pids 1,",
+        "--workload put --ops 10 --cpu-pids 2147483646",
     })
     void refusedWithExitTwoAndOneLine(String line) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
