@@ -50,16 +50,18 @@ out=${out:-$root/bench/runs/compare-$(date -u +%Y%m%dT%H%M%SZ)}
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
 
-# name | driver flags (ops before scaling) | systems
+# name | driver flags (operations before scaling; --warmup-ops: unmeasured operations of the
+# same workload in the same driver process first, so the driver's own compilation is not
+# measured) | systems
 workloads=(
-  "put-c1|--workload put --ops 10000 --concurrency 1 --value-size 100|confman etcd"
-  "put-c16|--workload put --ops 10000 --concurrency 16 --value-size 100|confman etcd"
-  "put-c64|--workload put --ops 10000 --concurrency 64 --value-size 100|confman etcd"
-  "get-c16|--workload get --ops 10000 --concurrency 16 --value-size 100 --keys 1000|confman etcd"
-  "get-stale-c16|--workload get --ops 10000 --concurrency 16 --value-size 100 --keys 1000 --stale|confman etcd"
-  "mixed-90-10-c16|--workload mixed --ops 10000 --concurrency 16 --value-size 100 --keys 1000|confman etcd"
-  "cas-8keys-c16|--workload cas --ops 2000 --concurrency 16 --value-size 100 --keys 8|confman etcd"
-  "put-1MiB-c4|--workload put --ops 100 --concurrency 4 --value-size 1048576|confman etcd"
+  "put-c1|--workload put --ops 10000 --concurrency 1 --value-size 100 --warmup-ops 3000|confman etcd"
+  "put-c16|--workload put --ops 10000 --concurrency 16 --value-size 100 --warmup-ops 5000|confman etcd"
+  "put-c64|--workload put --ops 10000 --concurrency 64 --value-size 100 --warmup-ops 5000|confman etcd"
+  "get-c16|--workload get --ops 10000 --concurrency 16 --value-size 100 --keys 1000 --warmup-ops 5000|confman etcd"
+  "get-stale-c16|--workload get --ops 10000 --concurrency 16 --value-size 100 --keys 1000 --stale --warmup-ops 5000|confman etcd"
+  "mixed-90-10-c16|--workload mixed --ops 10000 --concurrency 16 --value-size 100 --keys 1000 --warmup-ops 5000|confman etcd"
+  "cas-8keys-c16|--workload cas --ops 2000 --concurrency 16 --value-size 100 --keys 8 --warmup-ops 1000|confman etcd"
+  "put-1MiB-c4|--workload put --ops 100 --concurrency 4 --value-size 1048576 --warmup-ops 10|confman etcd"
   "put-100MiB-c1|--workload put --ops 5 --concurrency 1 --value-size 104857600|confman"
 )
 
@@ -181,7 +183,7 @@ run_system() {
     local args=($flags)
     local i
     for i in "${!args[@]}"; do
-      if [ "${args[$i]}" = --ops ]; then
+      if [ "${args[$i]}" = --ops ] || [ "${args[$i]}" = --warmup-ops ]; then
         args[i+1]=$(( (args[i+1] + scale - 1) / scale ))
       fi
     done

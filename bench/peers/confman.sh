@@ -11,6 +11,8 @@
 # Each node is `bin/confman server` with only the flags it requires (README.md, "Running a
 # node"): every default, fsync on, the node's own JVM settings. Ports are chosen free at start.
 set -euo pipefail
+# shellcheck source=bench/peers/lib.sh
+source "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/lib.sh"
 
 nodes=3
 root=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/../.." && pwd)
@@ -21,13 +23,6 @@ usage() { echo "usage: confman.sh start|stop|urls|pids|leader DIR" >&2; exit 2; 
 action=$1
 dir=$2
 
-# N free ports at once: every socket is held until all are chosen, so none repeats.
-free_ports() {
-  python3 -c 'import socket,sys
-socks=[socket.socket() for _ in range(int(sys.argv[1]))]
-for s in socks: s.bind(("127.0.0.1", 0))
-print(" ".join(str(s.getsockname()[1]) for s in socks))' "$1"
-}
 
 # The node that the first node answering /v1/status names as leader (nodes are n1..nN, in
 # the order of the URLs).
@@ -46,22 +41,7 @@ print(json.load(sys.stdin).get("leader") or "")' 2>/dev/null) || continue
 }
 
 stop_all() {
-  [ -f "$dir/pids" ] || return 0
-  local pid
-  while read -r pid; do
-    # Only a process that is still a Confman node started here: a recycled pid is left alone.
-    if [ -n "$pid" ] && grep -q io.confman.cli.Main "/proc/$pid/cmdline" 2>/dev/null; then
-      kill -TERM "$pid" 2>/dev/null || true
-    fi
-  done < "$dir/pids"
-  local deadline=$((SECONDS + 20))
-  while read -r pid; do
-    while [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null && grep -q io.confman.cli.Main "/proc/$pid/cmdline" 2>/dev/null; do
-      if [ $SECONDS -ge $deadline ]; then kill -KILL "$pid" 2>/dev/null || true; break; fi
-      sleep 0.2
-    done
-  done < "$dir/pids"
-  rm -f "$dir/pids"
+  stop_recorded "$dir/pids" io.confman.cli.Main
 }
 
 case "$action" in

@@ -13,6 +13,8 @@
 # The load driver speaks etcd's v3 JSON gateway (`bin/confman bench --api etcd`), served on
 # each member's client URL. Ports are chosen free at start and kept in DIR.
 set -euo pipefail
+# shellcheck source=bench/peers/lib.sh
+source "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/lib.sh"
 
 members=3
 usage() { echo "usage: etcd.sh start|stop|urls|pids|leader DIR" >&2; exit 2; }
@@ -20,13 +22,6 @@ usage() { echo "usage: etcd.sh start|stop|urls|pids|leader DIR" >&2; exit 2; }
 action=$1
 dir=$2
 
-# N free ports at once: every socket is held until all are chosen, so none repeats.
-free_ports() {
-  python3 -c 'import socket,sys
-socks=[socket.socket() for _ in range(int(sys.argv[1]))]
-for s in socks: s.bind(("127.0.0.1", 0))
-print(" ".join(str(s.getsockname()[1]) for s in socks))' "$1"
-}
 
 install_etcd() {
   command -v etcd >/dev/null && return
@@ -54,22 +49,7 @@ s=json.load(sys.stdin); sys.exit(0 if s.get("leader") and s["leader"]==s["header
 }
 
 stop_all() {
-  [ -f "$dir/pids" ] || return 0
-  local pid
-  while read -r pid; do
-    # Only a process that is still an etcd started here: a recycled pid is left alone.
-    if [ -n "$pid" ] && grep -q etcd "/proc/$pid/cmdline" 2>/dev/null; then
-      kill -TERM "$pid" 2>/dev/null || true
-    fi
-  done < "$dir/pids"
-  local deadline=$((SECONDS + 20))
-  while read -r pid; do
-    while [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null && grep -q etcd "/proc/$pid/cmdline" 2>/dev/null; do
-      if [ $SECONDS -ge $deadline ]; then kill -KILL "$pid" 2>/dev/null || true; break; fi
-      sleep 0.2
-    done
-  done < "$dir/pids"
-  rm -f "$dir/pids"
+  stop_recorded "$dir/pids" etcd
 }
 
 case "$action" in

@@ -79,6 +79,9 @@ public final class BenchCommand {
             }
         }
         client.close();
+        if (options.warmupOps() > 0) {
+            warmUp(options, err);
+        }
         Workloads measured = new Workloads(options, measuredClient);
         ProcessCpu serverCpu = new ProcessCpu(options.cpuPids());
         long cpuBefore = serverCpuMillis(serverCpu, err);
@@ -98,6 +101,26 @@ public final class BenchCommand {
             return Main.EXIT_FAILURE;
         }
         return Main.EXIT_OK;
+    }
+
+    /**
+     * Runs {@code --warmup-ops} operations of the workload unmeasured, on their own
+     * connections: puts into the namespace {@code NS-warmup} (so the measured puts still create
+     * their keys), other workloads on the loaded keys. A fresh driver JVM compiles its hot
+     * paths during its first thousands of requests, on the cores the servers share.
+     */
+    private static void warmUp(LoadOptions options, PrintStream err) throws InterruptedException {
+        String namespace = options.workload() == Workload.PUT ? options.namespace() + "-warmup" : options.namespace();
+        try (KvClient warmClient = new KvClient(options.urls(), options.api(), namespace,
+                Duration.ofMillis(options.timeoutMs()))) {
+            LoadRunner.Result warm = new LoadRunner(Clock.SYSTEM, new Schedule.ClosedLoop(), options.concurrency())
+                    .run(options.warmupOps(), new Workloads(options, warmClient).warmup(),
+                            progress(err, "warm-up", options.warmupOps()), PROGRESS_INTERVAL_MS);
+            if (warm.errors() > 0) {
+                err.println(LoadOptions.COMMAND + ": " + warm.errors() + " of " + options.warmupOps()
+                        + " warm-up operations failed (answers " + warmClient.statusCounts() + ")");
+            }
+        }
     }
 
     /** The servers' CPU time so far, or -1 without {@code --cpu-pids} or when a process went away. */

@@ -29,16 +29,18 @@ import java.util.Set;
  *                      interval of the run, to show whether they grow over a long run
  * @param cpuPids       {@code --cpu-pids}: server processes whose CPU time the measured
  *                      operations used is reported (Linux's {@code /proc})
+ * @param warmupOps     {@code --warmup-ops}: operations of the workload run unmeasured first, so
+ *                      that the driver's own compilation is not in the figures
  */
 record LoadOptions(List<URI> urls, Workload workload, long operations, int concurrency, long rate,
                    long valueBytes, long keys, long seed, double readFraction, boolean stale, String namespace,
-                   long timeoutMs, Api api, long intervalS, List<Long> cpuPids) {
+                   long timeoutMs, Api api, long intervalS, List<Long> cpuPids, long warmupOps) {
 
     static final String COMMAND = "confman bench";
     static final String USAGE = "usage: confman bench --url URL[,URL...] --workload put|get|mixed|cas --ops N"
             + " --concurrency C --value-size BYTES [--keys K] [--rate OPS_PER_S] [--seed S] [--read-fraction F]"
             + " [--stale] [--namespace NS] [--timeout-ms MS] [--api confman|etcd] [--interval-s S]"
-            + " [--cpu-pids PID,...]";
+            + " [--cpu-pids PID,...] [--warmup-ops N]";
     static final String URL_DEFAULT = "http://127.0.0.1:8080";
     static final long OPERATIONS_MAX = 1_000_000_000L;
     static final int CONCURRENCY_DEFAULT = 16;
@@ -59,7 +61,7 @@ record LoadOptions(List<URI> urls, Workload workload, long operations, int concu
 
     private static final Set<String> VALUED = Set.of("url", "workload", "ops", "concurrency", "rate", "value-size",
             "keys", "seed", "read-fraction", "namespace", "timeout-ms", "api", "interval-s",
-            "cpu-pids");
+            "cpu-pids", "warmup-ops");
     private static final Set<String> BOOLEANS = Set.of("stale");
 
     LoadOptions {
@@ -116,8 +118,9 @@ record LoadOptions(List<URI> urls, Workload workload, long operations, int concu
         }
         long intervalS = flags.longValue(COMMAND, "interval-s", INTERVAL_S_DEFAULT, 1, 86_400);
         List<Long> cpuPids = flags.has("cpu-pids") ? pids(flags.get("cpu-pids")) : List.of();
+        long warmupOps = flags.longValue(COMMAND, "warmup-ops", 0, 0, OPERATIONS_MAX);
         return new LoadOptions(urls, workload, operations, concurrency, rate, valueBytes, keys, seed, readFraction,
-                stale, namespace, timeoutMs, api, intervalS, cpuPids);
+                stale, namespace, timeoutMs, api, intervalS, cpuPids, warmupOps);
     }
 
     private static List<Long> pids(String list) throws UsageException {

@@ -52,6 +52,7 @@ final class Summary {
             json.writeNumberField("nodes", options.urls().size());
             json.writeNumberField("refused_connections", refusedConnections);
             json.writeStringField("api", options.api().flagName());
+            json.writeNumberField("warmup_ops", options.warmupOps());
             json.writeNumberField("interval_s", options.intervalS());
             json.writeArrayFieldStart("intervals");
             for (Histogram interval : result.intervals()) {

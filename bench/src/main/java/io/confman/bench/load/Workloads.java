@@ -51,6 +51,18 @@ final class Workloads {
         };
     }
 
+    /**
+     * The workload's operations with numbers far past the measured ones, run unmeasured before
+     * them: the same kinds of requests, other values (and, for reads, other draws of keys).
+     */
+    Operation warmup() {
+        Operation measured = measured();
+        return (worker, index) -> measured.run(worker, WARMUP_INDEX_OFFSET + index);
+    }
+
+    /** Where warm-up operations are numbered from: beyond any run's operations. */
+    static final long WARMUP_INDEX_OFFSET = 1L << 40;
+
     /** Reads the key's ETag, then writes it only if no one wrote in between. */
     private Outcome compareAndSet(int worker, long index) throws InterruptedException {
         String key = keyName(drawKey(index));

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.confman.bench.Programs;
 import io.confman.cli.NodeJvm;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -32,7 +33,7 @@ class CompareScriptTest {
 
     @Test
     void oneQuickRoundOfBothSystems(@TempDir Path dir) throws IOException, InterruptedException {
-        assumeTrue(onPath("etcd") && onPath("python3"), "etcd (Debian: etcd-server) and python3 are needed");
+        assumeTrue(Programs.onPath("etcd") && Programs.onPath("python3"), "etcd (Debian: etcd-server) and python3 are needed");
         Path launcher = launcher(dir);
         Path out = dir.resolve("run");
         ProcessBuilder builder = new ProcessBuilder("bash", "compare.sh", "--quick", "--rounds", "1",
@@ -107,14 +108,5 @@ class CompareScriptTest {
                         }
                     }).toList();
         }
-    }
-
-    private static boolean onPath(String program) {
-        for (String entry : System.getenv().getOrDefault("PATH", "").split(":")) {
-            if (!entry.isEmpty() && Files.isExecutable(Path.of(entry, program))) {
-                return true;
-            }
-        }
-        return false;
     }
 }

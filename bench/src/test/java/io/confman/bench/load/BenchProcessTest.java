@@ -7,11 +7,11 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import io.confman.cli.FreePorts;
+import io.confman.cli.NodeJvm;
 import java.io.ByteArrayOutputStream;
 import java.io.File;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.lang.management.ManagementFactory;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -62,16 +62,8 @@ class BenchProcessTest {
         int httpPort = FreePorts.pick();
         url = "http://127.0.0.1:" + httpPort;
         nodeLog = dir.resolve("node.log");
-        List<String> command = new ArrayList<>();
-        command.add(ProcessHandle.current().info().command()
-                .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
-        for (String flag : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
-            if (flag.startsWith("--add-opens") || flag.startsWith("--add-exports")) {
-                command.add(flag);
-            }
-        }
-        command.addAll(List.of("-Xmx256m", "-cp", System.getProperty("java.class.path"), "io.confman.cli.Main",
-                "server", "--id", "n1", "--peers", "n1=127.0.0.1:" + peerPort, "--http", "127.0.0.1:" + httpPort,
+        List<String> command = new ArrayList<>(NodeJvm.command("-Xmx256m", NodeJvm.GC_FLAGS, List.of()));
+        command.addAll(List.of("io.confman.cli.Main", "server", "--id", "n1", "--peers", "n1=127.0.0.1:" + peerPort, "--http", "127.0.0.1:" + httpPort,
                 "--data", dir.resolve("data").toString()));
         node = new ProcessBuilder(command).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.to(nodeLog.toFile()))
@@ -124,7 +116,7 @@ class BenchProcessTest {
     }
 
     /** Runs the workload and checks the summary every successful run must have. */
-    private static Map<String, Double> runClean(long operations, String... flags) throws IOException {
+    static Map<String, Double> runClean(long operations, String... flags) throws IOException {
         List<String> args = new ArrayList<>(List.of("--ops", Long.toString(operations)));
         args.addAll(List.of(flags));
         if (!args.contains("--url")) {
@@ -150,7 +142,9 @@ class BenchProcessTest {
     @Test
     void closedLoopWorkloads() throws IOException {
         Map<String, Double> put = runClean(300, "--workload", "put", "--concurrency", "8", "--value-size", "100",
-                "--cpu-pids", Long.toString(node.pid()));
+                "--cpu-pids", Long.toString(node.pid()), "--warmup-ops", "100", "--namespace", "warmed");
+        assertEquals(100, put.get("warmup_ops"));
+        assertEquals(300, put.get("status.201"), "the warm-up wrote elsewhere: every measured put created its key");
         assertTrue(put.get("server_cpu_ms") > 0, "the node's CPU time during the run: " + put);
         assertEquals(put.get("server_cpu_ms") / 300, put.get("server_cpu_ms_per_op"), 1e-3);
         runClean(300, "--workload", "get", "--concurrency", "8", "--value-size", "100");

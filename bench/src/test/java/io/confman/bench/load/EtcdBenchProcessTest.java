@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.confman.bench.Programs;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -38,7 +39,7 @@ class EtcdBenchProcessTest {
 
     @BeforeAll
     static void startEtcd() throws IOException, InterruptedException {
-        assumeTrue(onPath("etcd"), "etcd is not installed (Debian: apt-get install etcd-server)");
+        assumeTrue(Programs.onPath("etcd") && Programs.onPath("python3"), "etcd is not installed (Debian: apt-get install etcd-server)");
         Script start = script("start");
         assertEquals(0, start.status(), start.output());
         urls = Files.readString(dir.resolve("etcd/urls"), StandardCharsets.US_ASCII).strip();
@@ -93,27 +94,10 @@ class EtcdBenchProcessTest {
         return new Script(process.exitValue(), output);
     }
 
-    private static boolean onPath(String program) {
-        for (String entry : System.getenv().getOrDefault("PATH", "").split(":")) {
-            if (!entry.isEmpty() && Files.isExecutable(Path.of(entry, program))) {
-                return true;
-            }
-        }
-        return false;
-    }
-
     private static Map<String, Double> runClean(long operations, String... flags) throws IOException {
-        List<String> args = new ArrayList<>(List.of("--api", "etcd", "--url", urls, "--ops",
-                Long.toString(operations)));
+        List<String> args = new ArrayList<>(List.of("--api", "etcd", "--url", urls));
         args.addAll(List.of(flags));
-        BenchProcessTest.Run run = BenchProcessTest.bench(args.toArray(String[]::new));
-        System.out.println(String.join(" ", args) + "\n" + run.err() + run.out()); // Kept in the test's report.
-        assertEquals(0, run.status(), run.err());
-        Map<String, Double> summary = run.summary();
-        assertEquals(operations, summary.get("ops"), run.out());
-        assertEquals(0, summary.get("errors"), run.out() + run.err());
-        assertTrue(0 < summary.get("p50_ms") && summary.get("p50_ms") <= summary.get("p99_ms"), run.out());
-        return summary;
+        return BenchProcessTest.runClean(operations, args.toArray(String[]::new));
     }
 
     /** Keys under {@code prefix}, counted by etcd itself (a range with {@code count_only}). */

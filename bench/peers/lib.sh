@@ -1,0 +1,32 @@
+# Shared by the peer scripts (sourced, not run): port choice and stopping by recorded PID.
+
+# N free ports at once: every socket is held until all are chosen, so none repeats.
+free_ports() {
+  python3 -c 'import socket,sys
+socks=[socket.socket() for _ in range(int(sys.argv[1]))]
+for s in socks: s.bind(("127.0.0.1", 0))
+print(" ".join(str(s.getsockname()[1]) for s in socks))' "$1"
+}
+
+# Whether process $1 runs and its command line holds $2 (a recycled pid is not ours).
+ours() {
+  [ -n "$1" ] && kill -0 "$1" 2>/dev/null && grep -qF -- "$2" "/proc/$1/cmdline" 2>/dev/null
+}
+
+# Stops the processes listed in $1 (one pid a line) whose command line holds $2: SIGTERM,
+# then SIGKILL for any still running after 20 s. Removes the list.
+stop_recorded() {
+  local list=$1 marker=$2 pid
+  [ -f "$list" ] || return 0
+  while read -r pid; do
+    if ours "$pid" "$marker"; then kill -TERM "$pid" 2>/dev/null || true; fi
+  done < "$list"
+  local deadline=$((SECONDS + 20))
+  while read -r pid; do
+    while ours "$pid" "$marker"; do
+      if [ $SECONDS -ge $deadline ]; then kill -KILL "$pid" 2>/dev/null || true; break; fi
+      sleep 0.2
+    done
+  done < "$list"
+  rm -f "$list"
+}
