@@ -93,7 +93,8 @@ print(f"{s['ops']} puts at {s['rate']}/s in {s['seconds']} s: p50 {s['p50_ms']} 
 print("| minute | puts | p50 ms | p99 ms | max ms |")
 print("|---:|---:|---:|---:|---:|")
 for i, m in enumerate(s["intervals"], 1):
-    print(f"| {i} | {m['ops']} | {m['p50_ms']} | {m['p99_ms']} | {m['max_ms']} |")
+    partial = " (the run's last seconds)" if m["ops"] < s["rate"] * s["interval_s"] / 2 else ""
+    print(f"| {i}{partial} | {m['ops']} | {m['p50_ms']} | {m['p99_ms']} | {m['max_ms']} |")
 PY
 echo "data directories each minute:"
 cat "$out/disk.txt"
