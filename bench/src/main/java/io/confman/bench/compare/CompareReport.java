@@ -129,8 +129,8 @@ public final class CompareReport {
             Medians confman = bySystem.get(CONFMAN);
             Medians etcd = bySystem.get(ETCD);
             text.append("| ").append(workload)
-                    .append(" | ").append(confman == null ? "—" : format(confman.opsPerS(), 0))
-                    .append(" | ").append(etcd == null ? "n/a" : format(etcd.opsPerS(), 0))
+                    .append(" | ").append(confman == null ? "—" : rate(confman.opsPerS()))
+                    .append(" | ").append(etcd == null ? "n/a" : rate(etcd.opsPerS()))
                     .append(" | ").append(ratio(confman, etcd, Medians::opsPerS))
                     .append(" | ").append(latencies(confman))
                     .append(" | ").append(latencies(etcd))
@@ -171,6 +171,11 @@ public final class CompareReport {
             return "—";
         }
         return format(figure.of(confman) / figure.of(etcd), 2) + "x";
+    }
+
+    /** Operations a second: whole numbers, with a decimal below 10 (a 100 MiB put runs at 0.8). */
+    private static String rate(double opsPerS) {
+        return format(opsPerS, opsPerS < 10 ? 1 : 0);
     }
 
     private static String latencies(Medians medians) {

@@ -47,7 +47,7 @@ class CompareReportTest {
         String table = CompareReport.table(medians);
         assertTrue(table.contains("| put-c64 | 4,000 | 2,000 | 2.00x | 1.00 / 30.00 / 60.00 | 1.00 / 60.00 / 120.00"
                 + " | 0.50x | 0.200 | 0.400 | 3 + 3 | 0 + 0 |"), table);
-        assertTrue(table.contains("| put-100MiB-c1 | 1 | n/a | — |"), "no etcd figure, no ratio: " + table);
+        assertTrue(table.contains("| put-100MiB-c1 | 1.0 | n/a | — |"), "no etcd figure, no ratio: " + table);
         assertEquals("""
 
                 round 1, confman, put-100MiB-c1: started with the CPUs 71 % idle
