@@ -12,9 +12,10 @@
 #   --workloads L   only these workloads (names as in the table below)
 #   --quick         a tenth of the operations (a check of the script, not a measurement)
 #
-# Before each measured run the script waits until the machine is idle (both cores at least
-# 90 % idle over a second, I/O wait counted as busy; at most 120 s, and a run that started on
-# a busy machine is flagged under the table). Each system gets the same unmeasured warm-up
+# Before each measured run the script waits until the machine is idle (the CPUs together at
+# least 90 % idle over a second, I/O wait counted as busy; at most 120 s, and a run that
+# started on a busy machine is flagged under the table); the wait comes before the run's own
+# warm-up operations (--warmup-ops), which are short. Each system gets the same unmeasured warm-up
 # runs after its start (about 170,000 requests of every kind), so that a JVM's compilation
 # is not counted against it: a JVM's optimising compiler keeps working through the first
 # hundred thousand requests or so, on the cores the servers share. The driver lists the
@@ -88,10 +89,10 @@ if [ -n "$only" ]; then
   done
 fi
 
-# Waits until both cores were at least 90 % idle over a second, for at most 120 s.
-# Prints the idle percentage it saw last.
+# Waits until the CPUs together were at least 90 % idle over a second, for at most
+# $COMPARE_IDLE_WAIT_S seconds (default 120). Prints the idle percentage it saw last.
 wait_idle() {
-  local deadline=$((SECONDS + 120)) idle=0
+  local deadline=$((SECONDS + ${COMPARE_IDLE_WAIT_S:-120})) idle=0
   while :; do
     read -r _ u1 n1 s1 i1 w1 q1 sq1 st1 _ < /proc/stat
     sleep 1
@@ -190,8 +191,9 @@ run_system() {
     local idle
     idle=$(wait_idle)
     log "round $round, $system: $name (idle ${idle}% before)"
-    # The leader may have changed since the start (it should not have): say who led.
+    # The leader's URL first, as it is now (a leader change since the start would move it).
     local leads line status=0
+    urls=$(leader_first "$system" "$dir" "$urls")
     leads=$("$root/bench/peers/$system.sh" leader "$dir" || echo none)
     # In the background, so that a signal stops the run at once (see cleanup).
     "$confman" bench "${api[@]}" --url "$urls" "${args[@]}" --namespace "r$round-$name" \

@@ -80,8 +80,13 @@ sampler=$!
   --concurrency 64 --value-size 100 --keys 100000 --namespace soak --interval-s 60 --cpu-pids "$pids" \
   >"$out/driver.out" 2>"$out/progress.txt" &
 driver=$!
-wait "$driver"
+status=0
+wait "$driver" || status=$?
 driver=""
+if [ $status -ne 0 ]; then
+  echo "soak.sh: the driver failed (exit $status; $out/progress.txt)" >&2
+  exit 1
+fi
 tail -1 "$out/driver.out" > "$out/summary.json"
 
 python3 - "$out/summary.json" <<'PY'

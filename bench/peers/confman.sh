@@ -22,6 +22,9 @@ usage() { echo "usage: confman.sh start|stop|urls|pids|leader DIR" >&2; exit 2; 
 [ $# -eq 2 ] || usage
 action=$1
 dir=$2
+[ "$action" = start ] && mkdir -p "$dir"
+# Absolute, so that every member's command line names it the same way (stop matches on it).
+if [ -d "$dir" ]; then dir=$(cd "$dir" && pwd); fi
 
 
 # The node that the first node answering /v1/status names as leader (nodes are n1..nN, in
@@ -41,7 +44,7 @@ print(json.load(sys.stdin).get("leader") or "")' 2>/dev/null) || continue
 }
 
 stop_all() {
-  stop_recorded "$dir/pids" io.confman.cli.Main
+  stop_recorded "$dir/pids" "$dir/"
 }
 
 case "$action" in

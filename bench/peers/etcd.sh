@@ -21,6 +21,9 @@ usage() { echo "usage: etcd.sh start|stop|urls|pids|leader DIR" >&2; exit 2; }
 [ $# -eq 2 ] || usage
 action=$1
 dir=$2
+[ "$action" = start ] && mkdir -p "$dir"
+# Absolute, so that every member's command line names it the same way (stop matches on it).
+if [ -d "$dir" ]; then dir=$(cd "$dir" && pwd); fi
 
 
 install_etcd() {
@@ -49,7 +52,7 @@ s=json.load(sys.stdin); sys.exit(0 if s.get("leader") and s["leader"]==s["header
 }
 
 stop_all() {
-  stop_recorded "$dir/pids" etcd
+  stop_recorded "$dir/pids" "$dir/"
 }
 
 case "$action" in

@@ -13,8 +13,9 @@ ours() {
   [ -n "$1" ] && kill -0 "$1" 2>/dev/null && grep -qF -- "$2" "/proc/$1/cmdline" 2>/dev/null
 }
 
-# Stops the processes listed in $1 (one pid a line) whose command line holds $2: SIGTERM,
-# then SIGKILL for any still running after 20 s. Removes the list.
+# Stops the processes listed in $1 (one pid a line) whose command line holds $2 (the
+# cluster's directory, which every member's command line names, the launcher's included):
+# SIGTERM, then SIGKILL for any still running after 20 s. Removes the list.
 stop_recorded() {
   local list=$1 marker=$2 pid
   [ -f "$list" ] || return 0
@@ -24,7 +25,11 @@ stop_recorded() {
   local deadline=$((SECONDS + 20))
   while read -r pid; do
     while ours "$pid" "$marker"; do
-      if [ $SECONDS -ge $deadline ]; then kill -KILL "$pid" 2>/dev/null || true; break; fi
+      if [ $SECONDS -ge $deadline ]; then
+        kill -KILL "$pid" 2>/dev/null || true
+        sleep 0.5 # the kernel reaps it; the next start may reuse its ports
+        break
+      fi
       sleep 0.2
     done
   done < "$list"

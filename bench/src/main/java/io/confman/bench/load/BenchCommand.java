@@ -79,9 +79,7 @@ public final class BenchCommand {
             }
         }
         client.close();
-        if (options.warmupOps() > 0) {
-            warmUp(options, err);
-        }
+        long warmupErrors = options.warmupOps() > 0 ? warmUp(options, err) : 0;
         Workloads measured = new Workloads(options, measuredClient);
         ProcessCpu serverCpu = new ProcessCpu(options.cpuPids());
         long cpuBefore = serverCpuMillis(serverCpu, err);
@@ -94,7 +92,7 @@ public final class BenchCommand {
         err.println(progressLine(options.workload().flagName(), result.operations(), options.operations(),
                 result.errors(), result.latencies(), result.elapsedNanos()));
         out.println(Summary.json(options, result, measuredClient.statusCounts(), measuredClient.refusedConnections(),
-                serverCpuMillis));
+                serverCpuMillis, warmupErrors));
         if (result.errors() == result.operations()) {
             err.println(LoadOptions.COMMAND + ": every operation failed (answers " + measuredClient.statusCounts()
                     + ")");
@@ -109,8 +107,9 @@ public final class BenchCommand {
      * their keys), other workloads on the loaded keys. A fresh driver JVM compiles its hot
      * paths during its first thousands of requests, on the cores the servers share.
      */
-    private static void warmUp(LoadOptions options, PrintStream err) throws InterruptedException {
-        String namespace = options.workload() == Workload.PUT ? options.namespace() + "-warmup" : options.namespace();
+    private static long warmUp(LoadOptions options, PrintStream err) throws InterruptedException {
+        String namespace = options.workload() == Workload.PUT
+                ? options.namespace() + LoadOptions.WARMUP_NAMESPACE_SUFFIX : options.namespace();
         try (KvClient warmClient = new KvClient(options.urls(), options.api(), namespace,
                 Duration.ofMillis(options.timeoutMs()))) {
             LoadRunner.Result warm = new LoadRunner(Clock.SYSTEM, new Schedule.ClosedLoop(), options.concurrency())
@@ -120,6 +119,7 @@ public final class BenchCommand {
                 err.println(LoadOptions.COMMAND + ": " + warm.errors() + " of " + options.warmupOps()
                         + " warm-up operations failed (answers " + warmClient.statusCounts() + ")");
             }
+            return warm.errors();
         }
     }
 

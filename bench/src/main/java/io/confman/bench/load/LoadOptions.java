@@ -3,6 +3,7 @@ package io.confman.bench.load;
 import io.confman.cli.Flags;
 import io.confman.cli.UsageException;
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -58,6 +59,10 @@ record LoadOptions(List<URI> urls, Workload workload, long operations, int concu
     static final long TIMEOUT_MS_DEFAULT = 60_000;
     static final long TIMEOUT_MS_MAX = 600_000;
     static final long INTERVAL_S_DEFAULT = 60;
+    /** Where the warm-up of a put workload writes: {@code NS-warmup}, so measured puts still create their keys. */
+    static final String WARMUP_NAMESPACE_SUFFIX = "-warmup";
+    /** The node's longest namespace, in UTF-8 bytes (http/STORE.md, "Names"). */
+    static final int NAMESPACE_BYTES_MAX = 128;
 
     private static final Set<String> VALUED = Set.of("url", "workload", "ops", "concurrency", "rate", "value-size",
             "keys", "seed", "read-fraction", "namespace", "timeout-ms", "api", "interval-s",
@@ -119,6 +124,12 @@ record LoadOptions(List<URI> urls, Workload workload, long operations, int concu
         long intervalS = flags.longValue(COMMAND, "interval-s", INTERVAL_S_DEFAULT, 1, 86_400);
         List<Long> cpuPids = flags.has("cpu-pids") ? pids(flags.get("cpu-pids")) : List.of();
         long warmupOps = flags.longValue(COMMAND, "warmup-ops", 0, 0, OPERATIONS_MAX);
+        if (warmupOps > 0 && workload == Workload.PUT
+                && (namespace + WARMUP_NAMESPACE_SUFFIX).getBytes(StandardCharsets.UTF_8).length > NAMESPACE_BYTES_MAX) {
+            throw new UsageException(COMMAND + ": --warmup-ops of puts writes to '" + namespace
+                    + WARMUP_NAMESPACE_SUFFIX + "', longer than a namespace may be (" + NAMESPACE_BYTES_MAX
+                    + " bytes): shorten --namespace");
+        }
         return new LoadOptions(urls, workload, operations, concurrency, rate, valueBytes, keys, seed, readFraction,
                 stale, namespace, timeoutMs, api, intervalS, cpuPids, warmupOps);
     }

@@ -20,7 +20,7 @@ final class Summary {
     }
 
     static String json(LoadOptions options, LoadRunner.Result result, Map<String, Long> statusCounts,
-                       long refusedConnections, long serverCpuMillis) {
+                       long refusedConnections, long serverCpuMillis, long warmupErrors) {
         Histogram latencies = result.latencies();
         double seconds = result.elapsedNanos() / 1e9;
         StringWriter text = new StringWriter();
@@ -53,6 +53,7 @@ final class Summary {
             json.writeNumberField("refused_connections", refusedConnections);
             json.writeStringField("api", options.api().flagName());
             json.writeNumberField("warmup_ops", options.warmupOps());
+            json.writeNumberField("warmup_errors", warmupErrors);
             json.writeNumberField("interval_s", options.intervalS());
             json.writeArrayFieldStart("intervals");
             for (Histogram interval : result.intervals()) {

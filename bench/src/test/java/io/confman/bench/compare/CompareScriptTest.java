@@ -41,13 +41,20 @@ class CompareScriptTest {
                 .redirectErrorStream(true).redirectOutput(dir.resolve("compare.log").toFile());
         builder.environment().put("CONFMAN_CMD", launcher.toString());
         builder.environment().put("CONFMAN_CLASSPATH", System.getProperty("java.class.path"));
+        // On a busy CI machine the idle wait would take its 120 s before every run.
+        builder.environment().put("COMPARE_IDLE_WAIT_S", "5");
         Process compare = builder.start();
         compare.getOutputStream().close();
-        boolean finished = compare.waitFor(SCRIPT_DEADLINE_S, TimeUnit.SECONDS);
-        if (!finished) {
-            compare.destroy(); // its EXIT trap stops both clusters
-            compare.waitFor(60, TimeUnit.SECONDS);
-            compare.destroyForcibly();
+        boolean finished;
+        try {
+            finished = compare.waitFor(SCRIPT_DEADLINE_S, TimeUnit.SECONDS);
+        } finally {
+            if (compare.isAlive()) {
+                compare.destroy(); // its EXIT trap stops both clusters
+                compare.waitFor(60, TimeUnit.SECONDS);
+                compare.destroyForcibly();
+            }
+            stopLeftovers(out);
         }
         String log = Files.readString(dir.resolve("compare.log"), StandardCharsets.UTF_8);
         System.out.println(log); // Kept in the test's report.
@@ -61,6 +68,8 @@ class CompareScriptTest {
             assertTrue(run.number("ops_per_s") > 0, run.toString());
             assertTrue(run.number("server_cpu_ms") > 0, "the servers' CPU time was read: " + run);
             assertEquals(run.system(), run.result().get("api"), "the system named is the one measured");
+            assertTrue(run.leaderFirst(), "the leader's URL came first: " + run);
+            assertTrue(run.number("warmup_ops") > 0, "the driver warmed up, scaled down: " + run);
         }
         String table = Files.readString(out.resolve("summary.md"), StandardCharsets.UTF_8);
         assertTrue(table.contains("| put-c16 | ") && table.contains("| cas-8keys-c16 | "), table);
@@ -71,6 +80,20 @@ class CompareScriptTest {
         assertEquals(List.of(), serversStillRunning(out), "processes started for the run still run");
         assertFalse(Files.exists(out.resolve("cluster-confman")) || Files.exists(out.resolve("cluster-etcd")),
                 "the clusters' data is removed after each round");
+    }
+
+    /** Stops any cluster the script left recorded (it was killed, or failed before its cleanup). */
+    private static void stopLeftovers(Path out) throws IOException, InterruptedException {
+        for (String system : List.of("confman", "etcd")) {
+            Path cluster = out.resolve("cluster-" + system);
+            if (Files.exists(cluster.resolve("pids"))) {
+                Process stop = new ProcessBuilder("bash", "peers/" + system + ".sh", "stop", cluster.toString())
+                        .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+                if (!stop.waitFor(60, TimeUnit.SECONDS)) {
+                    stop.destroyForcibly();
+                }
+            }
+        }
     }
 
     /** A stand-in for bin/confman with the two commands the scripts use, on this JVM's classpath. */

@@ -144,13 +144,15 @@ class BenchProcessTest {
         Map<String, Double> put = runClean(300, "--workload", "put", "--concurrency", "8", "--value-size", "100",
                 "--cpu-pids", Long.toString(node.pid()), "--warmup-ops", "100", "--namespace", "warmed");
         assertEquals(100, put.get("warmup_ops"));
+        assertEquals(0, put.get("warmup_errors"));
         assertEquals(300, put.get("status.201"), "the warm-up wrote elsewhere: every measured put created its key");
         assertTrue(put.get("server_cpu_ms") > 0, "the node's CPU time during the run: " + put);
         assertEquals(put.get("server_cpu_ms") / 300, put.get("server_cpu_ms_per_op"), 1e-3);
         runClean(300, "--workload", "get", "--concurrency", "8", "--value-size", "100");
         runClean(300, "--workload", "get", "--concurrency", "8", "--value-size", "100", "--stale");
         Map<String, Double> mixed = runClean(300, "--workload", "mixed", "--concurrency", "8", "--value-size", "100",
-                "--keys", "50");
+                "--keys", "50", "--warmup-ops", "60");
+        assertEquals(0, mixed.get("warmup_errors"), "the warm-up reads and writes the loaded keys: " + mixed);
         assertEquals(50, mixed.get("keys"));
         Map<String, Double> cas = runClean(200, "--workload", "cas", "--concurrency", "4", "--value-size", "10",
                 "--keys", "2");

@@ -87,6 +87,7 @@ class LoadOptionsTest {
         "--workload put --ops 10 --interval-s 0",
         "--workload put --ops 10 --cpu-pids abc",
         "--workload put --ops 10 --warmup-ops -1",
+        "--workload put --ops 10 --warmup-ops 5 --namespace nnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnn",
         "--workload put --ops 10 --cpu-pids 0",
         "--workload put --ops 10 --cpu-pids 1,",
         "--workload put --ops 10 --cpu-pids 2147483646",
