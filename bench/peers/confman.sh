@@ -43,6 +43,8 @@ print(json.load(sys.stdin).get("leader") or "")' 2>/dev/null) || continue
   return 1
 }
 
+node_ready() { curl -sf -m 2 -o /dev/null "$1/readyz"; }
+
 stop_all() {
   stop_recorded "$dir/pids" "$dir/"
 }
@@ -79,17 +81,11 @@ case "$action" in
     done
     echo "$urls" > "$dir/urls"
     # Ready when every node answers /readyz (it knows a leader and has applied its log).
-    deadline=$((SECONDS + 90))
-    for url in ${urls//,/ }; do
-      until curl -sf -m 2 -o /dev/null "$url/readyz"; do
-        if [ $SECONDS -ge $deadline ]; then
-          echo "confman.sh: $url not ready within 90 s (logs: $dir/n*.log)" >&2
-          stop_all
-          exit 1
-        fi
-        sleep 0.2
-      done
-    done
+    if ! await_urls 90 "$urls" node_ready; then
+      echo "confman.sh: a node was not ready in time (logs: $dir/n*.log)" >&2
+      stop_all
+      exit 1
+    fi
     trap - ERR
     echo "$urls"
     ;;

@@ -51,6 +51,8 @@ s=json.load(sys.stdin); sys.exit(0 if s.get("leader") and s["leader"]==s["header
   return 1
 }
 
+member_healthy() { curl -sf -m 2 "$1/health" 2>/dev/null | grep -q '"health":"true"'; }
+
 stop_all() {
   stop_recorded "$dir/pids" "$dir/"
 }
@@ -90,17 +92,11 @@ case "$action" in
     done
     echo "$urls" > "$dir/urls"
     # Ready when every member answers /health with a leader elected.
-    deadline=$((SECONDS + 60))
-    for url in ${urls//,/ }; do
-      until curl -sf -m 2 "$url/health" 2>/dev/null | grep -q '"health":"true"'; do
-        if [ $SECONDS -ge $deadline ]; then
-          echo "etcd.sh: $url not healthy within 60 s (logs: $dir/e*.log)" >&2
-          stop_all
-          exit 1
-        fi
-        sleep 0.2
-      done
-    done
+    if ! await_urls 60 "$urls" member_healthy; then
+      echo "etcd.sh: a member was not healthy in time (logs: $dir/e*.log)" >&2
+      stop_all
+      exit 1
+    fi
     trap - ERR
     echo "$urls"
     ;;

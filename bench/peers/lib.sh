@@ -35,3 +35,18 @@ stop_recorded() {
   done < "$list"
   rm -f "$list"
 }
+
+# Waits until "$3 URL" succeeds for every URL of the comma-separated list $2, for at most $1
+# seconds in all. Returns 1 with the URL that never answered on stderr.
+await_urls() {
+  local seconds=$1 urls=$2 check=$3 url deadline=$((SECONDS + $1))
+  for url in ${urls//,/ }; do
+    until "$check" "$url"; do
+      if [ $SECONDS -ge $deadline ]; then
+        echo "$url did not become ready within $seconds s" >&2
+        return 1
+      fi
+      sleep 0.2
+    done
+  done
+}

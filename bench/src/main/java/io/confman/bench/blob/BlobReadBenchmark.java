@@ -1,5 +1,6 @@
 package io.confman.bench.blob;
 
+import io.confman.bench.BenchFiles;
 import io.confman.storage.blob.BlobDigest;
 import io.confman.storage.blob.BlobReader;
 import io.confman.storage.blob.BlobStore;
@@ -11,10 +12,8 @@ import java.nio.ByteBuffer;
 import java.nio.channels.WritableByteChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 import java.util.zip.CRC32C;
 import org.openjdk.jmh.annotations.AuxCounters;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -105,11 +104,7 @@ public class BlobReadBenchmark {
     @TearDown(Level.Trial)
     public void removeStore() throws IOException {
         store.close();
-        try (Stream<Path> files = Files.walk(storeDir)) {
-            for (Path path : files.sorted(Comparator.reverseOrder()).toList()) {
-                Files.delete(path);
-            }
-        }
+        BenchFiles.deleteTree(storeDir);
     }
 
     /** MiB streamed, reported per second beside the score. */

@@ -149,10 +149,12 @@ final class LoadRunner {
             throw new IllegalStateException("a worker failed after " + done.get() + " operations: "
                     + failure.get(), failure.get());
         }
-        // Pair assertion: every operation handed out was recorded once.
-        if (total.getTotalCount() != operations || done.get() != operations) {
-            throw new IllegalStateException("recorded " + total.getTotalCount() + " latencies for " + done.get()
-                    + " of " + operations + " operations");
+        // Pair assertion: every operation handed out was recorded once, in the whole run and
+        // in exactly one interval.
+        long inIntervals = intervals.stream().mapToLong(Histogram::getTotalCount).sum();
+        if (total.getTotalCount() != operations || done.get() != operations || inIntervals != operations) {
+            throw new IllegalStateException("recorded " + total.getTotalCount() + " latencies (" + inIntervals
+                    + " in intervals) for " + done.get() + " of " + operations + " operations");
         }
         return new Result(total, intervals, operations, errors.get(), conflicts.get(), late.get(), elapsed);
     }

@@ -1,5 +1,6 @@
 package io.confman.bench.wal;
 
+import io.confman.bench.BenchFiles;
 import io.confman.storage.wal.Format;
 import io.confman.storage.wal.LogRecord;
 import io.confman.storage.wal.LogScanner;
@@ -10,10 +11,8 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 import org.openjdk.jmh.annotations.AuxCounters;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -94,11 +93,7 @@ public class FrameDecodeBenchmark {
 
     @TearDown(Level.Trial)
     public void removeSegment() throws IOException {
-        try (Stream<Path> files = Files.walk(segmentDir)) {
-            for (Path path : files.sorted(Comparator.reverseOrder()).toList()) {
-                Files.delete(path);
-            }
-        }
+        BenchFiles.deleteTree(segmentDir);
     }
 
     /** Bytes of the segment scanned, reported per second beside the score. */

@@ -1,5 +1,6 @@
 package io.confman.bench.wal;
 
+import io.confman.bench.BenchFiles;
 import io.confman.storage.wal.LogRecord;
 import io.confman.storage.wal.SegmentedLog;
 import io.confman.storage.wal.WalOptions;
@@ -22,12 +23,10 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 
 /**
  * Append throughput of the write-ahead log with fsync on: each benchmark thread appends one
@@ -82,11 +81,7 @@ public class WalAppendBenchmark {
     public void close() throws IOException {
         lastCompaction.join();
         log.close();
-        try (Stream<Path> files = Files.walk(logDir)) {
-            for (Path path : files.sorted(Comparator.reverseOrder()).toList()) {
-                Files.delete(path);
-            }
-        }
+        BenchFiles.deleteTree(logDir);
     }
 
     /** Per-thread counters that JMH sums over threads and reports beside the score. */
