@@ -149,11 +149,25 @@ final class ServerCommand {
         }
     }
 
+    /**
+     * The URL this node's client API answers at, announced to the peers for the live view: the
+     * {@code --http} address, with the host of the node's own peer address when it binds every
+     * interface (0.0.0.0 or ::), since peers reach it there.
+     */
+    static String clientUrl(Plan plan) {
+        java.net.InetSocketAddress bind = plan.http().bind();
+        String host = bind.getHostString();
+        if (bind.getAddress() != null && bind.getAddress().isAnyLocalAddress()) {
+            host = plan.node().members().get(plan.node().id()).getHostString();
+        }
+        return "http://" + (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + bind.getPort();
+    }
+
     /** Starts the node, then the HTTP front; returns only when the node failed (1) or could not start. */
     private static int serve(Plan plan, PrintStream err) {
         ConfmanNode node;
         try {
-            node = ConfmanNode.start(plan.node());
+            node = ConfmanNode.start(plan.node(), clientUrl(plan));
         } catch (MetadataMismatchException e) {
             err.println(ServerSettings.COMMAND + ": --data " + plan.node().dataDir() + " belongs to another member"
                     + " set or node: " + UsageException.oneLine(e.getMessage()));

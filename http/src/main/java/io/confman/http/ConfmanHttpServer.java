@@ -63,7 +63,7 @@ public final class ConfmanHttpServer implements AutoCloseable {
         HttpMetrics metrics = new HttpMetrics(node);
         BlobApi blobs = new BlobApi(node, answerWithinMs);
         Router router = new Router(new KvApi(node, config, blobs, answerWithinMs), blobs, new OpsApi(node, metrics),
-                new AdminApi(node, config.adminToken(), answerWithinMs));
+                new AdminApi(node, config.adminToken(), answerWithinMs), new LiveApi(node));
         ConnectionLimiter limiter = new ConnectionLimiter(config.connectionsMax(), node);
         boolean epoll = Epoll.isAvailable();
         IoHandlerFactory io = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();

@@ -595,6 +595,13 @@ final class HttpConnection extends ChannelInboundHandlerAdapter {
             reply.release();
             return;
         }
+        if (reply.stream() != null) {
+            // The connection stays SERVING for good: nothing more is read from it, the idle
+            // handler leaves it open, and it ends when either side closes it.
+            ctx.writeAndFlush(response);
+            reply.stream().start(ctx.channel());
+            return;
+        }
         ChannelFuture written = file == null ? ctx.writeAndFlush(response) : writeFile(ctx, route, response, file);
         if (state == State.DISCARD) {
             return; // The connection closes once the body has been dropped.
@@ -612,6 +619,13 @@ final class HttpConnection extends ChannelInboundHandlerAdapter {
      * would have had, and a 0 would tell a cache the value is empty.
      */
     private HttpResponse response(Reply reply, boolean keepAlive) {
+        if (reply.stream() != null) {
+            HttpResponse response = new DefaultHttpResponse(HttpVersion.HTTP_1_1, reply.status());
+            response.headers().set(reply.headers());
+            addNodeHeaders(response.headers(), node.status());
+            HttpUtil.setTransferEncodingChunked(response, true);
+            return response;
+        }
         HttpResponse response = reply.file() == null
                 ? new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, reply.status(), reply.body())
                 : new DefaultHttpResponse(HttpVersion.HTTP_1_1, reply.status());

@@ -34,6 +34,14 @@ final class Reply {
         }
     }
 
+    /**
+     * A body that never ends: the connection writes the head, then hands the channel over,
+     * and {@code start} writes chunks on it until the client goes (server-sent events).
+     */
+    interface Stream {
+        void start(io.netty.channel.Channel channel);
+    }
+
     private final HttpResponseStatus status;
     private final HttpHeaders headers = new DefaultHttpHeaders();
     /** The body in memory; empty when the body is a file or absent. */
@@ -42,6 +50,8 @@ final class Reply {
     private final FileBody file;
     /** -1 unless this answers a HEAD: then the Content-Length the GET would have. */
     private final long headLengthBytes;
+    /** Null unless the body is an open-ended stream. */
+    private Stream stream;
 
     private Reply(HttpResponseStatus status, ByteBuf body, FileBody file, long headLengthBytes,
                   CharSequence contentType) {
@@ -76,6 +86,13 @@ final class Reply {
         return new Reply(status, Unpooled.EMPTY_BUFFER, null, lengthBytes, contentType);
     }
 
+    /** An open-ended body of chunks written by {@code stream} once the head is out. */
+    static Reply stream(CharSequence contentType, Stream stream) {
+        Reply reply = new Reply(HttpResponseStatus.OK, Unpooled.EMPTY_BUFFER, null, -1, contentType);
+        reply.stream = Objects.requireNonNull(stream, "stream");
+        return reply;
+    }
+
     static Reply empty(HttpResponseStatus status) {
         return new Reply(status, Unpooled.EMPTY_BUFFER, null, -1, null);
     }
@@ -104,6 +121,11 @@ final class Reply {
     /** The body in memory (empty for a file or HEAD reply). */
     ByteBuf body() {
         return body;
+    }
+
+    /** The open-ended body, or null. */
+    Stream stream() {
+        return stream;
     }
 
     /** The blob range to stream, or null. */

@@ -38,8 +38,10 @@ final class Router {
     private final BlobApi blobs;
     private final OpsApi ops;
     private final AdminApi admin;
+    private final LiveApi live;
 
-    Router(KvApi kv, BlobApi blobs, OpsApi ops, AdminApi admin) {
+    Router(KvApi kv, BlobApi blobs, OpsApi ops, AdminApi admin, LiveApi live) {
+        this.live = live;
         this.kv = kv;
         this.blobs = blobs;
         this.ops = ops;
@@ -56,6 +58,8 @@ final class Router {
                 return only(method, HttpMethod.GET, new Routed("readyz", Kind.OTHER, ops::readyz));
             case "/metrics":
                 return only(method, HttpMethod.GET, new Routed("metrics", Kind.OTHER, ops::metrics));
+            case "/v1/events":
+                return only(method, HttpMethod.GET, new Routed("events", Kind.OTHER, live::events));
             case "/v1/status":
                 return only(method, HttpMethod.GET, new Routed("status", Kind.OTHER, ops::status));
             case "/v1/admin/snapshot":
@@ -74,6 +78,9 @@ final class Router {
                         refuse(ApiError.methodNotAllowed(method.name(), "GET, POST")));
             default:
                 break;
+        }
+        if (LiveApi.isAssetPath(path)) {
+            return only(method, HttpMethod.GET, new Routed("ui", Kind.OTHER, live::asset));
         }
         if (path.startsWith(KV_PREFIX)) {
             return kv(method, path.substring(KV_PREFIX.length()));

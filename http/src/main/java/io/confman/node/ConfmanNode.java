@@ -230,6 +230,10 @@ public final class ConfmanNode implements AutoCloseable {
     private final AtomicLong electionsStarted = new AtomicLong();
     private final DurationRecorder persistDurations = new DurationRecorder();
     private final DurationRecorder snapshotDurations = new DurationRecorder();
+    /** The live view's watchers (LIVEVIEW.md); the loop builds frames only while someone watches. */
+    private final LiveView live;
+    /** Where this node serves its client API, as announced to peers; null when not given. */
+    private final String clientUrl;
     private final AtomicLong inboundDropped = new AtomicLong();
     private final AtomicLong ticksDropped = new AtomicLong();
     private final AtomicLong messagesDropped = new AtomicLong();
@@ -302,8 +306,11 @@ public final class ConfmanNode implements AutoCloseable {
     // Invariant: snapshotIndex <= store.appliedIndex().
     private long snapshotIndex;
 
-    private ConfmanNode(NodeConfig config, DurableLogStorage storage, ConfigStore store, BlockingReads blockingReads) {
+    private ConfmanNode(NodeConfig config, DurableLogStorage storage, ConfigStore store, BlockingReads blockingReads,
+                        String clientUrl) {
         this.config = config;
+        this.clientUrl = clientUrl;
+        this.live = new LiveView(config.id());
         this.requestTimeoutNanos = TimeUnit.MILLISECONDS.toNanos(config.requestTimeoutMs());
         this.electionTimeoutNanos = TimeUnit.MILLISECONDS.toNanos(config.electionTimeoutMs());
         this.forwardRetryNanos = electionTimeoutNanos;
@@ -357,11 +364,24 @@ public final class ConfmanNode implements AutoCloseable {
      * from the latest snapshot, builds the core, starts the transport, the loop and the ticks.
      */
     public static ConfmanNode start(NodeConfig config) throws IOException {
-        return start(config, NodeBlobs.Settings.of(config));
+        return start(config, NodeBlobs.Settings.of(config), null);
+    }
+
+    /**
+     * As {@link #start(NodeConfig)}, announcing {@code clientUrl} (where this node's client
+     * API listens) to the peers, so that each member can name the others' (LIVEVIEW.md).
+     */
+    public static ConfmanNode start(NodeConfig config, String clientUrl) throws IOException {
+        return start(config, NodeBlobs.Settings.of(config), clientUrl);
     }
 
     /** As {@link #start(NodeConfig)}, with the blob store's timing given (tests shorten it). */
     static ConfmanNode start(NodeConfig config, NodeBlobs.Settings settings) throws IOException {
+        return start(config, settings, null);
+    }
+
+    private static ConfmanNode start(NodeConfig config, NodeBlobs.Settings settings, String clientUrl)
+            throws IOException {
         Objects.requireNonNull(config, "config");
         DurableLogStorage storage = DurableLogStorage.open(config.dataDir(), config.clusterIdentity(), config.id(),
                 StorageOptions.defaults());
@@ -369,7 +389,7 @@ public final class ConfmanNode implements AutoCloseable {
         try {
             BlockingReads blockingReads = new BlockingReads();
             ConfigStore store = restoreStore(storage, storage.snapshot(), blockingReads);
-            node = new ConfmanNode(config, storage, store, blockingReads);
+            node = new ConfmanNode(config, storage, store, blockingReads, clientUrl);
         } catch (IOException | RuntimeException e) {
             storage.close();
             throw e;
@@ -381,7 +401,8 @@ public final class ConfmanNode implements AutoCloseable {
             throw e;
         }
         try {
-            node.transport = PeerTransport.start(config.transportConfig(), node::onInbound, node::onNodeInbound);
+            node.transport = PeerTransport.start(config.transportConfig(), node::onInbound, node::onNodeInbound,
+                    clientUrl);
             node.snapshotWriter.execute(() -> {
                 try {
                     ConfigStore.warmUpSnapshotWriter(); // Before any real snapshot: the queue is in order.
@@ -822,6 +843,9 @@ public final class ConfmanNode implements AutoCloseable {
                 checkTimingWarnings(System.nanoTime());
                 checkInvariants();
                 publishStatus();
+                if (live.watched()) {
+                    live.onTurn(System.nanoTime(), this::liveState);
+                }
             }
         } catch (InterruptedException e) {
             failure = e;
@@ -1308,7 +1332,11 @@ public final class ConfmanNode implements AutoCloseable {
         if (messages.isEmpty()) {
             return;
         }
+        boolean watched = live.watched();
         for (Message message : messages) {
+            if (watched) {
+                live.onMessage(System.nanoTime(), message);
+            }
             if (!transport.send(message)) {
                 messagesDropped.incrementAndGet(); // Raft resends (TRANSPORT.md section 9, point 4).
             }
@@ -1323,6 +1351,8 @@ public final class ConfmanNode implements AutoCloseable {
         blockingReads.replaceStore(restored);
         store = restored;
         snapshotIndex = installed.lastIncludedIndex();
+        live.onEvent(System.nanoTime(), "snapshot-installed", "index", installed.lastIncludedIndex(),
+                "term", installed.lastIncludedTerm());
         // The installed snapshot is durable here and holds pointers only: fetch what is missing.
         blobs.snapshotDurable(installed.lastIncludedIndex(), restored.blobRefs().digests());
         blobs.applied(restored.blobRefs().pointers());
@@ -1586,6 +1616,10 @@ public final class ConfmanNode implements AutoCloseable {
         snapshotDurations.record(nanos);
         nextSnapshotNotBeforeNanos = endNanos + SNAPSHOT_SPACING_FACTOR * nanos;
         long millis = TimeUnit.NANOSECONDS.toMillis(nanos);
+        if (taken != null) {
+            live.onEvent(endNanos, "snapshot-taken", "index", taken.lastIncludedIndex(),
+                    "term", taken.lastIncludedTerm(), "ms", nanos / 1e6);
+        }
         if (millis > config.electionTimeoutMs() / 2) {
             LOG.log(Level.WARNING, "node " + config.id() + ": a snapshot took " + millis
                     + " ms from view to publication, more than half of electionTimeoutMs "
@@ -1743,17 +1777,67 @@ public final class ConfmanNode implements AutoCloseable {
             // CONTRACT: one event per line, with role= on every role change.
             LOG.log(Level.INFO, "event=role-change node=" + core.id() + " role=" + core.role() + " term="
                     + core.term() + " leader=" + core.leaderId());
+            live.onEvent(System.nanoTime(), "role-change", "role", core.role().name(), "term", core.term(),
+                    "leader", core.leaderId());
         }
         if (core.role() == Role.CANDIDATE && (previous == null || previous.role() != Role.CANDIDATE
                 || previous.term() != core.term())) {
             // A real election (past the pre-vote): the fault-injection suite's timing check counts these.
             electionsStarted.incrementAndGet();
+            live.onEvent(System.nanoTime(), "election", "role", core.role().name(), "term", core.term(),
+                    "leader", core.leaderId());
         }
         if (core.leaderId() != null && (previous == null || !core.leaderId().equals(previous.leaderId()))) {
             leaderChanges.incrementAndGet();
             LOG.log(Level.INFO, "event=leader-change node=" + core.id() + " leader=" + core.leaderId() + " term="
                     + core.term() + " role=" + core.role());
+            live.onEvent(System.nanoTime(), "leader-change", "role", core.role().name(), "term", core.term(),
+                    "leader", core.leaderId());
         }
+    }
+
+    /** The live view's watchers and what the loop publishes to them. */
+    public LiveView liveView() {
+        return live;
+    }
+
+    /** Where each member serves its client API: this node's own and what peers announced. */
+    public Map<String, String> memberClientUrls() {
+        Map<String, String> urls = new java.util.TreeMap<>();
+        PeerTransport current = transport;
+        if (current != null) {
+            urls.putAll(current.peerClientUrls());
+        }
+        if (clientUrl != null) {
+            urls.put(config.id(), clientUrl);
+        }
+        return urls;
+    }
+
+    /** The live view's state frame, built on the loop after a turn, when someone watches. */
+    private String liveState(long timeMs) {
+        Status core = raft.status();
+        SnapshotMetadata snapshot = storage.snapshot();
+        long last = storage.lastIndex();
+        long lastTerm = last == snapshot.lastIncludedIndex() ? snapshot.lastIncludedTerm() : storage.term(last);
+        long first = Math.max(storage.firstIndex(), last - LIVE_LOG_ENTRIES + 1);
+        List<LiveJson.LogEntry> log = new ArrayList<>();
+        if (first <= last) {
+            for (Entry entry : storage.entries(first, last + 1, Long.MAX_VALUE)) {
+                log.add(new LiveJson.LogEntry(entry.index(), entry.term(), entry.type()));
+            }
+        }
+        return LiveJson.state(config.id(), timeMs, new LiveJson.State(core, last, lastTerm, store.appliedIndex(),
+                snapshot.lastIncludedIndex(), snapshot.lastIncludedTerm(), log, timing(persistDurations),
+                timing(snapshotDurations), electionsStarted.get(), leaderChanges.get()));
+    }
+
+    /** Entries of the log the live view shows per node. */
+    static final int LIVE_LOG_ENTRIES = 16;
+
+    private static LiveJson.Timing timing(DurationRecorder recorder) {
+        return new LiveJson.Timing(recorder.p50Nanos() / 1e6, recorder.p99Nanos() / 1e6,
+                recorder.maxNanos() / 1e6, recorder.count());
     }
 
     /** How many elections this node started as a candidate (pre-votes that went no further not counted). */

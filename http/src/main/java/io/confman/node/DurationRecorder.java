@@ -90,6 +90,16 @@ public final class DurationRecorder {
     }
 
     long p99Nanos(long nowNanos) {
+        return percentileNanos(0.99, nowNanos);
+    }
+
+    /** The median of the same recent window as {@link #p99Nanos()}, or 0 when there are none. */
+    public long p50Nanos() {
+        return percentileNanos(0.50, System.nanoTime());
+    }
+
+    /** The {@code quantile} (nearest rank) of the recent window. */
+    private long percentileNanos(double quantile, long nowNanos) {
         long[] recent = new long[WINDOW_SAMPLES];
         int count = 0;
         synchronized (window) {
@@ -104,7 +114,7 @@ public final class DurationRecorder {
         }
         recent = Arrays.copyOf(recent, count);
         Arrays.sort(recent);
-        int rank = (int) Math.ceil(0.99 * recent.length); // 1-based nearest rank
-        return recent[rank - 1];
+        int rank = (int) Math.ceil(quantile * recent.length); // 1-based nearest rank
+        return recent[Math.max(rank, 1) - 1];
     }
 }

@@ -20,7 +20,8 @@ import javax.crypto.spec.SecretKeySpec;
  */
 final class Handshake {
 
-    static final int PROTOCOL_VERSION = 1;
+    /** 2: HELLO carries the sender's client URL. */
+    static final int PROTOCOL_VERSION = 2;
     static final int NONCE_BYTES = 32;
     static final int PROOF_BYTES = 32;
     /** Node ids on the wire are at most this many UTF-8 bytes. */
@@ -34,9 +35,16 @@ final class Handshake {
     private Handshake() {
     }
 
-    /** What a HELLO frame carries. */
-    record Hello(int protocolVersion, byte[] nonce, String nodeId, String cluster) {
+    /**
+     * What a HELLO frame carries. {@code clientUrl} is where the sender serves its client HTTP
+     * API (empty when it does not say): the live view's page learns the other members from it
+     * (LIVEVIEW.md). It is not part of the proof; it names a public address, not a secret.
+     */
+    record Hello(int protocolVersion, byte[] nonce, String nodeId, String cluster, String clientUrl) {
     }
+
+    /** A client URL on the wire is at most this many UTF-8 bytes. */
+    static final int CLIENT_URL_BYTES_MAX = 255;
 
     static byte[] newNonce(SecureRandom random) {
         byte[] nonce = new byte[NONCE_BYTES];
@@ -46,12 +54,13 @@ final class Handshake {
 
     static ByteBuf encodeHello(ByteBufAllocator allocator, Hello hello) {
         int bodyBytes = 2 + NONCE_BYTES + 2 + ByteBufUtil.utf8Bytes(hello.nodeId())
-                + 2 + ByteBufUtil.utf8Bytes(hello.cluster());
+                + 2 + ByteBufUtil.utf8Bytes(hello.cluster()) + 2 + ByteBufUtil.utf8Bytes(hello.clientUrl());
         ByteBuf frame = Frame.begin(allocator, FrameType.HELLO, bodyBytes);
         frame.writeShort(hello.protocolVersion());
         frame.writeBytes(hello.nonce());
         MessageCodec.writeString(frame, hello.nodeId());
         MessageCodec.writeString(frame, hello.cluster());
+        MessageCodec.writeString(frame, hello.clientUrl());
         return Frame.seal(frame);
     }
 
@@ -61,8 +70,9 @@ final class Handshake {
         byte[] nonce = in.bytes(NONCE_BYTES);
         String nodeId = in.string();
         String cluster = in.string();
+        String clientUrl = in.string();
         in.requireEnd(FrameType.HELLO);
-        return new Hello(version, nonce, nodeId, cluster);
+        return new Hello(version, nonce, nodeId, cluster, clientUrl);
     }
 
     static ByteBuf encodeProof(ByteBufAllocator allocator, byte[] proof) {

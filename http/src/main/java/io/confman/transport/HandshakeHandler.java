@@ -6,6 +6,7 @@ import io.netty.util.concurrent.ScheduledFuture;
 import java.security.SecureRandom;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BiConsumer;
 
 /**
  * Runs the handshake of TRANSPORT.md section 3 on one connection, as dialer or acceptor:
@@ -41,13 +42,18 @@ final class HandshakeHandler extends ChannelInboundHandlerAdapter {
     private final long handshakeTimeoutMs;
     private final int frameBytesMax;
     private final InboundMessageHandler afterwards;
+    /** This node's client URL, announced in its HELLO (empty when unknown). */
+    private final String ownClientUrl;
+    /** Told the peer's id and announced client URL once the peer proved the secret. */
+    private final BiConsumer<String, String> peerClientUrl;
     private State state = State.AWAIT_HELLO;
     private Handshake.Hello peerHello;
     private ScheduledFuture<?> timeout;
 
     HandshakeHandler(Role role, String selfId, Set<String> acceptablePeerIds, String cluster,
                      byte[] secret, SecureRandom random, long handshakeTimeoutMs,
-                     int frameBytesMax, InboundMessageHandler afterwards) {
+                     int frameBytesMax, String ownClientUrl, BiConsumer<String, String> peerClientUrl,
+                     InboundMessageHandler afterwards) {
         this.role = role;
         this.selfId = selfId;
         this.acceptablePeerIds = Set.copyOf(acceptablePeerIds);
@@ -57,6 +63,8 @@ final class HandshakeHandler extends ChannelInboundHandlerAdapter {
         this.handshakeTimeoutMs = handshakeTimeoutMs;
         this.frameBytesMax = frameBytesMax;
         this.afterwards = afterwards;
+        this.ownClientUrl = ownClientUrl;
+        this.peerClientUrl = peerClientUrl;
     }
 
     @Override
@@ -132,6 +140,7 @@ final class HandshakeHandler extends ChannelInboundHandlerAdapter {
         cancelTimeout();
         ctx.pipeline().get(FrameDecoder.class).frameBytesMax(frameBytesMax);
         afterwards.peerId(peerHello.nodeId());
+        peerClientUrl.accept(peerHello.nodeId(), peerHello.clientUrl());
         ctx.pipeline().replace(this, "messages", afterwards);
         ctx.pipeline().fireUserEventTriggered(new Authenticated(peerHello.nodeId()));
     }
@@ -148,7 +157,7 @@ final class HandshakeHandler extends ChannelInboundHandlerAdapter {
     }
 
     private Handshake.Hello ownHello() {
-        return new Handshake.Hello(Handshake.PROTOCOL_VERSION, ownNonce, selfId, cluster);
+        return new Handshake.Hello(Handshake.PROTOCOL_VERSION, ownNonce, selfId, cluster, ownClientUrl);
     }
 
     private static FrameException authFailed(String detail) {

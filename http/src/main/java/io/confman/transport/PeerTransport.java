@@ -80,9 +80,14 @@ public final class PeerTransport implements AutoCloseable {
             GlobalEventExecutor.INSTANCE);
     private volatile boolean closing;
     private Channel serverChannel;
+    /** This node's client URL as its HELLO announces it; empty when not given. */
+    private final String ownClientUrl;
+    /** Each peer's client URL as its last HELLO announced it (LIVEVIEW.md); written by Netty threads. */
+    private final Map<String, String> peerClientUrls = new java.util.concurrent.ConcurrentHashMap<>();
 
-    private PeerTransport(TransportConfig config) {
+    private PeerTransport(TransportConfig config, String ownClientUrl) {
         this.config = config;
+        this.ownClientUrl = ownClientUrl;
         this.secret = config.secret();
         this.epoll = Epoll.isAvailable();
         IoHandlerFactory io = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
@@ -127,8 +132,18 @@ public final class PeerTransport implements AutoCloseable {
      */
     public static PeerTransport start(TransportConfig config, Consumer<Message> inbound,
                                       Consumer<NodeMessage> nodeInbound) {
+        return start(config, inbound, nodeInbound, null);
+    }
+
+    /**
+     * As {@link #start(TransportConfig, Consumer, Consumer)}, announcing {@code clientUrl}
+     * (where this node serves its client API, or null) to every peer in the handshake.
+     */
+    public static PeerTransport start(TransportConfig config, Consumer<Message> inbound,
+                                      Consumer<NodeMessage> nodeInbound, String clientUrl) {
         checkIdsFitOnWire(config);
-        PeerTransport transport = new PeerTransport(config);
+        String announced = clientUrl == null || !acceptableClientUrl(clientUrl) ? "" : clientUrl;
+        PeerTransport transport = new PeerTransport(config, announced);
         try {
             transport.bind(inbound, nodeInbound);
         } catch (RuntimeException e) {
@@ -137,6 +152,26 @@ public final class PeerTransport implements AutoCloseable {
         }
         transport.dialPeers();
         return transport;
+    }
+
+    /** An http(s) URL short enough for the HELLO frame; anything else is not announced or kept. */
+    static boolean acceptableClientUrl(String url) {
+        return (url.startsWith("http://") || url.startsWith("https://"))
+                && io.netty.buffer.ByteBufUtil.utf8Bytes(url) <= Handshake.CLIENT_URL_BYTES_MAX
+                && url.chars().noneMatch(c -> c <= ' ' || c == '"' || c == '<' || c == '>' || c == '\\');
+    }
+
+    /** Each peer's client URL as announced in its handshake; a peer not yet met is absent. */
+    public Map<String, String> peerClientUrls() {
+        return Map.copyOf(peerClientUrls);
+    }
+
+    private void notePeerClientUrl(String peer, String url) {
+        if (acceptableClientUrl(url)) {
+            peerClientUrls.put(peer, url);
+        } else {
+            peerClientUrls.remove(peer);
+        }
     }
 
     private static void checkIdsFitOnWire(TransportConfig config) {
@@ -201,7 +236,8 @@ public final class PeerTransport implements AutoCloseable {
     private HandshakeHandler handshake(HandshakeHandler.Role role, Set<String> peers,
                                        InboundMessageHandler afterwards) {
         return new HandshakeHandler(role, config.selfId(), peers, config.cluster().value(),
-                secret, random, config.handshakeTimeoutMs(), config.frameBytesMax(), afterwards);
+                secret, random, config.handshakeTimeoutMs(), config.frameBytesMax(), ownClientUrl,
+                this::notePeerClientUrl, afterwards);
     }
 
     private void dialPeers() {

@@ -66,7 +66,12 @@ final class FrontCluster implements AutoCloseable {
     }
 
     static HttpConfig httpConfig(String adminToken, int inlineMaxBytes, long valueBytesMax) {
-        return new HttpConfig(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), adminToken,
+        return httpConfig(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), adminToken, inlineMaxBytes,
+                valueBytesMax);
+    }
+
+    static HttpConfig httpConfig(InetSocketAddress bind, String adminToken, int inlineMaxBytes, long valueBytesMax) {
+        return new HttpConfig(bind, adminToken,
                 REQUEST_TIMEOUT_MS, inlineMaxBytes, valueBytesMax, HEADER_BYTES_MAX,
                 HttpConfig.CONNECTIONS_MAX_DEFAULT, HttpConfig.IDLE_TIMEOUT_MS_DEFAULT, 60_000);
     }
@@ -79,14 +84,33 @@ final class FrontCluster implements AutoCloseable {
     }
 
     ConfmanHttpServer start(String id) throws IOException {
-        ConfmanNode node = ConfmanNode.start(new NodeConfig(id, members, root.resolve(id), SECRET, TICK_MS,
-                HEARTBEAT_MS, ELECTION_TIMEOUT_MS, REQUEST_TIMEOUT_MS, 1_000, NodeConfig.INBOX_EVENTS_MAX_DEFAULT,
-                pendingRequestsMax, NodeConfig.COMMAND_BYTES_MAX_DEFAULT, NodeConfig.SNAPSHOT_LOG_BYTES_MAX_DEFAULT));
+        ConfmanNode node = ConfmanNode.start(nodeConfig(id));
         toClose.add(node);
         nodes.put(id, node);
         ConfmanHttpServer server = serve(node, httpConfig(TOKEN, inlineMaxBytes, valueBytesMax));
         servers.put(id, server);
         return server;
+    }
+
+    /**
+     * Starts every node with its front on a loopback address chosen first and announced to
+     * the peers (as {@code confman server} does), so each member can name the others' URLs.
+     */
+    FrontCluster startAllAnnounced() throws IOException {
+        for (String id : members.keySet()) {
+            InetSocketAddress bind = freeAddress();
+            ConfmanNode node = ConfmanNode.start(nodeConfig(id), "http://127.0.0.1:" + bind.getPort());
+            toClose.add(node);
+            nodes.put(id, node);
+            servers.put(id, serve(node, httpConfig(bind, TOKEN, inlineMaxBytes, valueBytesMax)));
+        }
+        return this;
+    }
+
+    private NodeConfig nodeConfig(String id) {
+        return new NodeConfig(id, members, root.resolve(id), SECRET, TICK_MS, HEARTBEAT_MS, ELECTION_TIMEOUT_MS,
+                REQUEST_TIMEOUT_MS, 1_000, NodeConfig.INBOX_EVENTS_MAX_DEFAULT, pendingRequestsMax,
+                NodeConfig.COMMAND_BYTES_MAX_DEFAULT, NodeConfig.SNAPSHOT_LOG_BYTES_MAX_DEFAULT);
     }
 
     /** Another front over a running node, closed with the cluster. */

@@ -59,6 +59,8 @@ final class JsonTree {
                 return parser.getText();
             case VALUE_NUMBER_INT:
                 return parser.getLongValue();
+            case VALUE_NUMBER_FLOAT:
+                return parser.getDoubleValue();
             case VALUE_TRUE:
                 return true;
             case VALUE_FALSE:

@@ -227,7 +227,7 @@ class PeerTransportTest {
         try (Socket socket = connect(node)) {
             socket.getOutputStream().write(bytes(Handshake.encodeHello(ByteBufAllocator.DEFAULT,
                     new Handshake.Hello(Handshake.PROTOCOL_VERSION, new byte[Handshake.NONCE_BYTES],
-                            claimedId, cluster))));
+                            claimedId, cluster, ""))));
             assertEquals(0, readUntilClosed(socket.getInputStream()).length,
                     "an acceptor answers nothing to a HELLO it refuses");
         }
@@ -261,7 +261,7 @@ class PeerTransportTest {
             throws IOException {
         byte[] nonce = Handshake.newNonce(new SecureRandom());
         out.write(bytes(Handshake.encodeHello(ByteBufAllocator.DEFAULT,
-                new Handshake.Hello(Handshake.PROTOCOL_VERSION, nonce, asId, CLUSTER.value()))));
+                new Handshake.Hello(Handshake.PROTOCOL_VERSION, nonce, asId, CLUSTER.value(), ""))));
         Handshake.Hello acceptorHello = Handshake.decodeHello(
                 io.netty.buffer.Unpooled.wrappedBuffer(readFrame(in, FrameType.HELLO)));
         out.write(bytes(Handshake.encodeProof(ByteBufAllocator.DEFAULT, Handshake.proof(SECRET,
@@ -333,7 +333,7 @@ class PeerTransportTest {
                 assertEquals("a", dialerHello.nodeId());
                 byte[] nonce = Handshake.newNonce(new SecureRandom());
                 out.write(bytes(Handshake.encodeHello(ByteBufAllocator.DEFAULT, new Handshake.Hello(
-                        Handshake.PROTOCOL_VERSION, nonce, "b", CLUSTER.value()))));
+                        Handshake.PROTOCOL_VERSION, nonce, "b", CLUSTER.value(), ""))));
                 byte[] dialerProof = readFrame(in, FrameType.PROOF);
                 assertTrue(Handshake.proofMatches(Handshake.proof(SECRET, Handshake.DIALER_LABEL,
                         dialerHello.nonce(), nonce, "a", "b", CLUSTER.value()), dialerProof));
@@ -355,7 +355,7 @@ class PeerTransportTest {
                 readFrame(in, FrameType.HELLO);
                 socket.getOutputStream().write(bytes(Handshake.encodeHello(ByteBufAllocator.DEFAULT,
                         new Handshake.Hello(Handshake.PROTOCOL_VERSION,
-                                new byte[Handshake.NONCE_BYTES], "c", CLUSTER.value()))));
+                                new byte[Handshake.NONCE_BYTES], "c", CLUSTER.value(), ""))));
                 assertEquals(0, readUntilClosed(in).length, "no PROOF for the wrong peer");
             }
             await("counted", () -> a.transport().stats().closes(CloseReason.AUTH_FAILED) >= 1);

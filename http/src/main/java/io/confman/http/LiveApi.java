@@ -1,0 +1,151 @@
+package io.confman.http;
+
+import io.confman.node.ConfmanNode;
+import io.confman.node.LiveView;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.handler.codec.http.DefaultHttpContent;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.util.concurrent.ScheduledFuture;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The live view's routes (LIVEVIEW.md): the page's three files at {@code /ui}, and the
+ * event stream {@code GET /v1/events}, which hands the connection to the node's
+ * {@link LiveView} as a watcher until the client goes.
+ */
+final class LiveApi {
+
+    /** Set by {@code confman dev} in each node's environment: where its controller listens. */
+    static final String DEV_CONTROL_ENVIRONMENT = "CONFMAN_DEV_CONTROL";
+    static final long PING_INTERVAL_MS = 5_000;
+    private static final String ASSETS = "/io/confman/ui/";
+    /**
+     * The page runs only its own script; it reads the members' streams and the dev
+     * controller on other origins, so connections may go to any http(s) origin.
+     */
+    static final String CONTENT_SECURITY_POLICY = "default-src 'self'; script-src 'self'; "
+            + "style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self' http: https:; "
+            + "frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
+
+    /** One file of the page, read once from the jar. */
+    private record Asset(byte[] bytes, String contentType) {
+    }
+
+    private final ConfmanNode node;
+    private final String devControl;
+    private final Map<String, Asset> assets;
+
+    LiveApi(ConfmanNode node) {
+        this(node, System.getenv(DEV_CONTROL_ENVIRONMENT));
+    }
+
+    LiveApi(ConfmanNode node, String devControl) {
+        this.node = node;
+        this.devControl = devControl == null || devControl.isBlank() ? null : devControl.strip();
+        Map<String, Asset> files = new TreeMap<>();
+        addAsset(files, "/ui", "index.html", "text/html; charset=utf-8");
+        addAsset(files, "/ui/app.js", "app.js", "text/javascript; charset=utf-8");
+        addAsset(files, "/ui/style.css", "style.css", "text/css; charset=utf-8");
+        this.assets = Map.copyOf(files);
+    }
+
+    private static void addAsset(Map<String, Asset> files, String path, String name, String contentType) {
+        try (InputStream in = LiveApi.class.getResourceAsStream(ASSETS + name)) {
+            if (in != null) {
+                files.put(path, new Asset(in.readAllBytes(), contentType));
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read the live view's " + name + " from the jar", e);
+        }
+    }
+
+    static boolean isAssetPath(String path) {
+        return path.equals("/ui") || path.equals("/ui/") || path.equals("/ui/app.js") || path.equals("/ui/style.css");
+    }
+
+    CompletableFuture<Reply> asset(ClientRequest request) {
+        String path = request.rawPath().equals("/ui/") ? "/ui" : request.rawPath();
+        Asset asset = assets.get(path);
+        if (asset == null) {
+            throw ApiError.notFound("the live view's " + path + " is not in this build");
+        }
+        Reply reply = Reply.bytes(HttpResponseStatus.OK, Unpooled.wrappedBuffer(asset.bytes()), asset.contentType())
+                .header("Cache-Control", "no-cache")
+                .header("X-Content-Type-Options", "nosniff");
+        if (path.equals("/ui")) {
+            reply.header("Content-Security-Policy", CONTENT_SECURITY_POLICY);
+        }
+        return CompletableFuture.completedFuture(reply);
+    }
+
+    CompletableFuture<Reply> events(ClientRequest request) {
+        LiveView live = node.liveView();
+        if (live.watcherCount() >= LiveView.WATCHERS_MAX) {
+            throw new ApiError(HttpResponseStatus.TOO_MANY_REQUESTS, "too_many_watchers",
+                    LiveView.WATCHERS_MAX + " event streams are open on this node already", Map.of("Retry-After", "5"));
+        }
+        String hello = hello();
+        Reply reply = Reply.stream("text/event-stream; charset=utf-8", channel -> stream(channel, live, hello))
+                .header("Cache-Control", "no-cache")
+                .header("Access-Control-Allow-Origin", "*")
+                .header("X-Accel-Buffering", "no");
+        return CompletableFuture.completedFuture(reply);
+    }
+
+    /** Runs on the connection's event loop once the head is written. */
+    private static void stream(Channel channel, LiveView live, String hello) {
+        Watcher watcher = new Watcher(channel);
+        watcher.offer("hello", hello);
+        if (!live.watch(watcher)) {
+            channel.writeAndFlush(new DefaultHttpContent(Unpooled.copiedBuffer(
+                    ": too many watchers\n\n", StandardCharsets.UTF_8))).addListener(f -> channel.close());
+            return;
+        }
+        ScheduledFuture<?> ping = channel.eventLoop().scheduleAtFixedRate(() -> {
+            if (channel.isActive() && channel.isWritable()) {
+                channel.writeAndFlush(new DefaultHttpContent(Unpooled.copiedBuffer(": ping\n\n",
+                        StandardCharsets.UTF_8)));
+            }
+        }, PING_INTERVAL_MS, PING_INTERVAL_MS, TimeUnit.MILLISECONDS);
+        channel.closeFuture().addListener(closed -> {
+            ping.cancel(false);
+            live.unwatch(watcher);
+        });
+    }
+
+    /** The first frame: who the members are, where to reach them, the timing the page draws. */
+    private String hello() {
+        return LiveView.hello(node.config(), node.memberClientUrls(), devControl, System.currentTimeMillis());
+    }
+
+    /**
+     * One stream's side of the node's {@link LiveView}: a frame goes out only while the
+     * connection takes it without queueing past Netty's high-water mark; otherwise it is
+     * dropped (and the next state replaces a dropped one), so a slow reader costs nothing.
+     */
+    private static final class Watcher implements LiveView.Watcher {
+        private final Channel channel;
+
+        Watcher(Channel channel) {
+            this.channel = channel;
+        }
+
+        @Override
+        public boolean offer(String event, String json) {
+            if (!channel.isActive() || !channel.isWritable()) {
+                return false;
+            }
+            channel.writeAndFlush(new DefaultHttpContent(Unpooled.copiedBuffer(
+                    "event: " + event + "\ndata: " + json + "\n\n", StandardCharsets.UTF_8)));
+            return true;
+        }
+    }
+}

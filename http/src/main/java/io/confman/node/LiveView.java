@@ -1,0 +1,188 @@
+package io.confman.node;
+
+import io.confman.raft.Message;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.TreeMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.function.LongFunction;
+
+/**
+ * The node's side of the live view (LIVEVIEW.md section 2): what the loop publishes to the
+ * watchers of {@code GET /v1/events}. The loop asks {@link #watched()} (one volatile read)
+ * before it builds anything, so a node nobody watches pays nothing more. When watched, every
+ * kind of frame is bounded: states at most {@link #STATES_PER_S} a second (and again every
+ * {@link #STATE_REFRESH_NANOS} so that a watcher that missed one catches up), message
+ * samples at most {@link #MESSAGES_PER_S} and events at most {@link #EVENTS_PER_S}; the rest
+ * is counted as skipped. All methods but {@link #watch} and {@link #unwatch} run on the loop
+ * thread.
+ */
+public final class LiveView {
+
+    public static final int STATES_PER_S = 10;
+    public static final int MESSAGES_PER_S = 20;
+    public static final int EVENTS_PER_S = 50;
+    /** Watchers at once; one more is refused (a browser tab holds one stream per member). */
+    public static final int WATCHERS_MAX = 32;
+    static final long STATE_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(1) / STATES_PER_S;
+    static final long STATE_REFRESH_NANOS = TimeUnit.SECONDS.toNanos(2);
+    private static final long SECOND_NANOS = TimeUnit.SECONDS.toNanos(1);
+
+    /**
+     * One open event stream. {@link #offer} never blocks: a watcher whose connection is full
+     * returns false, and the frame is lost to it (the next state replaces a lost one).
+     */
+    public interface Watcher {
+        boolean offer(String event, String json);
+    }
+
+    private final String nodeId;
+    private final CopyOnWriteArrayList<Watcher> watchers = new CopyOnWriteArrayList<>();
+    // Invariant: watched == !watchers.isEmpty() after every watch and unwatch.
+    private volatile boolean watched;
+    /** The last state sent, for new watchers and to send only changes. Written by the loop. */
+    private volatile String lastState;
+    private long lastStateNanos;
+    private long lastStateSentNanos;
+    private long messageWindowStartNanos;
+    // Invariant: 0 <= messagesInWindow <= MESSAGES_PER_S.
+    private int messagesInWindow;
+    private long messagesSkipped;
+    private long eventWindowStartNanos;
+    // Invariant: 0 <= eventsInWindow <= EVENTS_PER_S.
+    private int eventsInWindow;
+    private long eventsSkipped;
+
+    public LiveView(String nodeId) {
+        this.nodeId = Objects.requireNonNull(nodeId, "nodeId");
+    }
+
+    /**
+     * The first frame of a stream (LIVEVIEW.md section 2): the members and their client URLs
+     * ({@code null} where not known yet), the timing the page draws, the dev controller.
+     */
+    public static String hello(NodeConfig config, Map<String, String> clientUrls, String devControl, long timeMs) {
+        StringBuilder members = new StringBuilder("{");
+        for (String id : new TreeMap<>(config.members()).keySet()) {
+            if (members.length() > 1) {
+                members.append(',');
+            }
+            members.append(LiveJson.quote(id)).append(':').append(LiveJson.quote(clientUrls.get(id)));
+        }
+        members.append('}');
+        return "{\"node\":" + LiveJson.quote(config.id()) + ",\"t\":" + timeMs
+                + ",\"members\":" + members
+                + ",\"election_timeout_ms\":" + config.electionTimeoutMs()
+                + ",\"heartbeat_ms\":" + config.heartbeatMs()
+                + ",\"request_timeout_ms\":" + config.requestTimeoutMs()
+                + ",\"snapshot_interval\":" + config.snapshotIntervalEntries()
+                + ",\"dev_control\":" + LiveJson.quote(devControl)
+                + ",\"limits\":{\"states_per_s\":" + STATES_PER_S + ",\"messages_per_s\":" + MESSAGES_PER_S
+                + ",\"events_per_s\":" + EVENTS_PER_S + "}}";
+    }
+
+    /** Adds a watcher and gives it the latest state at once; false when WATCHERS_MAX watch already. */
+    public synchronized boolean watch(Watcher watcher) {
+        if (watchers.size() >= WATCHERS_MAX) {
+            return false;
+        }
+        watchers.add(watcher);
+        watched = true;
+        String state = lastState;
+        if (state != null) {
+            watcher.offer("state", state);
+        }
+        return true;
+    }
+
+    public synchronized void unwatch(Watcher watcher) {
+        watchers.remove(watcher);
+        watched = !watchers.isEmpty();
+    }
+
+    public boolean watched() {
+        return watched;
+    }
+
+    public int watcherCount() {
+        return watchers.size();
+    }
+
+    /**
+     * At the end of a loop turn: when a state is due, builds it with {@code state} (given the
+     * wall clock in ms) and sends it if it changed, or if the last one is old.
+     */
+    public void onTurn(long nowNanos, LongFunction<String> state) {
+        if (!watched || nowNanos - lastStateNanos < STATE_INTERVAL_NANOS) {
+            return;
+        }
+        lastStateNanos = nowNanos;
+        String json = state.apply(System.currentTimeMillis());
+        String previous = lastState;
+        boolean stale = nowNanos - lastStateSentNanos >= STATE_REFRESH_NANOS;
+        // The time field differs on every build: compare what follows it.
+        if (previous != null && !stale && withoutTime(previous).equals(withoutTime(json))) {
+            return;
+        }
+        lastState = json;
+        lastStateSentNanos = nowNanos;
+        broadcast("state", json);
+    }
+
+    /** A Raft message this node sends: sampled, at most MESSAGES_PER_S a second. */
+    public void onMessage(long nowNanos, Message message) {
+        if (!watched) {
+            return;
+        }
+        if (nowNanos - messageWindowStartNanos >= SECOND_NANOS) {
+            messageWindowStartNanos = nowNanos;
+            messagesInWindow = 0;
+        }
+        if (messagesInWindow >= MESSAGES_PER_S) {
+            messagesSkipped++;
+            return;
+        }
+        messagesInWindow++;
+        long skipped = messagesSkipped;
+        messagesSkipped = 0;
+        broadcast("message", LiveJson.message(nodeId, System.currentTimeMillis(), message, skipped));
+    }
+
+    /**
+     * Something that happened ({@code kind}: role-change, leader-change, election,
+     * snapshot-taken, snapshot-installed); {@code fields} are name/value pairs, values
+     * numbers or strings (null allowed). At most EVENTS_PER_S a second.
+     */
+    public void onEvent(long nowNanos, String kind, Object... fields) {
+        if (!watched) {
+            return;
+        }
+        if (nowNanos - eventWindowStartNanos >= SECOND_NANOS) {
+            eventWindowStartNanos = nowNanos;
+            eventsInWindow = 0;
+        }
+        if (eventsInWindow >= EVENTS_PER_S) {
+            eventsSkipped++;
+            return;
+        }
+        eventsInWindow++;
+        long skipped = eventsSkipped;
+        eventsSkipped = 0;
+        broadcast("event", LiveJson.event(nodeId, System.currentTimeMillis(), kind, skipped, fields));
+    }
+
+    private void broadcast(String event, String json) {
+        List<Watcher> current = watchers;
+        for (Watcher watcher : current) {
+            watcher.offer(event, json);
+        }
+    }
+
+    /** A state's JSON after its leading {@code {"node":...,"t":N,} }: what a change is judged by. */
+    private static String withoutTime(String json) {
+        int comma = json.indexOf(',', json.indexOf("\"t\":"));
+        return comma < 0 ? json : json.substring(comma);
+    }
+}
