@@ -26,6 +26,8 @@
 set -euo pipefail
 
 root=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)
+# shellcheck source=bench/peers/lib.sh
+source "$root/bench/peers/lib.sh"
 # The launcher and the classpath of the probes; the tests point them at their own build.
 confman=${CONFMAN_CMD:-$root/bin/confman}
 rounds=3
@@ -88,25 +90,6 @@ if [ -n "$only" ]; then
     [[ "$known" == *" $name "* ]] || { echo "compare.sh: no workload '$name'; there are:$known" >&2; exit 2; }
   done
 fi
-
-# Waits until the CPUs together were at least 90 % idle over a second, for at most
-# $COMPARE_IDLE_WAIT_S seconds (default 120). Prints the idle percentage it saw last.
-wait_idle() {
-  local deadline=$((SECONDS + ${COMPARE_IDLE_WAIT_S:-120})) idle=0
-  while :; do
-    read -r _ u1 n1 s1 i1 w1 q1 sq1 st1 _ < /proc/stat
-    sleep 1
-    read -r _ u2 n2 s2 i2 w2 q2 sq2 st2 _ < /proc/stat
-    # Waiting for the disk is busy here: writeback competes with the fsyncs measured.
-    local busy=$(( (u2-u1) + (n2-n1) + (s2-s1) + (w2-w1) + (q2-q1) + (sq2-sq1) + (st2-st1) ))
-    local quiet=$(( i2-i1 ))
-    idle=$(( 100 * quiet / (busy + quiet > 0 ? busy + quiet : 1) ))
-    if [ "$idle" -ge 90 ] || [ $SECONDS -ge $deadline ]; then
-      echo "$idle"
-      return
-    fi
-  done
-}
 
 classpath() {
   ls "$root"/{raft,storage,http,jepsen,bench}/target/confman-*.jar "$root"/{storage,http,jepsen,bench}/target/lib/*.jar \

@@ -82,6 +82,10 @@ final class HttpMetrics {
                 .help("How many elections this node started as a candidate, after winning a pre-vote.")
                 .callback(callback -> callback.call(node.electionsStarted()))
                 .register(registry);
+        GaugeWithCallback.builder().name("confman_live_watchers")
+                .help("Open live view event streams (GET /v1/events) on this node.")
+                .callback(callback -> callback.call(node.liveView().watcherCount()))
+                .register(registry);
         gauge(node, "confman_raft_term", "The current Raft term.", NodeStatus::term);
         gauge(node, "confman_raft_commit_index", "The highest log index known committed.", NodeStatus::commitIndex);
         gauge(node, "confman_raft_applied_index", "The highest log index applied to the store.",

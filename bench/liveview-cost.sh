@@ -1,0 +1,179 @@
+#!/usr/bin/env bash
+# What the live view costs the write path: the same put workload against one three-node
+# cluster, with nobody watching and with every node watched (one event stream per node, as
+# one open page holds), alternating which goes first, for several rounds. Prints a table of
+# medians (throughput, p50, p99, server CPU per put) and the watched/unwatched ratios.
+#
+#   bench/liveview-cost.sh [--rounds N] [--ops N] [--concurrency C] [--out DIR] [--quick]
+#
+#   --rounds N       rounds (default 5); round r measures unwatched first when r is odd
+#   --ops N          puts per measured run (default 20000)
+#   --concurrency C  driver workers (default 16)
+#   --out DIR        where everything goes (default bench/runs/liveview-<UTC time>)
+#   --quick          a tenth of the operations and warm-up (a check of the script)
+#
+# "Unwatched" is checked, not assumed: before such a run every node's confman_live_watchers
+# gauge must read 0; before a watched run it must read 1 on every node. The watchers are
+# curl processes reading the streams to files; their frame counts are reported per run.
+set -euo pipefail
+
+root=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)
+# shellcheck source=bench/peers/lib.sh
+source "$root/bench/peers/lib.sh"
+confman=${CONFMAN_CMD:-$root/bin/confman}
+rounds=5
+ops=20000
+concurrency=16
+out=""
+scale=1
+usage() {
+  echo "usage: liveview-cost.sh [--rounds N] [--ops N] [--concurrency C] [--out DIR] [--quick]" >&2
+  exit 2
+}
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --rounds|--ops|--concurrency|--out) [ $# -ge 2 ] || usage ;;
+  esac
+  case "$1" in
+    --rounds) rounds=$2; shift 2 ;;
+    --ops) ops=$2; shift 2 ;;
+    --concurrency) concurrency=$2; shift 2 ;;
+    --out) out=$2; shift 2 ;;
+    --quick) scale=10; shift ;;
+    *) usage ;;
+  esac
+done
+for value in "$rounds" "$ops" "$concurrency"; do
+  [[ "$value" =~ ^[1-9][0-9]*$ ]] || { echo "liveview-cost.sh: --rounds, --ops and --concurrency take positive numbers" >&2; exit 2; }
+done
+ops=$(( (ops + scale - 1) / scale ))
+out=${out:-$root/bench/runs/liveview-$(date -u +%Y%m%dT%H%M%SZ)}
+mkdir -p "$out"
+out=$(cd "$out" && pwd)
+cluster="$out/cluster"
+log() { echo "liveview-cost.sh: $*" >&2; }
+
+watchers=()
+driver=""
+stop_watchers() {
+  local pid
+  for pid in "${watchers[@]}"; do kill "$pid" 2>/dev/null || true; done
+  for pid in "${watchers[@]}"; do wait "$pid" 2>/dev/null || true; done
+  watchers=()
+}
+cleanup() {
+  [ -n "$driver" ] && kill "$driver" 2>/dev/null || true
+  stop_watchers
+  "$root/bench/peers/confman.sh" stop "$cluster" 2>/dev/null || true
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# The sum over the nodes of the confman_live_watchers gauge.
+watcher_total() {
+  local url total=0 value
+  for url in ${urls//,/ }; do
+    value=$(curl -sf -m 5 "$url/metrics" | awk '$1 == "confman_live_watchers" {print int($2)}')
+    total=$((total + ${value:-0}))
+  done
+  echo "$total"
+}
+
+# Waits (at most 60 s) until the gauge sums to $1.
+await_watchers() {
+  local want=$1 deadline=$((SECONDS + 60))
+  until [ "$(watcher_total)" -eq "$want" ]; do
+    [ $SECONDS -lt $deadline ] || { log "the nodes report $(watcher_total) watchers, expected $want"; return 1; }
+    sleep 0.2
+  done
+}
+
+rm -rf "$cluster"
+urls=$("$root/bench/peers/confman.sh" start "$cluster")
+pids=$("$root/bench/peers/confman.sh" pids "$cluster" | paste -sd,)
+leader=$("$root/bench/peers/confman.sh" leader "$cluster")
+urls="$leader,$(tr ',' '\n' <<< "$urls" | grep -vxF "$leader" | paste -sd,)"
+log "cluster up ($urls); warm-up"
+for warm in "--ops $((60000 / scale)) --concurrency 64" "--ops $((20000 / scale)) --concurrency $concurrency"; do
+  # shellcheck disable=SC2086 # a list of flags, split on purpose
+  "$confman" bench --url "$urls" --workload put --value-size 100 --namespace warmup $warm \
+    >/dev/null 2>>"$out/warmup.err" &
+  driver=$!
+  wait "$driver"
+  driver=""
+done
+
+results="$out/results.jsonl"
+: > "$results"
+run() {
+  local round=$1 mode=$2 idle line frames=0 status=0
+  if [ "$mode" = watched ]; then
+    local url i=0
+    for url in ${urls//,/ }; do
+      i=$((i + 1))
+      curl -sN "$url/v1/events" -o "$out/r$round-events-$i.txt" &
+      watchers+=($!)
+    done
+    await_watchers 3
+  else
+    await_watchers 0
+  fi
+  idle=$(wait_idle)
+  log "round $round: $mode (idle ${idle}% before)"
+  "$confman" bench --url "$urls" --workload put --ops "$ops" --concurrency "$concurrency" --value-size 100 \
+    --warmup-ops $((3000 / scale)) --namespace "r$round-$mode" --cpu-pids "$pids" \
+    >"$out/r$round-$mode.out" 2>"$out/r$round-$mode.err" &
+  driver=$!
+  wait "$driver" || status=$?
+  driver=""
+  if [ "$mode" = watched ]; then
+    stop_watchers
+    frames=$(cat "$out"/r"$round"-events-*.txt | grep -c '^event: ' || true)
+  fi
+  line=$(tail -1 "$out/r$round-$mode.out")
+  if [ $status -ne 0 ] || [[ "$line" != "{"* ]]; then
+    log "round $round: $mode failed (exit $status; $out/r$round-$mode.err)"
+    line=null
+  fi
+  printf '{"round":%d,"mode":"%s","idle_before_pct":%d,"frames_received":%d,"result":%s}\n' \
+    "$round" "$mode" "$idle" "$frames" "$line" >> "$results"
+}
+
+for round in $(seq 1 "$rounds"); do
+  if [ $((round % 2)) -eq 1 ]; then run "$round" unwatched; run "$round" watched
+  else run "$round" watched; run "$round" unwatched; fi
+done
+
+python3 - "$results" > "$out/summary.md" <<'PY'
+import json, statistics, sys
+rows = [json.loads(line) for line in open(sys.argv[1]) if line.strip()]
+def column(mode, key):
+    values = []
+    for row in rows:
+        result = row["result"]
+        if row["mode"] != mode or result is None:
+            continue
+        if result.get(key) is not None:
+            values.append(result[key])
+    return values
+print("| | unwatched | watched | watched / unwatched |")
+print("|---|---:|---:|---:|")
+for key, label in (("ops_per_s", "puts/s"), ("p50_ms", "p50 ms"), ("p99_ms", "p99 ms"),
+                   ("server_cpu_ms_per_op", "server CPU ms per put")):
+    a, b = column("unwatched", key), column("watched", key)
+    if not a or not b:
+        print(f"| {label} | n/a | n/a | |")
+        continue
+    ma, mb = statistics.median(a), statistics.median(b)
+    print(f"| {label} (median of {len(a)}) | {ma:,.3f} | {mb:,.3f} | {mb / ma:.3f} |")
+frames = [row["frames_received"] for row in rows if row["mode"] == "watched"]
+errors = sum((row["result"] or {}).get("errors", 0) for row in rows)
+print()
+print("per round (puts/s unwatched, watched): " + "; ".join(
+    f"r{r}: {next((x['result'] or {}).get('ops_per_s', 0) for x in rows if x['round'] == r and x['mode'] == 'unwatched'):,.0f}, "
+    f"{next((x['result'] or {}).get('ops_per_s', 0) for x in rows if x['round'] == r and x['mode'] == 'watched'):,.0f}"
+    for r in sorted({row['round'] for row in rows})))
+print(f"frames received by the three watchers per watched run: {frames}; driver errors in all runs: {errors}")
+PY
+cat "$out/summary.md"
+echo "raw lines: $results; table: $out/summary.md"
