@@ -119,9 +119,8 @@ final class SimRuntime {
     void send(Message message) {
         SimNetwork.Fate fate = network.send(message, tick);
         if (trace.enabled() && fate != SimNetwork.Fate.SENT) {
-            trace.event(tick, fate == SimNetwork.Fate.DUPLICATED ? "duplicate" : "drop",
-                    "from", message.from(), "to", message.to(),
-                    "reason", fate.name().toLowerCase(Locale.ROOT), "message", Messages.describe(message));
+            Messages.trace(trace, tick, fate == SimNetwork.Fate.DUPLICATED ? "duplicate" : "drop", message,
+                    fate.name().toLowerCase(Locale.ROOT));
         }
     }
 

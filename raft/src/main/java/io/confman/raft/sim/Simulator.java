@@ -415,15 +415,13 @@ public final class Simulator {
             SimNode to = nodes.get(SimNode.number(message.to()));
             if (!to.isUp() || network.isBlocked(message)) {
                 if (trace.enabled()) {
-                    trace.event(tick, "drop", "from", message.from(), "to", message.to(),
-                            "reason", to.isUp() ? "link cut" : "receiver down", "message", Messages.describe(message));
+                    Messages.trace(trace, tick, "drop", message, to.isUp() ? "link cut" : "receiver down");
                 }
                 continue;
             }
             delivered++;
             if (trace.enabled()) {
-                trace.event(tick, "deliver", "from", message.from(), "to", message.to(),
-                        "message", Messages.describe(message));
+                Messages.trace(trace, tick, "deliver", message, null);
             }
             to.raft.step(message);
             runtime.afterInput(to);
