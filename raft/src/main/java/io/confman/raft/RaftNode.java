@@ -328,6 +328,22 @@ public class RaftNode {
                 tracker == null ? Map.of() : tracker.view(), rejectedMessageCount, transferee);
     }
 
+    /**
+     * The shape of the log, with its last {@code entriesMax} entries above the snapshot, for
+     * views of this node. Like {@link #status()} it changes nothing; it copies those entries,
+     * so it is meant for a view that asks, not for every turn of the node's loop.
+     */
+    public LogView logView(int entriesMax) {
+        if (entriesMax < 0) {
+            throw new IllegalArgumentException("entriesMax must be >= 0, was " + entriesMax);
+        }
+        long snapshotIndex = log.firstIndex() - 1;
+        long lastIndex = log.lastIndex();
+        long from = Math.max(snapshotIndex + 1, lastIndex - entriesMax + 1);
+        return new LogView(new LogPosition(snapshotIndex, log.term(snapshotIndex)), log.lastPosition(),
+                log.entries(from, lastIndex + 1, Long.MAX_VALUE));
+    }
+
     /** The leader this node knows in its current term, or null; {@link #status()} without its copies. */
     public String leaderId() {
         return leaderId;

@@ -273,6 +273,29 @@ class RaftNodeTest {
         assertEquals('r', ready.readStates().get(0).context()[0]);
     }
 
+    @Test
+    void theLogViewShowsTheSnapshotAndTheNewestEntriesDurableOrNot() {
+        MemoryLogStorage storage = new MemoryLogStorage();
+        storage.installSnapshot(new SnapshotMetadata(5, 1, 2));
+        storage.setHardState(new HardState(1, null, 5));
+        RaftNode b = node("b", storage);
+        List<Entry> entries = List.of(Entry.noOp(6, 2), Entry.normal(7, 2, new byte[1]),
+                Entry.normal(8, 2, new byte[1]), Entry.normal(9, 2, new byte[1]));
+        b.step(new Message.AppendEntries(CLUSTER, "a", "b", 2, 5, 1, entries, 5));
+        Ready ready = b.ready();
+        storage.persist(ready);
+        b.advance(ready);
+        b.step(new Message.AppendEntries(CLUSTER, "a", "b", 2, 9, 2, List.of(Entry.normal(10, 2, new byte[1])), 5));
+        // 10 is not durable yet: the view shows the log as the node holds it.
+        LogView view = b.logView(3);
+        assertEquals(new LogPosition(5, 1), view.snapshot());
+        assertEquals(new LogPosition(10, 2), view.last());
+        assertEquals(List.of(8L, 9L, 10L), view.tail().stream().map(Entry::index).toList());
+        assertEquals(entries, b.logView(16).tail().subList(0, 4));
+        assertEquals(List.of(), b.logView(0).tail());
+        assertThrows(IllegalArgumentException.class, () -> b.logView(-1));
+    }
+
     /** Ticks after an answer from b (the last a majority gives) until a steps down. */
     private static int ticksUntilSteppingDown(int ticksBeforeAnswer) {
         MemoryLogStorage storage = new MemoryLogStorage();

@@ -10,12 +10,18 @@ import java.util.Map;
  */
 final class ElectionSafetyChecker {
 
-    static final String PROPERTY = "Election Safety (Figure 3, §5.2)";
+    /** The property's short name, as a trace lists the checks of a tick. */
+    static final String NAME = "Election Safety";
+    static final String PROPERTY = NAME + " (Figure 3, §5.2)";
+
+    /** How many times the property was checked, for the trace's list of the checks of a tick. */
+    private long checks;
 
     private final Map<Long, String> leaderByTerm = new HashMap<>();
 
     /** Returns true the first time {@code id} is seen leading {@code term}: a new election. */
     boolean observeLeader(String id, long term, long tick) {
+        checks++;
         String earlier = leaderByTerm.putIfAbsent(term, id);
         if (earlier == null) {
             return true;
@@ -29,5 +35,9 @@ final class ElectionSafetyChecker {
 
     int elections() {
         return leaderByTerm.size();
+    }
+
+    long checks() {
+        return checks;
     }
 }

@@ -10,9 +10,15 @@ import java.util.List;
  */
 final class LeaderAppendOnlyChecker {
 
-    static final String PROPERTY = "Leader Append-Only (Figure 3, §5.3)";
+    /** The property's short name, as a trace lists the checks of a tick. */
+    static final String NAME = "Leader Append-Only";
+    static final String PROPERTY = NAME + " (Figure 3, §5.3)";
+
+    /** How many times the property was checked, for the trace's list of the checks of a tick. */
+    private long checks;
 
     void check(String id, long term, long lastIndexBefore, List<Entry> entries, long tick) {
+        checks++;
         if (entries.isEmpty()) {
             return;
         }
@@ -22,5 +28,9 @@ final class LeaderAppendOnlyChecker {
                     + " from index " + first + " while it held entries up to " + lastIndexBefore
                     + " (new entries " + entries + ", tick " + tick + ")");
         }
+    }
+
+    long checks() {
+        return checks;
     }
 }

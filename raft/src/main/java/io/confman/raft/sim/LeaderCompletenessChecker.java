@@ -14,7 +14,12 @@ import java.util.TreeMap;
  */
 final class LeaderCompletenessChecker {
 
-    static final String PROPERTY = "Leader Completeness (Figure 3, §5.4)";
+    /** The property's short name, as a trace lists the checks of a tick. */
+    static final String NAME = "Leader Completeness";
+    static final String PROPERTY = NAME + " (Figure 3, §5.4)";
+
+    /** How many times the property was checked, for the trace's list of the checks of a tick. */
+    private long checks;
 
     /** The prefix hash at each committed index; 0 where unknown (covered by a snapshot). */
     private long[] committedChain = new long[256];
@@ -29,6 +34,7 @@ final class LeaderCompletenessChecker {
 
     /** {@code node}, in {@code term}, reports {@code commitIndex}; its log is {@code log}. */
     void onCommitKnown(String node, long term, long commitIndex, ShadowLog log, long tick) {
+        checks++;
         long known = Math.min(commitIndex, committedMax);
         if (known >= log.baseIndex() && committedChainAt(known) != 0
                 && log.chainAt(known) != committedChainAt(known)) {
@@ -48,6 +54,7 @@ final class LeaderCompletenessChecker {
 
     /** {@code node} is leader of {@code term} with log {@code log}. */
     void onLeaderLog(String node, long term, ShadowLog log, long tick) {
+        checks++;
         long required = 0;
         for (Map.Entry<Long, Long> e : committedMaxByTerm.headMap(term).entrySet()) {
             required = Math.max(required, e.getValue());
@@ -76,5 +83,9 @@ final class LeaderCompletenessChecker {
         if (index >= committedChain.length) {
             committedChain = Arrays.copyOf(committedChain, (int) Math.max(index + 1, committedChain.length * 2L));
         }
+    }
+
+    long checks() {
+        return checks;
     }
 }

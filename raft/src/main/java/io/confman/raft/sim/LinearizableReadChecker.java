@@ -11,7 +11,12 @@ import java.util.Map;
  */
 final class LinearizableReadChecker {
 
-    static final String PROPERTY = "Linearizable read (thesis §6.4)";
+    /** The property's short name, as a trace lists the checks of a tick. */
+    static final String NAME = "Linearizable read";
+    static final String PROPERTY = NAME + " (thesis §6.4)";
+
+    /** How many times the property was checked, for the trace's list of the checks of a tick. */
+    private long checks;
 
     private final Map<String, Long> committedAtIssue = new HashMap<>();
 
@@ -20,6 +25,7 @@ final class LinearizableReadChecker {
     }
 
     void onReadIndex(String node, String context, long readIndex, long tick) {
+        checks++;
         Long committed = committedAtIssue.get(context);
         if (committed == null) {
             throw new SafetyViolation(PROPERTY, node + " answered read " + context + ", never issued");
@@ -37,11 +43,16 @@ final class LinearizableReadChecker {
     }
 
     void onServe(String node, String context, long readIndex, long appliedIndex, long tick) {
+        checks++;
         if (appliedIndex < readIndex) {
             throw new SafetyViolation(PROPERTY, node + " answered read " + context + " with its state"
                     + " machine at " + appliedIndex + ", before its read index " + readIndex
                     + " (tick " + tick + ")");
         }
         committedAtIssue.remove(context);
+    }
+
+    long checks() {
+        return checks;
     }
 }

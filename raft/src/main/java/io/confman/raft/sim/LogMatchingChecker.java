@@ -11,7 +11,12 @@ import java.util.Map;
  */
 final class LogMatchingChecker {
 
-    static final String PROPERTY = "Log Matching (Figure 3, §5.3)";
+    /** The property's short name, as a trace lists the checks of a tick. */
+    static final String NAME = "Log Matching";
+    static final String PROPERTY = NAME + " (Figure 3, §5.3)";
+
+    /** How many times the property was checked, for the trace's list of the checks of a tick. */
+    private long checks;
 
     private record Position(long index, long term) {
     }
@@ -22,6 +27,7 @@ final class LogMatchingChecker {
     private final Map<Position, Holder> firstSeen = new HashMap<>();
 
     void observe(String node, long index, long term, long chain, long tick) {
+        checks++;
         Holder earlier = firstSeen.putIfAbsent(new Position(index, term), new Holder(node, chain));
         if (earlier != null && earlier.chain() != chain) {
             throw new SafetyViolation(PROPERTY, "entry " + term + "/" + index + " is in the logs of "
@@ -29,5 +35,9 @@ final class LogMatchingChecker {
                     + Long.toHexString(earlier.chain()) + " and " + Long.toHexString(chain)
                     + ", tick " + tick + ")");
         }
+    }
+
+    long checks() {
+        return checks;
     }
 }

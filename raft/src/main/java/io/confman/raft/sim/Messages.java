@@ -18,6 +18,22 @@ final class Messages {
     private Messages() {
     }
 
+    /**
+     * Records what happened to a message ({@code deliver}, {@code drop}, {@code duplicate}):
+     * sender, receiver, the reason when there is one, the readable form, and for a replay its
+     * type and term as JSON fields.
+     */
+    static void trace(SimTrace trace, long tick, String kind, Message m, String reason) {
+        SimTrace.Event event = trace.begin(tick, kind).text("from", m.from()).text("to", m.to());
+        if (reason != null) {
+            event.text("reason", reason);
+        }
+        event.text("message", describe(m))
+                .jsonString("type", m.getClass().getSimpleName())
+                .jsonNumber("term", m.term())
+                .write();
+    }
+
     static String describe(Message m) {
         String head = m.getClass().getSimpleName() + " term=" + m.term();
         if (m instanceof AppendEntries a) {

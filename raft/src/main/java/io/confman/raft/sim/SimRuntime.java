@@ -91,10 +91,8 @@ final class SimRuntime {
                 || node.appliedIndex > node.disk.lastIndex()) {
             return;
         }
-        if (node.shadow.chainAt(node.appliedIndex) != node.appliedChain) {
-            throw new SafetyViolation(StateMachineSafetyChecker.PROPERTY, node.id + " applied up to "
-                    + node.appliedIndex + " a state that differs from its own log (tick " + tick + ")");
-        }
+        stateMachineSafety.onSnapshot(node.id, node.appliedIndex, node.appliedChain,
+                node.shadow.chainAt(node.appliedIndex), tick);
         byte[] data = node.encodeSnapshot(random.nextInt(3 * options.snapshotChunkBytesMax()));
         SnapshotMetadata snapshot = new SnapshotMetadata(node.appliedIndex,
                 node.disk.term(node.appliedIndex), data.length);
@@ -119,9 +117,8 @@ final class SimRuntime {
     void send(Message message) {
         SimNetwork.Fate fate = network.send(message, tick);
         if (trace.enabled() && fate != SimNetwork.Fate.SENT) {
-            trace.event(tick, fate == SimNetwork.Fate.DUPLICATED ? "duplicate" : "drop",
-                    "from", message.from(), "to", message.to(),
-                    "reason", fate.name().toLowerCase(Locale.ROOT), "message", Messages.describe(message));
+            Messages.trace(trace, tick, fate == SimNetwork.Fate.DUPLICATED ? "duplicate" : "drop", message,
+                    fate.name().toLowerCase(Locale.ROOT));
         }
     }
 

@@ -40,6 +40,7 @@ public final class Simulator {
     private final List<SimNode> nodes = new ArrayList<>();
 
     private final SimRuntime runtime;
+    private final ReplayTrace replay;
 
     private long tick;
     private long delivered;
@@ -71,10 +72,16 @@ public final class Simulator {
         for (String id : members) {
             nodes.add(new SimNode(configFor(id, members), disks.get(), root.split()));
         }
+        this.replay = new ReplayTrace(trace, nodes, runtime);
     }
 
     public SimOptions options() {
         return options;
+    }
+
+    /** The simulated servers, as the run left them. */
+    List<SimNode> nodes() {
+        return List.copyOf(nodes);
     }
 
     public Result run() {
@@ -88,8 +95,10 @@ public final class Simulator {
             }
             safetyPhase();
             livenessPhase();
+            endTick(true, true);
             return result(null);
         } catch (SafetyViolation violation) {
+            endTick(false, true);
             traceViolation(violation);
             return result(violation);
         } catch (RuntimeException coreAssertion) {
@@ -98,6 +107,7 @@ public final class Simulator {
             SafetyViolation violation = new SafetyViolation("Core assertion", coreAssertion
                     + " at " + coreAssertion.getStackTrace()[0]);
             violation.initCause(coreAssertion);
+            endTick(false, false);
             traceViolation(violation);
             return result(violation);
         }
@@ -190,6 +200,7 @@ public final class Simulator {
     }
 
     private void step(boolean withFaults) {
+        endTick(true, true);
         tick++;
         runtime.setTick(tick);
         if (withFaults) {
@@ -209,6 +220,17 @@ public final class Simulator {
         }
         if (trace.enabled()) {
             trace.event(tick, "tick", "nodes", roles());
+        }
+    }
+
+    /**
+     * Writes the node states and the checks of the tick ending now, for a replay. Called when the
+     * next step begins rather than at the end of this one, because the liveness phase restarts
+     * the crashed nodes in the tick the safety phase ended, and a replay shows them there.
+     */
+    private void endTick(boolean ok, boolean withStates) {
+        if (trace.replayEnabled()) {
+            replay.endTick(tick, ok, withStates);
         }
     }
 
@@ -415,15 +437,13 @@ public final class Simulator {
             SimNode to = nodes.get(SimNode.number(message.to()));
             if (!to.isUp() || network.isBlocked(message)) {
                 if (trace.enabled()) {
-                    trace.event(tick, "drop", "from", message.from(), "to", message.to(),
-                            "reason", to.isUp() ? "link cut" : "receiver down", "message", Messages.describe(message));
+                    Messages.trace(trace, tick, "drop", message, to.isUp() ? "link cut" : "receiver down");
                 }
                 continue;
             }
             delivered++;
             if (trace.enabled()) {
-                trace.event(tick, "deliver", "from", message.from(), "to", message.to(),
-                        "message", Messages.describe(message));
+                Messages.trace(trace, tick, "deliver", message, null);
             }
             to.raft.step(message);
             runtime.afterInput(to);

@@ -11,7 +11,12 @@ import java.util.Arrays;
  */
 final class StateMachineSafetyChecker {
 
-    static final String PROPERTY = "State Machine Safety (Figure 3, §5.4.3)";
+    /** The property's short name, as a trace lists the checks of a tick. */
+    static final String NAME = "State Machine Safety";
+    static final String PROPERTY = NAME + " (Figure 3, §5.4.3)";
+
+    /** How many times the property was checked, for the trace's list of the checks of a tick. */
+    private long checks;
 
     private long[] appliedChain = new long[256];
     private long[] appliedTerm = new long[256];
@@ -26,12 +31,25 @@ final class StateMachineSafetyChecker {
         record(node, index, 0, chain, "restored a snapshot at", tick);
     }
 
+    /**
+     * {@code node} snapshots its state machine at {@code index}: the state, {@code stateChain},
+     * must be the one its own log's prefix up to there gives, {@code logChain}.
+     */
+    void onSnapshot(String node, long index, long stateChain, long logChain, long tick) {
+        checks++;
+        if (stateChain != logChain) {
+            throw new SafetyViolation(PROPERTY, node + " applied up to " + index
+                    + " a state that differs from its own log (tick " + tick + ")");
+        }
+    }
+
     /** The term of the entry applied at {@code index}, or 0 if none was applied yet. */
     long appliedTermAt(long index) {
         return index < appliedTerm.length ? appliedTerm[(int) index] : 0;
     }
 
     private void record(String node, long index, long term, long chain, String what, long tick) {
+        checks++;
         ensureCapacity(index);
         int i = (int) index;
         if (appliedChain[i] == 0) {
@@ -57,5 +75,9 @@ final class StateMachineSafetyChecker {
             appliedTerm = Arrays.copyOf(appliedTerm, length);
             firstNode = Arrays.copyOf(firstNode, length);
         }
+    }
+
+    long checks() {
+        return checks;
     }
 }
