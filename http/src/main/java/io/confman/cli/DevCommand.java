@@ -1,9 +1,13 @@
 package io.confman.cli;
 
+import io.confman.devctl.ControlRoutes;
+import io.confman.devctl.DevController;
+import io.confman.devctl.DevNodes;
+import io.confman.devctl.LinkMesh;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.lang.management.ManagementFactory;
-import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -17,15 +21,21 @@ import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * {@code confman dev}: a local cluster of N {@code confman server} processes on 127.0.0.1,
- * one JVM each, so that killing one is a real crash. Stops every node on Ctrl-C or SIGTERM
- * (SIGTERM first, SIGKILL after {@link #STOP_GRACE_MS}), and reports a node that dies.
+ * one JVM each, so that killing one is a real crash. Every peer link goes through a
+ * {@link io.confman.faults.LinkProxy} (one per direction, the nodes started with
+ * {@code --peer-dial}), and a controller (LIVEVIEW.md, "Dev controls") stops, restarts,
+ * pauses, resumes, isolates and heals nodes and serves the live view. Stops every node on
+ * Ctrl-C or SIGTERM (SIGTERM first, SIGKILL after {@link DevNodes#STOP_GRACE_MS}), and
+ * reports a node that dies unless the controller stopped it.
  */
 final class DevCommand {
 
@@ -34,18 +44,12 @@ final class DevCommand {
     static final int NODES_MAX = 9;
     /** Peer ports sit this far above the HTTP ports when --base-port is given. */
     static final int PEER_PORT_OFFSET = 100;
+    /** The controller's port is this far above the first HTTP port when --base-port is given. */
+    static final int CONTROLLER_PORT_OFFSET = 200;
     /** Generous: N JVMs start at once on a laptop that may also be building. */
     static final long READY_DEADLINE_MS = 120_000;
     static final long READY_POLL_MS = 250;
-    static final long STOP_GRACE_MS = 10_000;
     private static final String USAGE = "usage: confman dev [--nodes N] [--data DIR] [--base-port P]";
-
-    /** One child: its id, its addresses, its log, its process. */
-    record Child(String id, int httpPort, int peerPort, Path log, Process process) {
-        String url() {
-            return "http://127.0.0.1:" + httpPort;
-        }
-    }
 
     private DevCommand() {
     }
@@ -61,7 +65,7 @@ final class DevCommand {
                         + USAGE);
             }
             nodes = (int) flags.longValue(COMMAND, "nodes", NODES_DEFAULT, 1, NODES_MAX);
-            basePort = (int) flags.longValue(COMMAND, "base-port", 0, 1, 65_535 - PEER_PORT_OFFSET - NODES_MAX);
+            basePort = (int) flags.longValue(COMMAND, "base-port", 0, 1, 65_535 - CONTROLLER_PORT_OFFSET);
             dir = flags.has("data") ? Path.of(flags.get("data")) : null;
         } catch (UsageException e) {
             err.println(e.getMessage());
@@ -83,7 +87,78 @@ final class DevCommand {
         // belongs to that member list (ids and addresses), and a new one would be refused.
         Path secretFile = keepOrWritePrivate(dir.resolve("cluster-secret"));
         Path tokenFile = keepOrWritePrivate(dir.resolve("admin-token"));
-        Path portsFile = dir.resolve("ports");
+        String adminToken = readAdminToken(tokenFile);
+        Ports ports = ports(dir.resolve("ports"), nodes, basePort, out);
+        Map<String, InetSocketAddress> peerAddresses = new LinkedHashMap<>();
+        for (int i = 0; i < nodes; i++) {
+            peerAddresses.put(nodeId(i), new InetSocketAddress("127.0.0.1", ports.peer()[i]));
+        }
+        out.println("confman dev: " + nodes + " node(s), data in " + dir);
+        // The controller's port is not part of the member list, so it is not recorded: a
+        // free one at every start, or P+200 with --base-port. The link proxies are bound on
+        // free ports at every start too; the nodes reach them only through --peer-dial.
+        DevController controller = DevController.bind(basePort == 0 ? FreePorts.pick()
+                : basePort + CONTROLLER_PORT_OFFSET, err);
+        LinkMesh links;
+        try {
+            links = LinkMesh.start(peerAddresses);
+        } catch (IOException | RuntimeException e) {
+            controller.close();
+            throw e;
+        }
+        List<DevNodes.Spec> specs = specs(dir, ports, links, controller.url(), secretFile, tokenFile);
+        DevNodes children = new DevNodes(specs, links, (node, status) -> err.println(COMMAND + ": node "
+                + node.id() + " exited with status " + status + "; its log: " + node.log()));
+        Thread hook = new Thread(() -> {
+            controller.close();
+            children.shutdown(COMMAND, out);
+        }, "confman-dev-stop");
+        Runtime.getRuntime().addShutdownHook(hook);
+        if (!children.startAll()) {
+            return Main.EXIT_FAILURE; // The stop hook runs: nothing more was started.
+        }
+        Set<String> origins = new LinkedHashSet<>();
+        specs.forEach(spec -> origins.add(spec.url()));
+        origins.add(controller.url());
+        controller.serve(ControlRoutes.withClasspathPage(children, adminToken, origins));
+        for (int i = 0; i < nodes; i++) {
+            DevNodes.Spec spec = specs.get(i);
+            out.println("  " + spec.id() + "  client " + spec.url() + "  peer 127.0.0.1:" + ports.peer()[i]
+                    + "  log " + spec.log());
+        }
+        out.println("  admin token file: " + tokenFile + "  (Authorization: Bearer $(cat " + tokenFile + "))");
+        out.println("  live view: " + controller.url() + "/ui  (controls need the admin token)");
+        out.println("confman dev: waiting for every node to be ready (/readyz)...");
+        String leader = awaitReady(specs, children, err);
+        if (leader == null) {
+            err.println(COMMAND + ": the cluster is not ready (deadline " + READY_DEADLINE_MS
+                    + " ms); see the node logs above");
+            return Main.EXIT_FAILURE; // The shutdown hook stops every child on exit.
+        }
+        out.println("confman dev: ready; leader " + leader + ". Try:");
+        out.println("  bin/confman put --url " + specs.get(0).url() + " app greeting hello");
+        out.println("  bin/confman get --url " + specs.get(specs.size() - 1).url() + " app greeting");
+        out.println("confman dev: Ctrl-C stops every node");
+        out.flush();
+        try {
+            if (children.awaitEveryNodeExitedOnItsOwn()) {
+                err.println(COMMAND + ": every node exited; stopping");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return Main.EXIT_FAILURE;
+    }
+
+    /** The HTTP and peer port of each node, index i for node {@code nodeId(i)}. */
+    private record Ports(int[] http, int[] peer) {
+    }
+
+    /**
+     * The ports recorded in {@code portsFile} by an earlier run with as many nodes (so that
+     * its data, which belongs to that member list, is used again), else new ones, recorded.
+     */
+    private static Ports ports(Path portsFile, int nodes, int basePort, PrintStream out) throws IOException {
         int[] httpPorts = new int[nodes];
         int[] peerPorts = new int[nodes];
         List<String> previous = basePort == 0 && Files.exists(portsFile) ? Files.readAllLines(portsFile) : List.of();
@@ -103,100 +178,67 @@ final class DevCommand {
             }
             Files.write(portsFile, lines, StandardCharsets.UTF_8);
         }
+        return new Ports(httpPorts, peerPorts);
+    }
+
+    /**
+     * How each node starts, every time: the member list with the real peer addresses, each
+     * peer dialed through its link proxy, output appended to DIR/ID/node.log, and in the
+     * environment this process's pid and the controller's URL.
+     */
+    private static List<DevNodes.Spec> specs(Path dir, Ports ports, LinkMesh links, String controllerUrl,
+                                             Path secretFile, Path tokenFile) throws IOException {
+        int nodes = ports.http().length;
         List<String> peers = new ArrayList<>();
         for (int i = 0; i < nodes; i++) {
-            peers.add(nodeId(i) + "=127.0.0.1:" + peerPorts[i]);
+            peers.add(nodeId(i) + "=127.0.0.1:" + ports.peer()[i]);
         }
-        out.println("confman dev: " + nodes + " node(s), data in " + dir);
-        List<Child> children = new ArrayList<>();
-        AtomicBoolean stopping = new AtomicBoolean();
-        Thread hook = new Thread(() -> {
-            synchronized (children) {
-                stopping.set(true);
-            }
-            stopAll(children, out);
-        }, "confman-dev-stop");
-        Runtime.getRuntime().addShutdownHook(hook);
+        List<DevNodes.Spec> specs = new ArrayList<>();
         for (int i = 0; i < nodes; i++) {
             String id = nodeId(i);
             Path nodeDir = Files.createDirectories(dir.resolve(id));
             Path log = nodeDir.resolve("node.log");
             List<String> command = new ArrayList<>(javaCommand());
             command.addAll(List.of(Main.class.getName(), "server", "--id", id, "--peers", String.join(",", peers),
-                    "--http", "127.0.0.1:" + httpPorts[i], "--data", nodeDir.resolve("data").toString(),
+                    "--http", "127.0.0.1:" + ports.http()[i], "--data", nodeDir.resolve("data").toString(),
                     "--cluster-secret-file", secretFile.toString(), "--admin-token-file", tokenFile.toString()));
+            if (nodes > 1) {
+                command.addAll(List.of("--peer-dial", links.peerDial(id)));
+            }
             ProcessBuilder builder = new ProcessBuilder(command);
             // Each node stops when this process ends, even by kill -9 (no shutdown hook then).
             builder.environment().put(ServerCommand.PARENT_PID_ENVIRONMENT, Long.toString(ProcessHandle.current().pid()));
-            Process process = builder.redirectErrorStream(true)
-                    .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
-                    .redirectInput(ProcessBuilder.Redirect.from(nullDevice())).start();
-            Child child = new Child(id, httpPorts[i], peerPorts[i], log, process);
-            synchronized (children) {
-                if (stopping.get()) {
-                    // The stop hook already took its list: this child would be left behind.
-                    process.destroyForcibly();
-                    return Main.EXIT_FAILURE;
-                }
-                children.add(child);
-            }
-            process.onExit().thenAccept(exited -> {
-                if (!stopping.get()) {
-                    err.println(COMMAND + ": node " + id + " exited with status " + exited.exitValue()
-                            + "; its log: " + log);
-                }
-            });
+            builder.environment().put(DevController.CONTROL_URL_ENVIRONMENT, controllerUrl);
+            builder.redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
+                    .redirectInput(ProcessBuilder.Redirect.from(nullDevice()));
+            specs.add(new DevNodes.Spec(id, "http://127.0.0.1:" + ports.http()[i], log, builder));
         }
-        for (Child child : children) {
-            out.println("  " + child.id() + "  client " + child.url() + "  peer 127.0.0.1:" + child.peerPort()
-                    + "  log " + child.log());
-        }
-        out.println("  admin token file: " + tokenFile + "  (Authorization: Bearer $(cat " + tokenFile + "))");
-        out.println("confman dev: waiting for every node to be ready (/readyz)...");
-        String leader = awaitReady(children, err);
-        if (leader == null) {
-            err.println(COMMAND + ": the cluster is not ready (deadline " + READY_DEADLINE_MS
-                    + " ms); see the node logs above");
-            return Main.EXIT_FAILURE; // The shutdown hook stops every child on exit.
-        }
-        out.println("confman dev: ready; leader " + leader + ". Try:");
-        out.println("  bin/confman put --url " + children.get(0).url() + " app greeting hello");
-        out.println("  bin/confman get --url " + children.get(children.size() - 1).url() + " app greeting");
-        out.println("confman dev: Ctrl-C stops every node");
-        out.flush();
-        return waitUntilAllExited(children, stopping, err);
+        return specs;
     }
 
-    /** Blocks while any child runs; returns 1 once every child exited on its own. */
-    private static int waitUntilAllExited(List<Child> children, AtomicBoolean stopping, PrintStream err) {
-        for (Child child : children) {
-            try {
-                child.process().waitFor();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return Main.EXIT_FAILURE;
-            }
+    /** The token as the nodes read it from the same file, so that the controller takes the same one. */
+    private static String readAdminToken(Path tokenFile) throws IOException {
+        try {
+            return new String(ServerCommand.readSecretFile("--admin-token-file", tokenFile), StandardCharsets.UTF_8);
+        } catch (UsageException e) {
+            throw new IOException(e.getMessage(), e);
         }
-        if (!stopping.get()) {
-            err.println(COMMAND + ": every node exited; stopping");
-        }
-        return Main.EXIT_FAILURE;
     }
 
     /** Polls every node's /readyz until all answer 200; returns the leader the first one reports. */
-    private static String awaitReady(List<Child> children, PrintStream err) {
+    private static String awaitReady(List<DevNodes.Spec> specs, DevNodes children, PrintStream err) {
         HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(READY_DEADLINE_MS);
         while (System.nanoTime() < deadline) {
             boolean allReady = true;
             String leader = null;
-            for (Child child : children) {
-                if (!child.process().isAlive()) {
-                    err.println(COMMAND + ": node " + child.id() + " is not running; its log: " + child.log());
+            for (DevNodes.Spec spec : specs) {
+                if (!children.alive(spec.id())) {
+                    err.println(COMMAND + ": node " + spec.id() + " is not running; its log: " + spec.log());
                     return null;
                 }
                 try {
-                    HttpResponse<String> ready = client.send(HttpRequest.newBuilder(URI.create(child.url() + "/readyz"))
+                    HttpResponse<String> ready = client.send(HttpRequest.newBuilder(URI.create(spec.url() + "/readyz"))
                             .timeout(Duration.ofSeconds(2)).build(), HttpResponse.BodyHandlers.ofString());
                     allReady &= ready.statusCode() == 200;
                     leader = ready.headers().firstValue("Confman-Leader").orElse(leader);
@@ -218,31 +260,6 @@ final class DevCommand {
             }
         }
         return null;
-    }
-
-    /** SIGTERM to all, then SIGKILL to whoever is still running after the grace period. */
-    static void stopAll(List<Child> children, PrintStream out) {
-        List<Child> snapshot;
-        synchronized (children) {
-            snapshot = List.copyOf(children);
-        }
-        snapshot.forEach(child -> child.process().destroy());
-        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(STOP_GRACE_MS);
-        for (Child child : snapshot) {
-            try {
-                long leftNanos = Math.max(0, deadline - System.nanoTime());
-                if (!child.process().waitFor(leftNanos, TimeUnit.NANOSECONDS)) {
-                    out.println(COMMAND + ": node " + child.id() + " ignored SIGTERM for " + STOP_GRACE_MS
-                            + " ms; killing it");
-                    child.process().destroyForcibly().waitFor();
-                }
-            } catch (InterruptedException e) {
-                child.process().destroyForcibly();
-                Thread.currentThread().interrupt();
-            }
-        }
-        out.println(COMMAND + ": stopped " + snapshot.size() + " node(s)");
-        out.flush();
     }
 
     /** The same java binary, JVM flags and classpath as this process, so that children behave alike. */

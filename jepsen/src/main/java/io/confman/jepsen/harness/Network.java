@@ -8,9 +8,9 @@ import java.util.Map;
 
 /**
  * How the nodes of a run reach each other, and how the nemesis cuts them apart. The
- * default, {@link ProxyNetwork}, puts a {@link LinkProxy} on every directed link and needs
- * no privileges; another implementation may run each node in its own network namespace and
- * cut links with packet filter rules.
+ * default, {@link ProxyNetwork}, puts a {@link io.confman.faults.LinkProxy} on every
+ * directed link and needs no privileges; another implementation may run each node in its
+ * own network namespace and cut links with packet filter rules.
  *
  * <p>The cluster asks, per node: which host its listeners bind, which command prefix runs
  * its process (e.g. entering a namespace), and which peers it dials at another address than

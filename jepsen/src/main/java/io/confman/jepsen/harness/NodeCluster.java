@@ -27,9 +27,9 @@ import java.util.concurrent.TimeUnit;
 /**
  * N real node processes on loopback, started from this JVM's classpath (the built jars
  * when run by {@code bin/confman}), each with its own data directory and log file, and a
- * {@link LinkProxy} on every directed link between two of them. Every process this class
- * starts is stopped by {@link #close()}, and by a shutdown hook if the JVM ends first, so a
- * run leaves no stray processes whatever happens.
+ * {@link io.confman.faults.LinkProxy} on every directed link between two of them. Every
+ * process this class starts is stopped by {@link #close()}, and by a shutdown hook if the
+ * JVM ends first, so a run leaves no stray processes whatever happens.
  */
 public final class NodeCluster implements Closeable {
 

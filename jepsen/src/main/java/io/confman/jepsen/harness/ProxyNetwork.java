@@ -1,5 +1,6 @@
 package io.confman.jepsen.harness;
 
+import io.confman.faults.LinkProxy;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.HashMap;

@@ -1,4 +1,4 @@
-package io.confman.jepsen.harness;
+package io.confman.faults;
 
 import java.io.Closeable;
 import java.io.IOException;
@@ -25,11 +25,14 @@ import java.util.concurrent.TimeUnit;
  * mid-stream would leave the receiver out of frame when the link heals, so healing closes
  * every connection that lost bytes and the dialer reconnects cleanly. A delay holds each
  * chunk for the given time before writing it on, in order.
+ *
+ * <p>Used by the fault-injection suite (jepsen's {@code ProxyNetwork}) and by
+ * {@code confman dev}, whose controller isolates a node by cutting its links.
  */
 public final class LinkProxy implements Closeable {
 
     private static final int CHUNK_BYTES = 64 * 1024;
-    /** Chunks queued per direction of a connection: at most 16 MiB held by the harness. */
+    /** Chunks queued per direction of a connection: at most 16 MiB held by the proxy. */
     static final int QUEUED_CHUNKS_MAX = 256;
 
     private final String from;
@@ -190,7 +193,7 @@ public final class LinkProxy implements Closeable {
             InputStream in = source.getInputStream();
             OutputStream out = sink.getOutputStream();
             // Bounded: a slow or delayed link holds back its sender (TCP's own flow control)
-            // instead of buffering without limit in the harness.
+            // instead of buffering without limit in the proxy.
             LinkedBlockingQueue<Chunk> queue = new LinkedBlockingQueue<>(QUEUED_CHUNKS_MAX);
             Thread reader = new Thread(() -> {
                 byte[] buffer = new byte[CHUNK_BYTES];

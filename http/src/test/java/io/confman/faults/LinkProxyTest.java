@@ -1,4 +1,4 @@
-package io.confman.jepsen.harness;
+package io.confman.faults;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
