@@ -153,7 +153,7 @@ class LiveViewBrowserTest {
                 return step.startsWith("step 1 of") ? step : null;
             });
             int steps = Integer.parseInt(first.replaceAll(".* of ", "").strip());
-            int walk = Math.min(steps - 1, 60);
+            int walk = Math.min(steps - 1, 200);
             assertTrue(walk >= 20, "a trace of " + steps + " steps");
 
             List<List<Map<String, String>>> forwards = new ArrayList<>();
