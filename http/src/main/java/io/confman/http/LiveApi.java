@@ -26,6 +26,8 @@ final class LiveApi {
     /** Set by {@code confman dev} in each node's environment: where its controller listens. */
     static final String DEV_CONTROL_ENVIRONMENT = "CONFMAN_DEV_CONTROL";
     static final long PING_INTERVAL_MS = 5_000;
+    /** Pings in a row at which the connection was still full: the stream is closed then. */
+    static final int STALLED_PINGS_MAX = 2;
     private static final String ASSETS = "/io/confman/ui/";
     /**
      * The page runs only its own script; it reads the members' streams and the dev
@@ -103,16 +105,21 @@ final class LiveApi {
     /** Runs on the connection's event loop once the head is written. */
     private static void stream(Channel channel, LiveView live, String hello) {
         Watcher watcher = new Watcher(channel);
-        watcher.offer("hello", hello);
+        watcher.offer(LiveView.frame("hello", hello));
         if (!live.watch(watcher)) {
             channel.writeAndFlush(new DefaultHttpContent(Unpooled.copiedBuffer(
                     ": too many watchers\n\n", StandardCharsets.UTF_8))).addListener(f -> channel.close());
             return;
         }
+        int[] stalledPings = {0};
         ScheduledFuture<?> ping = channel.eventLoop().scheduleAtFixedRate(() -> {
-            if (channel.isActive() && channel.isWritable()) {
+            if (channel.isWritable()) {
+                stalledPings[0] = 0;
                 channel.writeAndFlush(new DefaultHttpContent(Unpooled.copiedBuffer(": ping\n\n",
                         StandardCharsets.UTF_8)));
+            } else if (++stalledPings[0] >= STALLED_PINGS_MAX) {
+                // A reader that took nothing for this long is gone or stuck: free its slot.
+                channel.close();
             }
         }, PING_INTERVAL_MS, PING_INTERVAL_MS, TimeUnit.MILLISECONDS);
         channel.closeFuture().addListener(closed -> {
@@ -139,12 +146,12 @@ final class LiveApi {
         }
 
         @Override
-        public boolean offer(String event, String json) {
+        public boolean offer(byte[] frame) {
             if (!channel.isActive() || !channel.isWritable()) {
                 return false;
             }
-            channel.writeAndFlush(new DefaultHttpContent(Unpooled.copiedBuffer(
-                    "event: " + event + "\ndata: " + json + "\n\n", StandardCharsets.UTF_8)));
+            // Wrapped, not copied: every watcher sends the same immutable bytes.
+            channel.writeAndFlush(new DefaultHttpContent(Unpooled.wrappedBuffer(frame)));
             return true;
         }
     }

@@ -79,14 +79,14 @@ final class Router {
             default:
                 break;
         }
-        if (LiveApi.isAssetPath(path)) {
-            return only(method, HttpMethod.GET, new Routed("ui", Kind.OTHER, live::asset));
-        }
         if (path.startsWith(KV_PREFIX)) {
             return kv(method, path.substring(KV_PREFIX.length()));
         }
         if (path.startsWith(BLOBS_PREFIX)) {
             return blobs(method, path.substring(BLOBS_PREFIX.length()));
+        }
+        if (LiveApi.isAssetPath(path)) {
+            return only(method, HttpMethod.GET, new Routed("ui", Kind.OTHER, live::asset));
         }
         return new Routed("unknown", Kind.OTHER, refuse(ApiError.notFound("no route for " + path)));
     }

@@ -1822,15 +1822,31 @@ public final class ConfmanNode implements AutoCloseable {
         long lastTerm = last == snapshot.lastIncludedIndex() ? snapshot.lastIncludedTerm() : storage.term(last);
         long first = Math.max(storage.firstIndex(), last - LIVE_LOG_ENTRIES + 1);
         List<LiveJson.LogEntry> log = new ArrayList<>();
-        if (first <= last) {
-            for (Entry entry : storage.entries(first, last + 1, Long.MAX_VALUE)) {
-                log.add(new LiveJson.LogEntry(entry.index(), entry.term(), entry.type()));
-            }
+        // Terms only, from memory: no entry is read. Every leader appends its no-op first in
+        // its term (RaftNode.becomeLeader), so an entry whose term differs from the one
+        // before it is that no-op.
+        long previousTerm = first - 1 == snapshot.lastIncludedIndex() ? snapshot.lastIncludedTerm()
+                : first <= last ? storage.term(first - 1) : 0;
+        for (long index = first; index <= last; index++) {
+            long term = storage.term(index);
+            log.add(new LiveJson.LogEntry(index, term, term != previousTerm ? Entry.Type.NO_OP : Entry.Type.NORMAL));
+            previousTerm = term;
+        }
+        long now = System.nanoTime();
+        if (liveTimings == null || now - liveTimingsNanos >= LIVE_TIMINGS_INTERVAL_NANOS) {
+            // Percentiles sort the recent window: once a second is enough for a drawing.
+            liveTimings = new LiveJson.Timing[] {timing(persistDurations), timing(snapshotDurations)};
+            liveTimingsNanos = now;
         }
         return LiveJson.state(config.id(), timeMs, new LiveJson.State(core, last, lastTerm, store.appliedIndex(),
-                snapshot.lastIncludedIndex(), snapshot.lastIncludedTerm(), log, timing(persistDurations),
-                timing(snapshotDurations), electionsStarted.get(), leaderChanges.get()));
+                snapshot.lastIncludedIndex(), snapshot.lastIncludedTerm(), log, liveTimings[0], liveTimings[1],
+                electionsStarted.get(), leaderChanges.get()));
     }
+
+    static final long LIVE_TIMINGS_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(1);
+    /** The fsync and snapshot timings the live view last computed, and when. Loop only. */
+    private LiveJson.Timing[] liveTimings;
+    private long liveTimingsNanos;
 
     /** Entries of the log the live view shows per node. */
     static final int LIVE_LOG_ENTRIES = 16;

@@ -123,27 +123,8 @@ final class LiveJson {
                 timing.p50Ms(), timing.p99Ms(), timing.maxMs(), timing.count());
     }
 
-    /** A JSON string literal; ids are plain, but nothing here trusts that. */
     static String quote(String text) {
-        if (text == null) {
-            return "null";
-        }
-        StringBuilder out = new StringBuilder(text.length() + 2).append('"');
-        for (int i = 0; i < text.length(); i++) {
-            char c = text.charAt(i);
-            switch (c) {
-                case '"' -> out.append("\\\"");
-                case '\\' -> out.append("\\\\");
-                default -> {
-                    if (c < 0x20 || c == 0x2028 || c == 0x2029) {
-                        out.append(String.format("\\u%04x", (int) c));
-                    } else {
-                        out.append(c);
-                    }
-                }
-            }
-        }
-        return out.append('"').toString();
+        return JsonStrings.quote(text);
     }
 
     /** An object that starts with the sender and the time, as every frame does. */

@@ -1,7 +1,6 @@
 package io.confman.node;
 
 import io.confman.raft.Message;
-import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
@@ -16,8 +15,8 @@ import java.util.function.LongFunction;
  * kind of frame is bounded: states at most {@link #STATES_PER_S} a second (and again every
  * {@link #STATE_REFRESH_NANOS} so that a watcher that missed one catches up), message
  * samples at most {@link #MESSAGES_PER_S} and events at most {@link #EVENTS_PER_S}; the rest
- * is counted as skipped. All methods but {@link #watch} and {@link #unwatch} run on the loop
- * thread.
+ * is counted as skipped. The {@code on...} methods run on the loop thread only (package-private,
+ * so the HTTP layer can only watch and unwatch).
  */
 public final class LiveView {
 
@@ -32,10 +31,12 @@ public final class LiveView {
 
     /**
      * One open event stream. {@link #offer} never blocks: a watcher whose connection is full
-     * returns false, and the frame is lost to it (the next state replaces a lost one).
+     * returns false, and the frame is lost to it (the next state replaces a lost one). The
+     * frame is the server-sent-events text {@code event: E\ndata: JSON\n\n} in UTF-8, encoded
+     * once for all watchers; a watcher must not change it.
      */
     public interface Watcher {
-        boolean offer(String event, String json);
+        boolean offer(byte[] frame);
     }
 
     private final String nodeId;
@@ -46,14 +47,8 @@ public final class LiveView {
     private volatile String lastState;
     private long lastStateNanos;
     private long lastStateSentNanos;
-    private long messageWindowStartNanos;
-    // Invariant: 0 <= messagesInWindow <= MESSAGES_PER_S.
-    private int messagesInWindow;
-    private long messagesSkipped;
-    private long eventWindowStartNanos;
-    // Invariant: 0 <= eventsInWindow <= EVENTS_PER_S.
-    private int eventsInWindow;
-    private long eventsSkipped;
+    private final PerSecond messages = new PerSecond(MESSAGES_PER_S);
+    private final PerSecond events = new PerSecond(EVENTS_PER_S);
 
     public LiveView(String nodeId) {
         this.nodeId = Objects.requireNonNull(nodeId, "nodeId");
@@ -92,7 +87,7 @@ public final class LiveView {
         watched = true;
         String state = lastState;
         if (state != null) {
-            watcher.offer("state", state);
+            watcher.offer(frame("state", state));
         }
         return true;
     }
@@ -100,6 +95,10 @@ public final class LiveView {
     public synchronized void unwatch(Watcher watcher) {
         watchers.remove(watcher);
         watched = !watchers.isEmpty();
+        if (!watched) {
+            // A watcher that comes much later must not be shown this old state as the present.
+            lastState = null;
+        }
     }
 
     public boolean watched() {
@@ -114,7 +113,7 @@ public final class LiveView {
      * At the end of a loop turn: when a state is due, builds it with {@code state} (given the
      * wall clock in ms) and sends it if it changed, or if the last one is old.
      */
-    public void onTurn(long nowNanos, LongFunction<String> state) {
+    void onTurn(long nowNanos, LongFunction<String> state) {
         if (!watched || nowNanos - lastStateNanos < STATE_INTERVAL_NANOS) {
             return;
         }
@@ -132,22 +131,11 @@ public final class LiveView {
     }
 
     /** A Raft message this node sends: sampled, at most MESSAGES_PER_S a second. */
-    public void onMessage(long nowNanos, Message message) {
-        if (!watched) {
+    void onMessage(long nowNanos, Message message) {
+        if (!watched || !messages.take(nowNanos)) {
             return;
         }
-        if (nowNanos - messageWindowStartNanos >= SECOND_NANOS) {
-            messageWindowStartNanos = nowNanos;
-            messagesInWindow = 0;
-        }
-        if (messagesInWindow >= MESSAGES_PER_S) {
-            messagesSkipped++;
-            return;
-        }
-        messagesInWindow++;
-        long skipped = messagesSkipped;
-        messagesSkipped = 0;
-        broadcast("message", LiveJson.message(nodeId, System.currentTimeMillis(), message, skipped));
+        broadcast("message", LiveJson.message(nodeId, System.currentTimeMillis(), message, messages.skipped()));
     }
 
     /**
@@ -155,34 +143,62 @@ public final class LiveView {
      * snapshot-taken, snapshot-installed); {@code fields} are name/value pairs, values
      * numbers or strings (null allowed). At most EVENTS_PER_S a second.
      */
-    public void onEvent(long nowNanos, String kind, Object... fields) {
-        if (!watched) {
+    void onEvent(long nowNanos, String kind, Object... fields) {
+        if (!watched || !events.take(nowNanos)) {
             return;
         }
-        if (nowNanos - eventWindowStartNanos >= SECOND_NANOS) {
-            eventWindowStartNanos = nowNanos;
-            eventsInWindow = 0;
-        }
-        if (eventsInWindow >= EVENTS_PER_S) {
-            eventsSkipped++;
-            return;
-        }
-        eventsInWindow++;
-        long skipped = eventsSkipped;
-        eventsSkipped = 0;
-        broadcast("event", LiveJson.event(nodeId, System.currentTimeMillis(), kind, skipped, fields));
+        broadcast("event", LiveJson.event(nodeId, System.currentTimeMillis(), kind, events.skipped(), fields));
     }
 
     private void broadcast(String event, String json) {
-        List<Watcher> current = watchers;
-        for (Watcher watcher : current) {
-            watcher.offer(event, json);
+        byte[] frame = frame(event, json);
+        for (Watcher watcher : watchers) {
+            watcher.offer(frame);
         }
+    }
+
+    /** One server-sent event; {@code json} holds no line break (LiveJson escapes them). */
+    public static byte[] frame(String event, String json) {
+        return ("event: " + event + "\ndata: " + json + "\n\n").getBytes(java.nio.charset.StandardCharsets.UTF_8);
     }
 
     /** A state's JSON after its leading {@code {"node":...,"t":N,} }: what a change is judged by. */
     private static String withoutTime(String json) {
         int comma = json.indexOf(',', json.indexOf("\"t\":"));
         return comma < 0 ? json : json.substring(comma);
+    }
+
+    /** A cap of {@code max} frames in each second; what it refuses is counted until the next one passes. */
+    private static final class PerSecond {
+        private final int max;
+        private long windowStartNanos;
+        // Invariant: 0 <= taken <= max.
+        private int taken;
+        private long skipped;
+
+        PerSecond(int max) {
+            this.max = max;
+        }
+
+        /** True when a frame may go now; false counts it as skipped. */
+        boolean take(long nowNanos) {
+            if (nowNanos - windowStartNanos >= SECOND_NANOS) {
+                windowStartNanos = nowNanos;
+                taken = 0;
+            }
+            if (taken >= max) {
+                skipped++;
+                return false;
+            }
+            taken++;
+            return true;
+        }
+
+        /** The frames refused since the last one taken, reset to 0: the count the taken one reports. */
+        long skipped() {
+            long count = skipped;
+            skipped = 0;
+            return count;
+        }
     }
 }

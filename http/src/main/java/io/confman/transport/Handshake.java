@@ -28,8 +28,8 @@ final class Handshake {
     static final int NODE_ID_BYTES_MAX = 255;
     /** The frame limit before authentication: a HELLO with the longest id fits with room. */
     static final int HANDSHAKE_FRAME_BYTES_MAX = 1024;
-    static final String DIALER_LABEL = "confman-transport-v1 dialer";
-    static final String ACCEPTOR_LABEL = "confman-transport-v1 acceptor";
+    static final String DIALER_LABEL = "confman-transport-v2 dialer";
+    static final String ACCEPTOR_LABEL = "confman-transport-v2 acceptor";
     private static final String HMAC_ALGORITHM = "HmacSHA256";
 
     private Handshake() {
@@ -38,7 +38,8 @@ final class Handshake {
     /**
      * What a HELLO frame carries. {@code clientUrl} is where the sender serves its client HTTP
      * API (empty when it does not say): the live view's page learns the other members from it
-     * (LIVEVIEW.md). It is not part of the proof; it names a public address, not a secret.
+     * (LIVEVIEW.md). Both sides' URLs are inside the proofs, so a URL cannot be rewritten on
+     * the way without the handshake failing.
      */
     record Hello(int protocolVersion, byte[] nonce, String nodeId, String cluster, String clientUrl) {
     }
@@ -67,6 +68,12 @@ final class Handshake {
     static Hello decodeHello(ByteBuf body) {
         MessageCodec.BodyReader in = new MessageCodec.BodyReader(body);
         int version = in.unsignedShort();
+        if (version != PROTOCOL_VERSION) {
+            // Checked before the rest, whose layout depends on the version: a node of another
+            // version is told apart from a malformed frame.
+            throw new FrameException(CloseReason.AUTH_FAILED, "protocol version " + version + ", expected "
+                    + PROTOCOL_VERSION);
+        }
         byte[] nonce = in.bytes(NONCE_BYTES);
         String nodeId = in.string();
         String cluster = in.string();
@@ -93,11 +100,13 @@ final class Handshake {
 
     /**
      * HMAC-SHA256 under {@code secret} of the label, the dialer's then the acceptor's nonce,
-     * the dialer's then the acceptor's id, and the cluster identity, every string prefixed
+     * the dialer's then the acceptor's id, the cluster identity, and the dialer's then the
+     * acceptor's client URL (so a peer's announced URL is as authentic as its id), every string prefixed
      * with its length so that no two different inputs share an encoding.
      */
     static byte[] proof(byte[] secret, String label, byte[] dialerNonce, byte[] acceptorNonce,
-                        String dialerId, String acceptorId, String cluster) {
+                        String dialerId, String acceptorId, String cluster, String dialerClientUrl,
+                        String acceptorClientUrl) {
         ByteBuf input = Unpooled.buffer();
         try {
             MessageCodec.writeString(input, label);
@@ -105,6 +114,8 @@ final class Handshake {
             MessageCodec.writeString(input, dialerId);
             MessageCodec.writeString(input, acceptorId);
             MessageCodec.writeString(input, cluster);
+            MessageCodec.writeString(input, dialerClientUrl);
+            MessageCodec.writeString(input, acceptorClientUrl);
             Mac mac = Mac.getInstance(HMAC_ALGORITHM);
             mac.init(new SecretKeySpec(secret, HMAC_ALGORITHM));
             mac.update(input.nioBuffer());

@@ -152,8 +152,10 @@ final class HandshakeHandler extends ChannelInboundHandlerAdapter {
         String dialerId = selfDials ? selfId : peerHello.nodeId();
         String acceptorId = selfDials ? peerHello.nodeId() : selfId;
         String label = prover == Role.DIALER ? Handshake.DIALER_LABEL : Handshake.ACCEPTOR_LABEL;
+        String dialerUrl = selfDials ? ownClientUrl : peerHello.clientUrl();
+        String acceptorUrl = selfDials ? peerHello.clientUrl() : ownClientUrl;
         return Handshake.proof(secret, label, dialerNonce, acceptorNonce, dialerId, acceptorId,
-                cluster);
+                cluster, dialerUrl, acceptorUrl);
     }
 
     private Handshake.Hello ownHello() {

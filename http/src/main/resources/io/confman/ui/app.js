@@ -11,6 +11,7 @@
 // Limits and constants
 
 const RETRY_MS = 2000;           // a failed stream is reopened after this long (LIVEVIEW.md §1)
+const SILENT_MS = 6000;          // an open stream with no frame for this long is drawn as down (states come every 2 s)
 const DEV_POLL_MS = 2000;        // how often the dev controller's process states are read
 const MEMBERS_REFRESH_MS = 10000; // how often a hello is asked for again while a member's URL is unknown
 const EVENTS_MAX = 200;          // entries kept in the live events feed
@@ -701,6 +702,7 @@ function openMemberStream(id, url) {
 
 function onLiveData(stream, kind, data) {
   const id = known(data.node) ? String(data.node) : stream.id;
+  if (id) member(id).lastFrameAt = Date.now();
   if (kind === 'hello') onHello(stream, id, data);
   else if (kind === 'state' && id) {
     member(id).state = data;
@@ -731,7 +733,9 @@ function onHello(stream, id, hello) {
       else openMemberStream(memberId, url);
     }
   }
-  if (hello.dev_control && !live.devControl) {
+  // Only the node that served this page names the controller: the page sends the admin
+  // token there, and other members' URLs come from peers, not from this page's origin.
+  if (stream === live.originStream && hello.dev_control && !live.devControl) {
     live.devControl = trimUrl(hello.dev_control);
     startDevPolling();
   }
@@ -766,6 +770,10 @@ function liveView() {
     } else if (stream.status === 'down') {
       down = true;
       note = `stream down since ${formatClock(stream.downSince).slice(0, 8)}; retrying every ${RETRY_MS / 1000} s`;
+    } else if (stream.status === 'up' && entry.lastFrameAt && Date.now() - entry.lastFrameAt > SILENT_MS) {
+      // A watched node sends its state at least every 2 s: silence means paused, stuck or cut off.
+      down = true;
+      note = `silent for ${Math.round((Date.now() - entry.lastFrameAt) / 1000)} s (paused or stuck?)`;
     } else if (stream.status === 'connecting') {
       down = false;
       note = 'connecting…';
@@ -1193,6 +1201,7 @@ async function startLive() {
     live.originStream = new LiveStream('/v1/events', null);
     setInterval(relearnMembers, MEMBERS_REFRESH_MS);
   }
+  setInterval(scheduleLiveRender, 1000); // Silence shows even when no frame arrives.
   scheduleLiveRender();
 }
 

@@ -40,7 +40,8 @@ class DevNodesTest {
     private LinkMesh links;
     private DevNodes nodes;
     private final List<String> reported = new CopyOnWriteArrayList<>();
-    private final List<Long> pids = new ArrayList<>();
+    /** Handles taken while the processes ran: a handle knows its start time, so a reused pid is not killed. */
+    private final List<ProcessHandle> started = new ArrayList<>();
 
     @BeforeEach
     void start() throws IOException {
@@ -64,16 +65,14 @@ class DevNodesTest {
         for (String id : List.of("n1", "n2")) {
             long pid = nodes.pid(id);
             if (pid > 0) {
-                pids.add(pid);
+                ProcessHandle.of(pid).ifPresent(started::add);
             }
         }
     }
 
     @AfterEach
     void stop() {
-        for (long pid : pids) {
-            ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
-        }
+        started.forEach(ProcessHandle::destroyForcibly);
         links.close();
     }
 

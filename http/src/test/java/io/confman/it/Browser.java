@@ -32,6 +32,7 @@ final class Browser implements AutoCloseable {
     static final Duration INSTALL_DEADLINE = Duration.ofMinutes(10);
 
     final ChromeDriver driver;
+    private static boolean installTried;
 
     private Browser(ChromeDriver driver) {
         this.driver = driver;
@@ -39,8 +40,11 @@ final class Browser implements AutoCloseable {
 
     /** Installs the browser and its driver when missing; skips the calling test when it cannot. */
     static Browser open() throws IOException, InterruptedException {
-        if (!Files.isExecutable(CHROMIUM) || !Files.isExecutable(DRIVER)) {
-            install();
+        synchronized (Browser.class) {
+            if (!installTried && (!Files.isExecutable(CHROMIUM) || !Files.isExecutable(DRIVER))) {
+                installTried = true; // Once per test JVM: a failed install is not retried per test.
+                install();
+            }
         }
         assumeTrue(Files.isExecutable(CHROMIUM) && Files.isExecutable(DRIVER),
                 "Chromium and its driver are missing and could not be installed (as root: apt-get install"
@@ -68,6 +72,8 @@ final class Browser implements AutoCloseable {
         Process install = new ProcessBuilder("bash", "-c", script).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
         if (!install.waitFor(INSTALL_DEADLINE.toSeconds(), TimeUnit.SECONDS)) {
+            // apt-get and dpkg run under bash: stop them too, or they would hold dpkg's lock.
+            install.descendants().forEach(ProcessHandle::destroyForcibly);
             install.destroyForcibly();
         }
     }

@@ -28,11 +28,16 @@ class LiveViewTest {
         boolean full;
 
         @Override
-        public boolean offer(String event, String json) {
+        public boolean offer(byte[] frame) {
             if (full) {
                 return false;
             }
-            frames.add(event + " " + json);
+            String text = new String(frame, java.nio.charset.StandardCharsets.UTF_8);
+            assertTrue(text.startsWith("event: ") && text.endsWith("\n\n") && text.indexOf("\ndata: ") > 0, text);
+            String event = text.substring("event: ".length(), text.indexOf('\n'));
+            String data = text.substring(text.indexOf("\ndata: ") + "\ndata: ".length(), text.length() - 2);
+            assertFalse(data.contains("\n"), "one data line: " + text);
+            frames.add(event + " " + data);
             return true;
         }
 
@@ -131,6 +136,37 @@ class LiveViewTest {
         watchers.forEach(live::unwatch);
         assertFalse(live.watched());
         assertEquals(0, live.watcherCount());
+    }
+
+    @Test
+    void helloNamesEveryMemberItsUrlOrNullAndTheController() {
+        NodeConfig config = NodeConfig.of("n1", java.util.Map.of(
+                        "n1", new java.net.InetSocketAddress("127.0.0.1", 7001),
+                        "n2", new java.net.InetSocketAddress("127.0.0.1", 7002),
+                        "n3", new java.net.InetSocketAddress("127.0.0.1", 7003)),
+                java.nio.file.Path.of("unused"), "a cluster secret for tests only".getBytes(), 10, 100, 1_000,
+                10_000, 5_000);
+        String hello = LiveView.hello(config, java.util.Map.of("n1", "http://127.0.0.1:8001",
+                "n3", "http://127.0.0.1:8003"), "http://127.0.0.1:9000", 42);
+        assertTrue(hello.startsWith("{\"node\":\"n1\",\"t\":42,"), hello);
+        assertTrue(hello.contains("\"members\":{\"n1\":\"http://127.0.0.1:8001\",\"n2\":null,"
+                + "\"n3\":\"http://127.0.0.1:8003\"}"), hello);
+        assertTrue(hello.contains("\"election_timeout_ms\":1000,\"heartbeat_ms\":100,\"request_timeout_ms\":10000,"
+                + "\"snapshot_interval\":5000,\"dev_control\":\"http://127.0.0.1:9000\""), hello);
+        assertTrue(LiveView.hello(config, java.util.Map.of(), null, 1).contains("\"dev_control\":null"));
+    }
+
+    @Test
+    void aStateIsNotKeptForWatchersAfterTheLastOneLeft() {
+        LiveView live = new LiveView("n1");
+        Recorded first = new Recorded();
+        live.watch(first);
+        live.onTurn(10_000 * MS, time -> "{\"node\":\"n1\",\"t\":" + time + ",\"term\":1}");
+        assertEquals(1, first.count("state"));
+        live.unwatch(first);
+        Recorded later = new Recorded();
+        live.watch(later);
+        assertEquals(0, later.count("state"), "a watcher an hour later is not shown an hour-old state");
     }
 
     private static Message heartbeat() {

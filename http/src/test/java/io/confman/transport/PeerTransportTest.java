@@ -223,6 +223,76 @@ class PeerTransportTest {
         await("counted", () -> a.transport().stats().closes(CloseReason.AUTH_FAILED) == 3);
     }
 
+    @Test
+    void helloOfAnotherProtocolVersionIsRefusedAsSuch() throws Exception {
+        Node a = start(config("a"));
+        try (Socket socket = connect(a)) {
+            // Version 1's HELLO: version, nonce, id, cluster, and no client URL.
+            io.netty.buffer.ByteBuf frame = Frame.begin(ByteBufAllocator.DEFAULT, FrameType.HELLO,
+                    2 + Handshake.NONCE_BYTES + 2 + 1 + 2 + CLUSTER.value().length());
+            frame.writeShort(1).writeBytes(new byte[Handshake.NONCE_BYTES]);
+            MessageCodec.writeString(frame, "b");
+            MessageCodec.writeString(frame, CLUSTER.value());
+            socket.getOutputStream().write(bytes(Frame.seal(frame)));
+            assertEquals(0, readUntilClosed(socket.getInputStream()).length);
+        }
+        await("refused as an authentication failure, not a malformed frame",
+                () -> a.transport().stats().closes(CloseReason.AUTH_FAILED) == 1);
+        assertEquals(0, a.transport().stats().closes(CloseReason.MALFORMED));
+    }
+
+    @Test
+    void peersLearnEachOthersClientUrlsFromTheHandshake() throws InterruptedException {
+        Map<String, PeerTransport> transports = new HashMap<>();
+        for (String id : IDS) {
+            PeerTransport transport = PeerTransport.start(config(id), message -> { }, null,
+                    "http://127.0.0.1:80" + id.charAt(0) % 10);
+            toClose.add(transport);
+            transports.put(id, transport);
+        }
+        for (String id : IDS) {
+            Map<String, String> expected = new HashMap<>();
+            for (String peer : IDS) {
+                if (!peer.equals(id)) {
+                    expected.put(peer, "http://127.0.0.1:80" + peer.charAt(0) % 10);
+                }
+            }
+            await(id + " knows every peer's URL", () -> transports.get(id).peerClientUrls().equals(expected));
+        }
+    }
+
+    @Test
+    void aClientUrlChangedOnTheWayFailsTheProof() throws Exception {
+        Node a = start(config("a"));
+        try (Socket socket = connect(a)) {
+            socket.setSoTimeout((int) DEADLINE_MS);
+            DataInputStream in = new DataInputStream(socket.getInputStream());
+            OutputStream out = socket.getOutputStream();
+            byte[] nonce = Handshake.newNonce(new SecureRandom());
+            out.write(bytes(Handshake.encodeHello(ByteBufAllocator.DEFAULT, new Handshake.Hello(
+                    Handshake.PROTOCOL_VERSION, nonce, "b", CLUSTER.value(), "http://attacker.example:1"))));
+            Handshake.Hello acceptorHello = Handshake.decodeHello(
+                    io.netty.buffer.Unpooled.wrappedBuffer(readFrame(in, FrameType.HELLO)));
+            // b knows the secret but proves the URL it meant to send, not the one that arrived.
+            out.write(bytes(Handshake.encodeProof(ByteBufAllocator.DEFAULT, Handshake.proof(SECRET,
+                    Handshake.DIALER_LABEL, nonce, acceptorHello.nonce(), "b", "a", CLUSTER.value(),
+                    "http://127.0.0.1:8080", acceptorHello.clientUrl()))));
+            assertEquals(0, readUntilClosed(in).length, "no PROOF for a proof over other URLs");
+        }
+        await("refused", () -> a.transport().stats().closes(CloseReason.AUTH_FAILED) == 1);
+        assertEquals(Map.of(), a.transport().peerClientUrls(), "the rewritten URL was not kept");
+    }
+
+    @Test
+    void onlyPlainHttpUrlsAreAnnouncedOrKept() {
+        assertTrue(PeerTransport.acceptableClientUrl("http://127.0.0.1:8080"));
+        assertTrue(PeerTransport.acceptableClientUrl("https://[::1]:8443"));
+        assertFalse(PeerTransport.acceptableClientUrl("javascript:alert(1)"));
+        assertFalse(PeerTransport.acceptableClientUrl("http://a b"));
+        assertFalse(PeerTransport.acceptableClientUrl("http://a\"<x>"));
+        assertFalse(PeerTransport.acceptableClientUrl("http://" + "h".repeat(Handshake.CLIENT_URL_BYTES_MAX)));
+    }
+
     private void assertHelloRefused(Node node, String claimedId, String cluster) throws Exception {
         try (Socket socket = connect(node)) {
             socket.getOutputStream().write(bytes(Handshake.encodeHello(ByteBufAllocator.DEFAULT,
@@ -266,11 +336,11 @@ class PeerTransportTest {
                 io.netty.buffer.Unpooled.wrappedBuffer(readFrame(in, FrameType.HELLO)));
         out.write(bytes(Handshake.encodeProof(ByteBufAllocator.DEFAULT, Handshake.proof(SECRET,
                 Handshake.DIALER_LABEL, nonce, acceptorHello.nonce(), asId,
-                acceptorHello.nodeId(), CLUSTER.value()))));
+                acceptorHello.nodeId(), CLUSTER.value(), "", acceptorHello.clientUrl()))));
         byte[] acceptorProof = readFrame(in, FrameType.PROOF);
         assertTrue(Handshake.proofMatches(Handshake.proof(SECRET, Handshake.ACCEPTOR_LABEL,
-                nonce, acceptorHello.nonce(), asId, acceptorHello.nodeId(), CLUSTER.value()),
-                acceptorProof));
+                nonce, acceptorHello.nonce(), asId, acceptorHello.nodeId(), CLUSTER.value(), "",
+                acceptorHello.clientUrl()), acceptorProof));
     }
 
     @Test
@@ -336,10 +406,11 @@ class PeerTransportTest {
                         Handshake.PROTOCOL_VERSION, nonce, "b", CLUSTER.value(), ""))));
                 byte[] dialerProof = readFrame(in, FrameType.PROOF);
                 assertTrue(Handshake.proofMatches(Handshake.proof(SECRET, Handshake.DIALER_LABEL,
-                        dialerHello.nonce(), nonce, "a", "b", CLUSTER.value()), dialerProof));
+                        dialerHello.nonce(), nonce, "a", "b", CLUSTER.value(), dialerHello.clientUrl(), ""),
+                        dialerProof));
                 out.write(bytes(Handshake.encodeProof(ByteBufAllocator.DEFAULT, Handshake.proof(
                         SECRET, Handshake.ACCEPTOR_LABEL, dialerHello.nonce(), nonce, "a", "b",
-                        CLUSTER.value()))));
+                        CLUSTER.value(), dialerHello.clientUrl(), ""))));
                 await("a's link to b is up", () -> a.transport().stats().linksUp() >= 1);
                 // Connections are one-way: an acceptor that sends a message is refused.
                 out.write(bytes(MessageCodec.encode(ByteBufAllocator.DEFAULT,
