@@ -5,12 +5,17 @@
 # medians (throughput, p50, p99, server CPU per put) and the watched/unwatched ratios.
 #
 #   bench/liveview-cost.sh [--rounds N] [--ops N] [--concurrency C] [--out DIR] [--quick]
+#                          [--baseline DIR]
 #
 #   --rounds N       rounds (default 5); round r measures unwatched first when r is odd
 #   --ops N          puts per measured run (default 20000)
 #   --concurrency C  driver workers (default 16)
 #   --out DIR        where everything goes (default bench/runs/liveview-<UTC time>)
 #   --quick          a tenth of the operations and warm-up (a check of the script)
+#   --baseline DIR   also a third mode, "baseline": a second three-node cluster started from
+#                    the checkout in DIR (its bin/confman), e.g. the commit before the live
+#                    view, measured in the same rounds; unwatched against baseline is the
+#                    cost of the live view's hooks when nobody watches
 #
 # "Unwatched" is checked, not assumed: before such a run every node's confman_live_watchers
 # gauge must read 0; before a watched run it must read 1 on every node. The watchers are
@@ -26,13 +31,14 @@ ops=20000
 concurrency=16
 out=""
 scale=1
+baseline=""
 usage() {
-  echo "usage: liveview-cost.sh [--rounds N] [--ops N] [--concurrency C] [--out DIR] [--quick]" >&2
+  echo "usage: liveview-cost.sh [--rounds N] [--ops N] [--concurrency C] [--out DIR] [--quick] [--baseline DIR]" >&2
   exit 2
 }
 while [ $# -gt 0 ]; do
   case "$1" in
-    --rounds|--ops|--concurrency|--out) [ $# -ge 2 ] || usage ;;
+    --rounds|--ops|--concurrency|--out|--baseline) [ $# -ge 2 ] || usage ;;
   esac
   case "$1" in
     --rounds) rounds=$2; shift 2 ;;
@@ -40,6 +46,7 @@ while [ $# -gt 0 ]; do
     --concurrency) concurrency=$2; shift 2 ;;
     --out) out=$2; shift 2 ;;
     --quick) scale=10; shift ;;
+    --baseline) baseline=$(cd "$2" && pwd); shift 2 ;;
     *) usage ;;
   esac
 done
@@ -47,6 +54,10 @@ for value in "$rounds" "$ops" "$concurrency"; do
   [[ "$value" =~ ^[1-9][0-9]*$ ]] || { echo "liveview-cost.sh: --rounds, --ops and --concurrency take positive numbers" >&2; exit 2; }
 done
 ops=$(( (ops + scale - 1) / scale ))
+if [ -n "$baseline" ] && [ ! -x "$baseline/bin/confman" ]; then
+  echo "liveview-cost.sh: --baseline $baseline has no bin/confman" >&2
+  exit 2
+fi
 out=${out:-$root/bench/runs/liveview-$(date -u +%Y%m%dT%H%M%SZ)}
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
@@ -65,6 +76,7 @@ cleanup() {
   [ -n "$driver" ] && kill "$driver" 2>/dev/null || true
   stop_watchers
   "$root/bench/peers/confman.sh" stop "$cluster" 2>/dev/null || true
+  [ -z "$baseline" ] || "$root/bench/peers/confman.sh" stop "$out/cluster-baseline" 2>/dev/null || true
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
@@ -88,25 +100,44 @@ await_watchers() {
   done
 }
 
-rm -rf "$cluster"
-urls=$("$root/bench/peers/confman.sh" start "$cluster")
-pids=$("$root/bench/peers/confman.sh" pids "$cluster" | paste -sd,)
-leader=$("$root/bench/peers/confman.sh" leader "$cluster")
-urls="$leader,$(tr ',' '\n' <<< "$urls" | grep -vxF "$leader" | paste -sd,)"
+# Starts a cluster in $1 with the launcher $2, prints "URLS PIDS" with the leader's URL first.
+start_cluster() {
+  local dir=$1 launcher=$2 urls pids leader
+  rm -rf "$dir"
+  urls=$(CONFMAN_CMD=$launcher "$root/bench/peers/confman.sh" start "$dir")
+  pids=$("$root/bench/peers/confman.sh" pids "$dir" | paste -sd,)
+  leader=$("$root/bench/peers/confman.sh" leader "$dir")
+  echo "$leader,$(tr ',' '\n' <<< "$urls" | grep -vxF "$leader" | paste -sd,) $pids"
+}
+
+warm_up() {
+  local urls=$1 launcher=$2 warm
+  for warm in "--ops $((60000 / scale)) --concurrency 64" "--ops $((20000 / scale)) --concurrency $concurrency"; do
+    # shellcheck disable=SC2086 # a list of flags, split on purpose
+    "$launcher" bench --url "$urls" --workload put --value-size 100 --namespace warmup $warm \
+      >/dev/null 2>>"$out/warmup.err" &
+    driver=$!
+    wait "$driver"
+    driver=""
+  done
+}
+
+read -r urls pids <<< "$(start_cluster "$cluster" "$confman")"
 log "cluster up ($urls); warm-up"
-for warm in "--ops $((60000 / scale)) --concurrency 64" "--ops $((20000 / scale)) --concurrency $concurrency"; do
-  # shellcheck disable=SC2086 # a list of flags, split on purpose
-  "$confman" bench --url "$urls" --workload put --value-size 100 --namespace warmup $warm \
-    >/dev/null 2>>"$out/warmup.err" &
-  driver=$!
-  wait "$driver"
-  driver=""
-done
+warm_up "$urls" "$confman"
+if [ -n "$baseline" ]; then
+  # Built now, before anything is measured (its launcher builds when its jars are stale).
+  "$baseline/bin/confman" bench >/dev/null 2>&1 || true
+  read -r base_urls base_pids <<< "$(start_cluster "$out/cluster-baseline" "$baseline/bin/confman")"
+  log "baseline cluster up ($base_urls, $(git -C "$baseline" log --oneline -1 2>/dev/null || echo "$baseline")); warm-up"
+  warm_up "$base_urls" "$confman"
+fi
 
 results="$out/results.jsonl"
 : > "$results"
 run() {
-  local round=$1 mode=$2 idle line frames=0 status=0
+  local round=$1 mode=$2 idle line frames=0 status=0 target=$urls target_pids=$pids
+  if [ "$mode" = baseline ]; then target=$base_urls; target_pids=$base_pids; fi
   if [ "$mode" = watched ]; then
     local url i=0
     for url in ${urls//,/ }; do
@@ -120,8 +151,8 @@ run() {
   fi
   idle=$(wait_idle)
   log "round $round: $mode (idle ${idle}% before)"
-  "$confman" bench --url "$urls" --workload put --ops "$ops" --concurrency "$concurrency" --value-size 100 \
-    --warmup-ops $((3000 / scale)) --namespace "r$round-$mode" --cpu-pids "$pids" \
+  "$confman" bench --url "$target" --workload put --ops "$ops" --concurrency "$concurrency" --value-size 100 \
+    --warmup-ops $((3000 / scale)) --namespace "r$round-$mode" --cpu-pids "$target_pids" \
     >"$out/r$round-$mode.out" 2>"$out/r$round-$mode.err" &
   driver=$!
   wait "$driver" || status=$?
@@ -139,9 +170,13 @@ run() {
     "$round" "$mode" "$idle" "$frames" "$line" >> "$results"
 }
 
+modes=(unwatched watched)
+[ -z "$baseline" ] || modes+=(baseline)
 for round in $(seq 1 "$rounds"); do
-  if [ $((round % 2)) -eq 1 ]; then run "$round" unwatched; run "$round" watched
-  else run "$round" watched; run "$round" unwatched; fi
+  # The modes rotate: each goes first, second (and third) equally often over the rounds.
+  for k in "${!modes[@]}"; do
+    run "$round" "${modes[$(( (k + round - 1) % ${#modes[@]} ))]}"
+  done
 done
 
 python3 - "$results" > "$out/summary.md" <<'PY'
@@ -156,23 +191,29 @@ def column(mode, key):
         if result.get(key) is not None:
             values.append(result[key])
     return values
-print("| | unwatched | watched | watched / unwatched |")
-print("|---|---:|---:|---:|")
+modes = [m for m in ("unwatched", "watched", "baseline") if any(r["mode"] == m for r in rows)]
+base = "baseline" in modes
+print("| | unwatched | watched | watched / unwatched |" + (" baseline | unwatched / baseline |" if base else ""))
+print("|---|---:|---:|---:|" + ("---:|---:|" if base else ""))
 for key, label in (("ops_per_s", "puts/s"), ("p50_ms", "p50 ms"), ("p99_ms", "p99 ms"),
                    ("server_cpu_ms_per_op", "server CPU ms per put")):
-    a, b = column("unwatched", key), column("watched", key)
+    a, b, c = column("unwatched", key), column("watched", key), column("baseline", key)
     if not a or not b:
         print(f"| {label} | n/a | n/a | |")
         continue
     ma, mb = statistics.median(a), statistics.median(b)
-    print(f"| {label} (median of {len(a)}) | {ma:,.3f} | {mb:,.3f} | {mb / ma:.3f} |")
+    line = f"| {label} (median of {len(a)}) | {ma:,.3f} | {mb:,.3f} | {mb / ma:.3f} |"
+    if base and c:
+        mc = statistics.median(c)
+        line += f" {mc:,.3f} | {ma / mc:.3f} |"
+    print(line)
 frames = [row["frames_received"] for row in rows if row["mode"] == "watched"]
 errors = sum((row["result"] or {}).get("errors", 0) for row in rows)
 print()
-print("per round (puts/s unwatched, watched): " + "; ".join(
-    f"r{r}: {next((x['result'] or {}).get('ops_per_s', 0) for x in rows if x['round'] == r and x['mode'] == 'unwatched'):,.0f}, "
-    f"{next((x['result'] or {}).get('ops_per_s', 0) for x in rows if x['round'] == r and x['mode'] == 'watched'):,.0f}"
-    for r in sorted({row['round'] for row in rows})))
+def per_round(r, mode):
+    return next(((x["result"] or {}).get("ops_per_s", 0) for x in rows if x["round"] == r and x["mode"] == mode), 0)
+print(f"per round (puts/s {', '.join(modes)}): " + "; ".join(
+    f"r{r}: " + ", ".join(f"{per_round(r, m):,.0f}" for m in modes) for r in sorted({row["round"] for row in rows})))
 print(f"frames received by the three watchers per watched run: {frames}; driver errors in all runs: {errors}")
 PY
 cat "$out/summary.md"
