@@ -7,7 +7,9 @@
 #   bench/liveview-cost.sh [--rounds N] [--ops N] [--concurrency C] [--out DIR] [--quick]
 #                          [--baseline DIR]
 #
-#   --rounds N       rounds (default 5); round r measures unwatched first when r is odd
+#   --rounds N       rounds (default 6); the modes' order rotates by one each round, so with a
+#                    multiple of the number of modes (2, or 3 with --baseline) each mode runs
+#                    first, second (and third) equally often
 #   --ops N          puts per measured run (default 20000)
 #   --concurrency C  driver workers (default 16)
 #   --out DIR        where everything goes (default bench/runs/liveview-<UTC time>)
@@ -26,7 +28,7 @@ root=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)
 # shellcheck source=bench/peers/lib.sh
 source "$root/bench/peers/lib.sh"
 confman=${CONFMAN_CMD:-$root/bin/confman}
-rounds=5
+rounds=6
 ops=20000
 concurrency=16
 out=""
@@ -54,6 +56,10 @@ for value in "$rounds" "$ops" "$concurrency"; do
   [[ "$value" =~ ^[1-9][0-9]*$ ]] || { echo "liveview-cost.sh: --rounds, --ops and --concurrency take positive numbers" >&2; exit 2; }
 done
 ops=$(( (ops + scale - 1) / scale ))
+mode_count=$([ -n "$baseline" ] && echo 3 || echo 2)
+if [ $((rounds % mode_count)) -ne 0 ]; then
+  echo "liveview-cost.sh: $rounds rounds are not a multiple of the $mode_count modes: the first places are unevenly shared" >&2
+fi
 if [ -n "$baseline" ] && [ ! -x "$baseline/bin/confman" ]; then
   echo "liveview-cost.sh: --baseline $baseline has no bin/confman" >&2
   exit 2
@@ -173,7 +179,7 @@ run() {
 modes=(unwatched watched)
 [ -z "$baseline" ] || modes+=(baseline)
 for round in $(seq 1 "$rounds"); do
-  # The modes rotate: each goes first, second (and third) equally often over the rounds.
+  # The modes rotate by one each round (even shares when rounds are a multiple of the modes).
   for k in "${!modes[@]}"; do
     run "$round" "${modes[$(( (k + round - 1) % ${#modes[@]} ))]}"
   done
@@ -198,12 +204,13 @@ print("|---|---:|---:|---:|" + ("---:|---:|" if base else ""))
 for key, label in (("ops_per_s", "puts/s"), ("p50_ms", "p50 ms"), ("p99_ms", "p99 ms"),
                    ("server_cpu_ms_per_op", "server CPU ms per put")):
     a, b, c = column("unwatched", key), column("watched", key), column("baseline", key)
-    if not a or not b:
-        print(f"| {label} | n/a | n/a | |")
+    if not a or not b or (base and not c):
+        print(f"| {label} | n/a | n/a | |" + (" n/a | |" if base else ""))
         continue
     ma, mb = statistics.median(a), statistics.median(b)
-    line = f"| {label} (median of {len(a)}) | {ma:,.3f} | {mb:,.3f} | {mb / ma:.3f} |"
-    if base and c:
+    counts = "/".join(str(len(v)) for v in ((a, b, c) if base else (a, b)))
+    line = f"| {label} (medians of {counts} runs) | {ma:,.3f} | {mb:,.3f} | {mb / ma:.3f} |"
+    if base:
         mc = statistics.median(c)
         line += f" {mc:,.3f} | {ma / mc:.3f} |"
     print(line)
@@ -211,9 +218,10 @@ frames = [row["frames_received"] for row in rows if row["mode"] == "watched"]
 errors = sum((row["result"] or {}).get("errors", 0) for row in rows)
 print()
 def per_round(r, mode):
-    return next(((x["result"] or {}).get("ops_per_s", 0) for x in rows if x["round"] == r and x["mode"] == mode), 0)
+    result = next((x["result"] for x in rows if x["round"] == r and x["mode"] == mode), None)
+    return "failed" if result is None else f"{result['ops_per_s']:,.0f}"
 print(f"per round (puts/s {', '.join(modes)}): " + "; ".join(
-    f"r{r}: " + ", ".join(f"{per_round(r, m):,.0f}" for m in modes) for r in sorted({row["round"] for row in rows})))
+    f"r{r}: " + ", ".join(per_round(r, m) for m in modes) for r in sorted({row["round"] for row in rows})))
 print(f"frames received by the three watchers per watched run: {frames}; driver errors in all runs: {errors}")
 PY
 cat "$out/summary.md"

@@ -7,6 +7,7 @@ import java.util.TreeMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongFunction;
+import java.util.function.LongSupplier;
 
 /**
  * The node's side of the live view (LIVEVIEW.md section 2): what the loop publishes to the
@@ -40,18 +41,25 @@ public final class LiveView {
     }
 
     private final String nodeId;
+    private final LongSupplier nanoClock;
     private final CopyOnWriteArrayList<Watcher> watchers = new CopyOnWriteArrayList<>();
     // Invariant: watched == !watchers.isEmpty() after every watch and unwatch.
     private volatile boolean watched;
-    /** The last state sent, for new watchers and to send only changes. Written by the loop. */
-    private volatile String lastState;
+    /** The last state sent and when, for new watchers and to send only changes. Written by the loop. */
+    private volatile SentState lastState;
     private long lastStateNanos;
     private long lastStateSentNanos;
     private final PerSecond messages = new PerSecond(MESSAGES_PER_S);
     private final PerSecond events = new PerSecond(EVENTS_PER_S);
 
     public LiveView(String nodeId) {
+        this(nodeId, System::nanoTime);
+    }
+
+    /** With the clock {@link #watch} judges the last state's age by (tests move it by hand). */
+    LiveView(String nodeId, LongSupplier nanoClock) {
         this.nodeId = Objects.requireNonNull(nodeId, "nodeId");
+        this.nanoClock = Objects.requireNonNull(nanoClock, "nanoClock");
     }
 
     /**
@@ -85,9 +93,11 @@ public final class LiveView {
         }
         watchers.add(watcher);
         watched = true;
-        String state = lastState;
-        if (state != null) {
-            watcher.offer(frame("state", state));
+        SentState state = lastState;
+        // An old one (the loop may have set it just as the last watcher left) is not shown
+        // as the present: the next refresh comes within STATE_REFRESH_NANOS anyway.
+        if (state != null && nanoClock.getAsLong() - state.sentNanos() < STATE_REFRESH_NANOS) {
+            watcher.offer(frame("state", state.json()));
         }
         return true;
     }
@@ -119,13 +129,13 @@ public final class LiveView {
         }
         lastStateNanos = nowNanos;
         String json = state.apply(System.currentTimeMillis());
-        String previous = lastState;
+        SentState previous = lastState;
         boolean stale = nowNanos - lastStateSentNanos >= STATE_REFRESH_NANOS;
         // The time field differs on every build: compare what follows it.
-        if (previous != null && !stale && withoutTime(previous).equals(withoutTime(json))) {
+        if (previous != null && !stale && withoutTime(previous.json()).equals(withoutTime(json))) {
             return;
         }
-        lastState = json;
+        lastState = new SentState(json, nowNanos);
         lastStateSentNanos = nowNanos;
         broadcast("state", json);
     }
@@ -166,6 +176,10 @@ public final class LiveView {
     private static String withoutTime(String json) {
         int comma = json.indexOf(',', json.indexOf("\"t\":"));
         return comma < 0 ? json : json.substring(comma);
+    }
+
+    /** A state frame's JSON and the System.nanoTime at which it was sent. */
+    private record SentState(String json, long sentNanos) {
     }
 
     /** A cap of {@code max} frames in each second; what it refuses is counted until the next one passes. */

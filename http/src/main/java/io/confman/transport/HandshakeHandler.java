@@ -13,8 +13,9 @@ import java.util.function.BiConsumer;
  *
  * <pre>
  *   dialer                                acceptor
- *   HELLO(dialer nonce, id, cluster)  ->  checks cluster and id; says nothing before this
- *                                     <-  HELLO(acceptor nonce, id, cluster)
+ *   HELLO(version, dialer nonce, id,  ->  checks version, cluster and id; says nothing
+ *         cluster, client URL)              before this
+ *                                     <-  HELLO(version, acceptor nonce, id, cluster, client URL)
  *   checks id is the peer it dialed
  *   PROOF(dialer label)               ->  checks the proof
  *                                     <-  PROOF(acceptor label)
@@ -22,7 +23,7 @@ import java.util.function.BiConsumer;
  * </pre>
  *
  * The acceptor proves itself only after the dialer has, so a stranger learns nothing but a
- * random nonce. Until both proofs checked out, any other frame is a protocol error. On
+ * random nonce and the acceptor's public client URL. Both proofs cover both client URLs. Until both proofs checked out, any other frame is a protocol error. On
  * success the handler raises the frame limit, puts the message handler in its place and
  * fires {@link Authenticated}.
  */

@@ -86,6 +86,8 @@ class LiveViewBrowserTest {
                 return leaders.size() == 1 && !leaders.get(0).equals(leader) ? leaders.get(0) : null;
             });
             Duration took = Duration.ofNanos(System.nanoTime() - clicked);
+            System.out.println("the page showed the new leader " + newLeader + " " + took.toMillis()
+                    + " ms after the stop button was pressed");
             browser.screenshot("live-new-leader");
             assertNotEquals(leader, newLeader);
             assertTrue(took.compareTo(allowed) <= 0, "the page showed the new leader " + newLeader + " after "
@@ -172,7 +174,11 @@ class LiveViewBrowserTest {
             try {
                 Await.fileContains(out, "confman dev: ready");
             } catch (RuntimeException | Error | InterruptedException notReady) {
-                dev.close();
+                try {
+                    dev.close();
+                } catch (Throwable alsoFailed) {
+                    notReady.addSuppressed(alsoFailed);
+                }
                 throw notReady;
             }
             return dev;
@@ -188,9 +194,10 @@ class LiveViewBrowserTest {
             }
             ProcessCluster.untrack(process);
             List<ProcessHandle> left = new ArrayList<>();
+            long deadline = System.nanoTime() + ProcessCluster.DEADLINE.toNanos(); // One for all of them.
             for (ProcessHandle child : children) {
                 try {
-                    child.onExit().get(ProcessCluster.DEADLINE.toSeconds(), TimeUnit.SECONDS);
+                    child.onExit().get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
                 } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException stillThere) {
                     left.add(child);
                     child.destroyForcibly();

@@ -60,7 +60,8 @@ class LiveViewTest {
 
     @Test
     void sendsStatesOnChangeAtMostTenASecondAndRefreshesOldOnes() {
-        LiveView live = new LiveView("n1");
+        long[] clock = {0};
+        LiveView live = new LiveView("n1", () -> clock[0]);
         Recorded watcher = new Recorded();
         assertTrue(live.watch(watcher));
         String[] content = {"\"term\":1"};
@@ -81,10 +82,15 @@ class LiveViewTest {
         assertEquals(2, watcher.count("state"), "a changed state is sent");
         live.onTurn(start + 2_300 * MS, state);
         assertEquals(3, watcher.count("state"), "an unchanged state is sent again after the refresh period");
+        clock[0] = start + 2_400 * MS;
         Recorded late = new Recorded();
         live.watch(late);
         assertEquals(1, late.count("state"), "a new watcher gets the latest state at once");
         assertTrue(late.frames.get(0).contains("\"term\":2"));
+        clock[0] = start + 5_000 * MS;
+        Recorded later = new Recorded();
+        live.watch(later);
+        assertEquals(0, later.count("state"), "a state older than the refresh period is not shown as the present");
     }
 
     @Test
