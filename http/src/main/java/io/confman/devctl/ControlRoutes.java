@@ -1,11 +1,9 @@
 package io.confman.devctl;
 
+import io.confman.http.BearerToken;
+import io.confman.http.LivePage;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -33,15 +31,7 @@ public final class ControlRoutes {
 
     static final String CLUSTER_PATH = "/dev/cluster";
     static final String NODES_PREFIX = "/dev/nodes/";
-    /** Where the page's files are on the classpath (the nodes serve the same ones). */
-    static final String UI_RESOURCES = "io/confman/ui/";
-    private static final Map<String, String> UI_FILES = Map.of(
-            "/ui", "index.html", "/ui/app.js", "app.js", "/ui/style.css", "style.css");
-    private static final Map<String, String> UI_TYPES = Map.of(
-            "index.html", "text/html; charset=utf-8", "app.js", "text/javascript; charset=utf-8",
-            "style.css", "text/css; charset=utf-8");
     private static final String JSON = "application/json";
-    private static final String BEARER = "Bearer ";
 
     /** A request as the routes see it; {@code authorization} and {@code origin} are null when absent. */
     public record Request(String method, String path, String authorization, String origin) {
@@ -55,7 +45,7 @@ public final class ControlRoutes {
     }
 
     private final Controls controls;
-    private final byte[] tokenDigest;
+    private final BearerToken token;
     private final Set<String> allowedOrigins;
     private final Function<String, byte[]> resources;
 
@@ -71,22 +61,14 @@ public final class ControlRoutes {
             throw new IllegalArgumentException("the controller needs the admin token");
         }
         this.controls = controls;
-        this.tokenDigest = sha256(adminToken);
+        this.token = new BearerToken(adminToken);
         this.allowedOrigins = Set.copyOf(allowedOrigins);
         this.resources = resources;
     }
 
     /** Routes that serve the page from this class's class loader. */
     public static ControlRoutes withClasspathPage(Controls controls, String adminToken, Set<String> allowedOrigins) {
-        return new ControlRoutes(controls, adminToken, allowedOrigins, ControlRoutes::classpathResource);
-    }
-
-    private static byte[] classpathResource(String name) {
-        try (InputStream in = ControlRoutes.class.getClassLoader().getResourceAsStream(UI_RESOURCES + name)) {
-            return in == null ? null : in.readAllBytes();
-        } catch (IOException e) {
-            throw new UncheckedIOException("reading " + UI_RESOURCES + name, e);
-        }
+        return new ControlRoutes(controls, adminToken, allowedOrigins, LivePage::read);
     }
 
     public Answer handle(Request request) throws InterruptedException {
@@ -123,7 +105,7 @@ public final class ControlRoutes {
                 default -> methodNotAllowed(method, "POST");
             };
         }
-        String file = UI_FILES.get(path);
+        LivePage.File file = LivePage.byPath(path);
         if (file != null) {
             return method.equals("GET") ? page(file) : methodNotAllowed(method, "GET");
         }
@@ -149,20 +131,15 @@ public final class ControlRoutes {
 
     /** Empty when the header carries the admin token; else the 401 or 403 answer. */
     private Optional<Answer> authorize(String header) {
-        if (header == null) {
-            return Optional.of(unauthorized("node actions need Authorization: Bearer <admin token>",
-                    "Bearer realm=\"confman\""));
-        }
-        if (!header.regionMatches(true, 0, BEARER, 0, BEARER.length())
-                || header.substring(BEARER.length()).isBlank()) {
-            return Optional.of(unauthorized("the Authorization header must be 'Bearer <admin token>'",
-                    "Bearer realm=\"confman\", error=\"invalid_request\""));
-        }
-        // Digests of equal length, compared in constant time: the time taken says nothing of the token.
-        if (!MessageDigest.isEqual(sha256(header.substring(BEARER.length()).trim()), tokenDigest)) {
-            return Optional.of(error(403, "forbidden", "wrong admin token"));
-        }
-        return Optional.empty();
+        return switch (token.check(header)) {
+            case OK -> Optional.empty();
+            case MISSING -> Optional.of(unauthorized("node actions need Authorization: Bearer <admin token>",
+                    BearerToken.CHALLENGE));
+            case MALFORMED -> Optional.of(unauthorized("the Authorization header must be 'Bearer <admin token>'",
+                    BearerToken.CHALLENGE_INVALID));
+            // The constructor refuses a missing token, so NONE_CONFIGURED cannot happen; 403 if it did.
+            case NONE_CONFIGURED, WRONG -> Optional.of(error(403, "forbidden", "wrong admin token"));
+        };
     }
 
     private static Answer unauthorized(String message, String challenge) {
@@ -182,15 +159,19 @@ public final class ControlRoutes {
         return json.append("}}").toString();
     }
 
-    private Answer page(String file) throws ControlException {
-        byte[] bytes = resources.apply(file);
+    private Answer page(LivePage.File file) throws ControlException {
+        byte[] bytes = resources.apply(file.name());
         if (bytes == null) {
-            throw ControlException.notFound("the live view's " + file + " is not in this build (no "
-                    + UI_RESOURCES + file + " on the classpath)");
+            throw ControlException.notFound("the live view's " + file.name() + " is not in this build (no "
+                    + LivePage.RESOURCES + file.name() + " on the classpath)");
         }
         Map<String, String> headers = new LinkedHashMap<>();
-        headers.put("Content-Type", UI_TYPES.get(file));
+        headers.put("Content-Type", file.contentType());
         headers.put("Cache-Control", "no-cache");
+        headers.put("X-Content-Type-Options", "nosniff");
+        if (file.page()) {
+            headers.put("Content-Security-Policy", LivePage.CONTENT_SECURITY_POLICY);
+        }
         return new Answer(200, headers, bytes);
     }
 
@@ -228,13 +209,5 @@ public final class ControlRoutes {
 
     static String quote(String text) {
         return io.confman.node.JsonStrings.quote(text);
-    }
-
-    private static byte[] sha256(String text) {
-        try {
-            return MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("every Java platform has SHA-256", e);
-        }
     }
 }

@@ -1,8 +1,8 @@
 package io.confman.devctl;
 
+import io.confman.faults.Signals;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -204,25 +204,15 @@ public final class DevNodes implements Controls {
             throw ControlException.notApplicable(node.spec.id() + " is paused already");
         }
         node.paused = true; // Before the signal: whatever happens next, shutdown sends SIGCONT.
-        signal(node.process, "STOP");
+        Signals.send(node.process.pid(), "STOP");
     }
 
     private void resume(Node node) throws ControlException, IOException, InterruptedException {
         if (!node.alive() || !node.paused) {
             throw ControlException.notApplicable(node.spec.id() + " is not paused");
         }
-        signal(node.process, "CONT");
+        Signals.send(node.process.pid(), "CONT");
         node.paused = false;
-    }
-
-    /** {@code kill -SIGNAL pid}: Java sends only SIGTERM and SIGKILL itself. */
-    private static void signal(Process process, String signal) throws IOException, InterruptedException {
-        Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(process.pid()))
-                .redirectErrorStream(true).start();
-        String output = new String(kill.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
-        if (kill.waitFor() != 0) {
-            throw new IOException("kill -" + signal + " " + process.pid() + " failed: " + output);
-        }
     }
 
     /**
@@ -281,7 +271,7 @@ public final class DevNodes implements Controls {
 
     private static void resumeForShutdown(Node node, String command, PrintStream out) {
         try {
-            signal(node.process, "CONT");
+            Signals.send(node.process.pid(), "CONT");
             node.paused = false;
         } catch (IOException e) {
             out.println(command + ": could not resume paused node " + node.spec.id() + " (" + e.getMessage()

@@ -6,9 +6,6 @@ import io.confman.node.InlineToBlobMigration;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 
@@ -19,16 +16,13 @@ import java.util.concurrent.CompletableFuture;
  */
 final class AdminApi {
 
-    private static final String BEARER = "Bearer ";
-
     private final ConfmanNode node;
-    /** SHA-256 of the configured token, or null when none is: compared in constant time. */
-    private final byte[] tokenDigest;
+    private final BearerToken token;
     private final long answerWithinMs;
 
     AdminApi(ConfmanNode node, String adminToken, long answerWithinMs) {
         this.node = node;
-        this.tokenDigest = adminToken == null ? null : sha256(adminToken);
+        this.token = new BearerToken(adminToken);
         this.answerWithinMs = answerWithinMs;
     }
 
@@ -116,36 +110,20 @@ final class AdminApi {
     }
 
     private void authorize(ClientRequest request) {
-        String header = request.header(HttpHeaderNames.AUTHORIZATION);
-        if (header == null) {
-            throw unauthorized("admin calls need Authorization: Bearer <admin token>", "Bearer realm=\"confman\"");
-        }
-        if (!header.regionMatches(true, 0, BEARER, 0, BEARER.length())
-                || header.substring(BEARER.length()).isBlank()) {
-            throw unauthorized("the Authorization header must be 'Bearer <admin token>'",
-                    "Bearer realm=\"confman\", error=\"invalid_request\"");
-        }
-        if (tokenDigest == null) {
-            throw new ApiError(HttpResponseStatus.FORBIDDEN, "forbidden",
+        switch (token.check(request.header(HttpHeaderNames.AUTHORIZATION))) {
+            case OK -> { }
+            case MISSING -> throw unauthorized("admin calls need Authorization: Bearer <admin token>",
+                    BearerToken.CHALLENGE);
+            case MALFORMED -> throw unauthorized("the Authorization header must be 'Bearer <admin token>'",
+                    BearerToken.CHALLENGE_INVALID);
+            case NONE_CONFIGURED -> throw new ApiError(HttpResponseStatus.FORBIDDEN, "forbidden",
                     "no admin token is configured on this node, so every admin call is refused");
-        }
-        byte[] given = sha256(header.substring(BEARER.length()).trim());
-        // Digests of equal length, compared in constant time: the time taken says nothing of the token.
-        if (!MessageDigest.isEqual(given, tokenDigest)) {
-            throw new ApiError(HttpResponseStatus.FORBIDDEN, "forbidden", "wrong admin token");
+            case WRONG -> throw new ApiError(HttpResponseStatus.FORBIDDEN, "forbidden", "wrong admin token");
         }
     }
 
     private static ApiError unauthorized(String message, String challenge) {
         return new ApiError(HttpResponseStatus.UNAUTHORIZED, "unauthorized", message,
                 Map.of(HttpHeaderNames.WWW_AUTHENTICATE.toString(), challenge));
-    }
-
-    private static byte[] sha256(String text) {
-        try {
-            return MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("every Java platform has SHA-256", e);
-        }
     }
 }

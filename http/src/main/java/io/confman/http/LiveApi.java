@@ -7,10 +7,8 @@ import io.netty.channel.Channel;
 import io.netty.handler.codec.http.DefaultHttpContent;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.util.concurrent.ScheduledFuture;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
@@ -28,22 +26,10 @@ final class LiveApi {
     static final long PING_INTERVAL_MS = 5_000;
     /** Pings in a row at which the connection was still full: the stream is closed then. */
     static final int STALLED_PINGS_MAX = 2;
-    private static final String ASSETS = "/io/confman/ui/";
-    /**
-     * The page runs only its own script; it reads the members' streams and the dev
-     * controller on other origins, so connections may go to any http(s) origin.
-     */
-    static final String CONTENT_SECURITY_POLICY = "default-src 'self'; script-src 'self'; "
-            + "style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self' http: https:; "
-            + "frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
-
-    /** One file of the page, read once from the jar. */
-    private record Asset(byte[] bytes, String contentType) {
-    }
-
+    /** The page's files, read once from the jar: file name to bytes (absent when a build lacks one). */
     private final ConfmanNode node;
     private final String devControl;
-    private final Map<String, Asset> assets;
+    private final Map<String, byte[]> files;
 
     LiveApi(ConfmanNode node) {
         this(node, System.getenv(DEV_CONTROL_ENVIRONMENT));
@@ -52,38 +38,31 @@ final class LiveApi {
     LiveApi(ConfmanNode node, String devControl) {
         this.node = node;
         this.devControl = devControl == null || devControl.isBlank() ? null : devControl.strip();
-        Map<String, Asset> files = new TreeMap<>();
-        addAsset(files, "/ui", "index.html", "text/html; charset=utf-8");
-        addAsset(files, "/ui/app.js", "app.js", "text/javascript; charset=utf-8");
-        addAsset(files, "/ui/style.css", "style.css", "text/css; charset=utf-8");
-        this.assets = Map.copyOf(files);
-    }
-
-    private static void addAsset(Map<String, Asset> files, String path, String name, String contentType) {
-        try (InputStream in = LiveApi.class.getResourceAsStream(ASSETS + name)) {
-            if (in != null) {
-                files.put(path, new Asset(in.readAllBytes(), contentType));
+        Map<String, byte[]> read = new TreeMap<>();
+        for (String name : List.of("index.html", "app.js", "style.css")) {
+            byte[] bytes = LivePage.read(name);
+            if (bytes != null) {
+                read.put(name, bytes);
             }
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read the live view's " + name + " from the jar", e);
         }
+        this.files = Map.copyOf(read);
     }
 
     static boolean isAssetPath(String path) {
-        return path.equals("/ui") || path.equals("/ui/") || path.equals("/ui/app.js") || path.equals("/ui/style.css");
+        return LivePage.byPath(path) != null;
     }
 
     CompletableFuture<Reply> asset(ClientRequest request) {
-        String path = request.rawPath().equals("/ui/") ? "/ui" : request.rawPath();
-        Asset asset = assets.get(path);
-        if (asset == null) {
-            throw ApiError.notFound("the live view's " + path + " is not in this build");
+        LivePage.File file = LivePage.byPath(request.rawPath());
+        byte[] bytes = file == null ? null : files.get(file.name());
+        if (bytes == null) {
+            throw ApiError.notFound("the live view's " + request.rawPath() + " is not in this build");
         }
-        Reply reply = Reply.bytes(HttpResponseStatus.OK, Unpooled.wrappedBuffer(asset.bytes()), asset.contentType())
+        Reply reply = Reply.bytes(HttpResponseStatus.OK, Unpooled.wrappedBuffer(bytes), file.contentType())
                 .header("Cache-Control", "no-cache")
                 .header("X-Content-Type-Options", "nosniff");
-        if (path.equals("/ui")) {
-            reply.header("Content-Security-Policy", CONTENT_SECURITY_POLICY);
+        if (file.page()) {
+            reply.header("Content-Security-Policy", LivePage.CONTENT_SECURITY_POLICY);
         }
         return CompletableFuture.completedFuture(reply);
     }

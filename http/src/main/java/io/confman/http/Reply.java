@@ -51,11 +51,17 @@ final class Reply {
     /** -1 unless this answers a HEAD: then the Content-Length the GET would have. */
     private final long headLengthBytes;
     /** Null unless the body is an open-ended stream. */
-    private Stream stream;
+    private final Stream stream;
 
     private Reply(HttpResponseStatus status, ByteBuf body, FileBody file, long headLengthBytes,
                   CharSequence contentType) {
+        this(status, body, file, headLengthBytes, contentType, null);
+    }
+
+    private Reply(HttpResponseStatus status, ByteBuf body, FileBody file, long headLengthBytes,
+                  CharSequence contentType, Stream stream) {
         this.status = status;
+        this.stream = stream;
         this.body = body;
         this.file = file;
         this.headLengthBytes = headLengthBytes;
@@ -88,9 +94,8 @@ final class Reply {
 
     /** An open-ended body of chunks written by {@code stream} once the head is out. */
     static Reply stream(CharSequence contentType, Stream stream) {
-        Reply reply = new Reply(HttpResponseStatus.OK, Unpooled.EMPTY_BUFFER, null, -1, contentType);
-        reply.stream = Objects.requireNonNull(stream, "stream");
-        return reply;
+        return new Reply(HttpResponseStatus.OK, Unpooled.EMPTY_BUFFER, null, -1, contentType,
+                Objects.requireNonNull(stream, "stream"));
     }
 
     static Reply empty(HttpResponseStatus status) {

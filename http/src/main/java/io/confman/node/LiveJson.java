@@ -1,5 +1,7 @@
 package io.confman.node;
 
+import static io.confman.node.JsonStrings.quote;
+
 import io.confman.raft.Entry;
 import io.confman.raft.Message;
 import io.confman.raft.Status;
@@ -121,10 +123,6 @@ final class LiveJson {
     private static String timing(Timing timing) {
         return String.format(java.util.Locale.ROOT, "{\"p50\":%.3f,\"p99\":%.3f,\"max\":%.3f,\"count\":%d}",
                 timing.p50Ms(), timing.p99Ms(), timing.maxMs(), timing.count());
-    }
-
-    static String quote(String text) {
-        return JsonStrings.quote(text);
     }
 
     /** An object that starts with the sender and the time, as every frame does. */

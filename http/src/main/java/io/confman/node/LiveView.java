@@ -43,8 +43,6 @@ public final class LiveView {
     private final String nodeId;
     private final LongSupplier nanoClock;
     private final CopyOnWriteArrayList<Watcher> watchers = new CopyOnWriteArrayList<>();
-    // Invariant: watched == !watchers.isEmpty() after every watch and unwatch.
-    private volatile boolean watched;
     /** The last state sent and when, for new watchers and to send only changes. Written by the loop. */
     private volatile SentState lastState;
     private long lastStateNanos;
@@ -72,16 +70,16 @@ public final class LiveView {
             if (members.length() > 1) {
                 members.append(',');
             }
-            members.append(LiveJson.quote(id)).append(':').append(LiveJson.quote(clientUrls.get(id)));
+            members.append(JsonStrings.quote(id)).append(':').append(JsonStrings.quote(clientUrls.get(id)));
         }
         members.append('}');
-        return "{\"node\":" + LiveJson.quote(config.id()) + ",\"t\":" + timeMs
+        return "{\"node\":" + JsonStrings.quote(config.id()) + ",\"t\":" + timeMs
                 + ",\"members\":" + members
                 + ",\"election_timeout_ms\":" + config.electionTimeoutMs()
                 + ",\"heartbeat_ms\":" + config.heartbeatMs()
                 + ",\"request_timeout_ms\":" + config.requestTimeoutMs()
                 + ",\"snapshot_interval\":" + config.snapshotIntervalEntries()
-                + ",\"dev_control\":" + LiveJson.quote(devControl)
+                + ",\"dev_control\":" + JsonStrings.quote(devControl)
                 + ",\"limits\":{\"states_per_s\":" + STATES_PER_S + ",\"messages_per_s\":" + MESSAGES_PER_S
                 + ",\"events_per_s\":" + EVENTS_PER_S + "}}";
     }
@@ -92,7 +90,6 @@ public final class LiveView {
             return false;
         }
         watchers.add(watcher);
-        watched = true;
         SentState state = lastState;
         // An old one (the loop may have set it just as the last watcher left) is not shown
         // as the present: the next refresh comes within STATE_REFRESH_NANOS anyway.
@@ -104,15 +101,15 @@ public final class LiveView {
 
     public synchronized void unwatch(Watcher watcher) {
         watchers.remove(watcher);
-        watched = !watchers.isEmpty();
-        if (!watched) {
+        if (watchers.isEmpty()) {
             // A watcher that comes much later must not be shown this old state as the present.
             lastState = null;
         }
     }
 
+    /** One volatile read (the list's array): the question the loop asks before building anything. */
     public boolean watched() {
-        return watched;
+        return !watchers.isEmpty();
     }
 
     public int watcherCount() {
@@ -124,7 +121,7 @@ public final class LiveView {
      * wall clock in ms) and sends it if it changed, or if the last one is old.
      */
     void onTurn(long nowNanos, LongFunction<String> state) {
-        if (!watched || nowNanos - lastStateNanos < STATE_INTERVAL_NANOS) {
+        if (!watched() || nowNanos - lastStateNanos < STATE_INTERVAL_NANOS) {
             return;
         }
         lastStateNanos = nowNanos;
@@ -142,7 +139,7 @@ public final class LiveView {
 
     /** A Raft message this node sends: sampled, at most MESSAGES_PER_S a second. */
     void onMessage(long nowNanos, Message message) {
-        if (!watched || !messages.take(nowNanos)) {
+        if (!watched() || !messages.take(nowNanos)) {
             return;
         }
         broadcast("message", LiveJson.message(nodeId, System.currentTimeMillis(), message, messages.skipped()));
@@ -154,7 +151,7 @@ public final class LiveView {
      * numbers or strings (null allowed). At most EVENTS_PER_S a second.
      */
     void onEvent(long nowNanos, String kind, Object... fields) {
-        if (!watched || !events.take(nowNanos)) {
+        if (!watched() || !events.take(nowNanos)) {
             return;
         }
         broadcast("event", LiveJson.event(nodeId, System.currentTimeMillis(), kind, events.skipped(), fields));

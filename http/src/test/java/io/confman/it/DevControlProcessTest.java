@@ -56,11 +56,8 @@ class DevControlProcessTest {
 
     @Test
     void controlsNodesThroughTheControllerAndLeavesNothingBehind() throws Exception {
-        List<String> command = new ArrayList<>(ProcessCluster.javaCommand());
-        command.addAll(List.of("io.confman.cli.Main", "dev", "--nodes", "3", "--data", dir.toString()));
         Path out = dir.resolve("dev.out");
-        Process dev = ProcessCluster.track(new ProcessBuilder(command).redirectErrorStream(true)
-                .redirectOutput(out.toFile()).start());
+        Process dev = ProcessCluster.startDev(out, "--nodes", "3", "--data", dir.toString());
         List<ProcessHandle> children = new ArrayList<>();
         try {
             Conditions.await("dev ready", ProcessCluster.READY_DEADLINE, Duration.ofMillis(ProcessCluster.POLL_MS),

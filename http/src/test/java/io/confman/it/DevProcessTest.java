@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -26,11 +25,8 @@ class DevProcessTest {
 
     @Test
     void startsEveryNodeAndSigtermLeavesNoProcessBehind() throws Exception {
-        List<String> command = new ArrayList<>(ProcessCluster.javaCommand());
-        command.addAll(List.of("io.confman.cli.Main", "dev", "--nodes", "2", "--data", dir.toString()));
         Path out = dir.resolve("dev.out");
-        Process dev = ProcessCluster.track(new ProcessBuilder(command).redirectErrorStream(true)
-                .redirectOutput(out.toFile()).start());
+        Process dev = ProcessCluster.startDev(out, "--nodes", "2", "--data", dir.toString());
         List<ProcessHandle> children = List.of();
         try {
             Await.fileContains(dir.resolve("n1").resolve("node.log"), "event=start");
@@ -62,10 +58,7 @@ class DevProcessTest {
 
     @Test
     void killingDevWithSigkillStillStopsEveryNode() throws Exception {
-        List<String> command = new ArrayList<>(ProcessCluster.javaCommand());
-        command.addAll(List.of("io.confman.cli.Main", "dev", "--nodes", "1", "--data", dir.toString()));
-        Process dev = ProcessCluster.track(new ProcessBuilder(command).redirectErrorStream(true)
-                .redirectOutput(dir.resolve("dev.out").toFile()).start());
+        Process dev = ProcessCluster.startDev(dir.resolve("dev.out"), "--nodes", "1", "--data", dir.toString());
         List<ProcessHandle> children = List.of();
         try {
             Path log = dir.resolve("n1").resolve("node.log");

@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Tag;
@@ -25,11 +24,8 @@ class DevReadyProcessTest {
 
     @Test
     void waitsForEveryNodeAndPrintsTheLeader() throws Exception {
-        List<String> command = new ArrayList<>(ProcessCluster.javaCommand());
-        command.addAll(List.of("io.confman.cli.Main", "dev", "--data", dir.toString()));
         Path out = dir.resolve("dev.out");
-        Process dev = ProcessCluster.track(new ProcessBuilder(command).redirectErrorStream(true)
-                .redirectOutput(out.toFile()).start());
+        Process dev = ProcessCluster.startDev(out, "--data", dir.toString());
         List<ProcessHandle> children = List.of();
         try {
             Await.fileContains(out, "ready; leader n");

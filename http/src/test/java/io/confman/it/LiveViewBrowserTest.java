@@ -165,12 +165,9 @@ class LiveViewBrowserTest {
     /** {@code confman dev} as a child process, ready when started; stopped by SIGTERM on close. */
     private record Dev(Process process, Path out) implements AutoCloseable {
         static Dev start(int nodes, Path dir) throws IOException, InterruptedException {
-            List<String> command = new ArrayList<>(ProcessCluster.javaCommand());
-            command.addAll(List.of("io.confman.cli.Main", "dev", "--nodes", Integer.toString(nodes), "--data",
-                    dir.resolve("dev").toString()));
             Path out = dir.resolve("dev.out");
-            Dev dev = new Dev(ProcessCluster.track(new ProcessBuilder(command).redirectErrorStream(true)
-                    .redirectOutput(out.toFile()).start()), out);
+            Dev dev = new Dev(ProcessCluster.startDev(out, "--nodes", Integer.toString(nodes), "--data",
+                    dir.resolve("dev").toString()), out);
             try {
                 Await.fileContains(out, "confman dev: ready");
             } catch (RuntimeException | Error | InterruptedException notReady) {

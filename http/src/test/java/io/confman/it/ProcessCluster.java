@@ -71,6 +71,18 @@ final class ProcessCluster implements AutoCloseable {
         STARTED.remove(process);
     }
 
+    /**
+     * Starts {@code confman dev ARGS} from this JVM's classpath, its output (both streams) in
+     * {@code out}, under the reaper; the caller waits for what it needs and untracks it.
+     */
+    static Process startDev(Path out, String... args) throws IOException {
+        List<String> command = new ArrayList<>(javaCommand());
+        command.add("io.confman.cli.Main");
+        command.add("dev");
+        command.addAll(List.of(args));
+        return track(new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(out.toFile()).start());
+    }
+
     /** One member: where it listens, where it logs, and its current process (null when down). */
     static final class Node {
         final String id;

@@ -2,6 +2,7 @@ package io.confman.jepsen.harness;
 
 import io.confman.cli.FreePorts;
 import io.confman.cli.NodeJvm;
+import io.confman.faults.Signals;
 import java.io.Closeable;
 import java.io.File;
 import java.io.IOException;
@@ -272,7 +273,7 @@ public final class NodeCluster implements Closeable {
         Node node = node(id);
         if (node.running()) {
             node.paused = true; // Before the signal: whatever happens next, the heal sends SIGCONT.
-            signal(node, "STOP");
+            Signals.send(node.pid(), "STOP");
         }
     }
 
@@ -280,18 +281,9 @@ public final class NodeCluster implements Closeable {
     public void resume(String id) throws IOException, InterruptedException {
         Node node = node(id);
         if (node.running()) {
-            signal(node, "CONT");
+            Signals.send(node.pid(), "CONT");
         }
         node.paused = false;
-    }
-
-    private static void signal(Node node, String signal) throws IOException, InterruptedException {
-        Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(node.pid()))
-                .redirectErrorStream(true).start();
-        String output = new String(kill.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
-        if (kill.waitFor() != 0) {
-            throw new IOException("kill -" + signal + " " + node.pid() + " failed: " + output);
-        }
     }
 
     /** One GET, or null when the node does not answer within {@code timeout}. */
