@@ -176,11 +176,22 @@ class NetnsNetworkTest {
         assertNothingLeft(network.tag());
     }
 
-    /** The node's process is java itself (ip netns exec execs it) and lives in the node's namespace. */
-    private static void assertRunsInItsNamespace(NodeCluster.Node node, String namespace) throws IOException {
+    /**
+     * The node's process is java itself (ip netns exec execs it) and lives in the node's
+     * namespace. Right after the start the process may still be ip, just before its exec: the
+     * check waits for the exec (generously) rather than catch that moment.
+     */
+    private static void assertRunsInItsNamespace(NodeCluster.Node node, String namespace)
+            throws IOException, InterruptedException {
         ProcessHandle process = ProcessHandle.of(node.pid()).orElseThrow();
-        String comm = Files.readString(Path.of("/proc", Long.toString(node.pid()), "comm"), StandardCharsets.UTF_8);
-        assertEquals("java", comm.strip(), node.id() + "'s process is java, not ip: " + process.info());
+        Path commFile = Path.of("/proc", Long.toString(node.pid()), "comm");
+        long end = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        String comm = Files.readString(commFile, StandardCharsets.UTF_8).strip();
+        while (!comm.equals("java") && process.isAlive() && System.nanoTime() < end) {
+            Thread.sleep(50);
+            comm = Files.readString(commFile, StandardCharsets.UTF_8).strip();
+        }
+        assertEquals("java", comm, node.id() + "'s process is java, not ip: " + process.info());
         Object namespaceInode = Files.getAttribute(Path.of("/run/netns", namespace), "unix:ino");
         String link = Files.readSymbolicLink(Path.of("/proc", Long.toString(node.pid()), "ns", "net")).toString();
         assertEquals("net:[" + namespaceInode + "]", link, node.id() + " runs in " + namespace);
